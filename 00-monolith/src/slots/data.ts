@@ -1,0 +1,134 @@
+import type { Db } from '../db.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { isUniqueViolation } from '../unique-violation.ts';
+import type { LeaderboardEntry, SpinRecord } from './domain.ts';
+
+const spinFields = {
+  id: true,
+  bet: true,
+  payout: true,
+  reels: true,
+  balanceAfter: true,
+  createdAt: true,
+} as const;
+
+function toRecord({
+  balanceAfter,
+  ...spin
+}: Prisma.SpinGetPayload<{ select: typeof spinFields }>): SpinRecord {
+  return { ...spin, balance: balanceAfter };
+}
+
+/**
+ * Creates the player's wallet on first touch. INSERT … ON CONFLICT DO NOTHING makes two
+ * first requests racing each other harmless. Returns false if the user no longer exists.
+ */
+export async function ensureWallet(
+  db: Db,
+  userId: string,
+  startingBalance: number,
+): Promise<boolean> {
+  try {
+    await db.wallet.createMany({
+      data: [{ userId, balance: startingBalance }],
+      skipDuplicates: true,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') return false;
+    throw err;
+  }
+}
+
+export async function readBalance(
+  db: Db | Prisma.TransactionClient,
+  userId: string,
+): Promise<number> {
+  const wallet = await db.wallet.findUniqueOrThrow({
+    where: { userId },
+    select: { balance: true },
+  });
+  return wallet.balance;
+}
+
+export async function findSpinByKey(
+  db: Db,
+  userId: string,
+  idempotencyKey: string,
+): Promise<SpinRecord | null> {
+  const spin = await db.spin.findUnique({
+    where: { userId_idempotencyKey: { userId, idempotencyKey } },
+    select: spinFields,
+  });
+  return spin && toRecord(spin);
+}
+
+export type SpinOutcome =
+  | { kind: 'settled'; spin: SpinRecord }
+  | { kind: 'replayed'; spin: SpinRecord }
+  | { kind: 'insufficient-credits'; balance: number };
+
+/**
+ * Settles a spin: debit the bet, credit the payout and record the spin in one transaction.
+ *
+ * The wallet update is conditional (`WHERE balance >= bet`), so Postgres's row lock decides
+ * between concurrent spins: a spin that would overdraw changes nothing. If a retry with the
+ * same Idempotency-Key won the race, the unique index rejects this insert, the transaction
+ * rolls back (no second debit), and the caller gets the first spin.
+ */
+export async function settleSpin(
+  db: Db,
+  spin: {
+    userId: string;
+    bet: number;
+    payout: number;
+    reels: readonly string[];
+    idempotencyKey: string | null;
+  },
+): Promise<SpinOutcome> {
+  const { userId, bet, payout, reels, idempotencyKey } = spin;
+  try {
+    return await db.$transaction(async (tx) => {
+      const debited = await tx.wallet.updateMany({
+        where: { userId, balance: { gte: bet } },
+        data: { balance: { increment: payout - bet } },
+      });
+      const balance = await readBalance(tx, userId);
+      if (debited.count === 0) return { kind: 'insufficient-credits', balance } as const;
+      const row = await tx.spin.create({
+        data: { userId, bet, payout, reels: [...reels], balanceAfter: balance, idempotencyKey },
+        select: spinFields,
+      });
+      return { kind: 'settled', spin: toRecord(row) } as const;
+    });
+  } catch (err) {
+    const first =
+      idempotencyKey && isUniqueViolation(err) && (await findSpinByKey(db, userId, idempotencyKey));
+    if (first) return { kind: 'replayed', spin: first };
+    throw err;
+  }
+}
+
+export async function listSpins(db: Db, userId: string, limit: number): Promise<SpinRecord[]> {
+  const rows = await db.spin.findMany({
+    where: { userId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+    select: spinFields,
+  });
+  return rows.map(toRecord);
+}
+
+export async function topWallets(db: Db, limit: number): Promise<LeaderboardEntry[]> {
+  const rows = await db.wallet.findMany({
+    orderBy: [{ balance: 'desc' }, { user: { username: 'asc' } }],
+    take: limit,
+    select: { balance: true, user: { select: { id: true, username: true } } },
+  });
+  return rows.map((row, i) => ({
+    rank: i + 1,
+    userId: row.user.id,
+    username: row.user.username,
+    balance: row.balance,
+  }));
+}

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, type Db } from '../src/db.ts';
+import { DEMO_PASSWORD, seed } from '../src/seed.ts';
+import { machine } from '../src/slots/domain.ts';
+import { jsonPost, type RunningMonolith, startDatabase, startMonolith } from './support.ts';
+
+let pg: Awaited<ReturnType<typeof startDatabase>>;
+let db: Db;
+let app: RunningMonolith;
+
+beforeAll(async () => {
+  pg = await startDatabase();
+  db = createDb(pg.url, 2);
+  app = await startMonolith(pg.url);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.$disconnect();
+  await pg?.stop();
+});
+
+describe('demo data', () => {
+  it('is seeded once; a second run changes nothing', async () => {
+    expect(await seed(db)).toBe('seeded');
+    const counts = async () => [
+      await db.user.count(),
+      await db.thread.count(),
+      await db.post.count(),
+      await db.spin.count(),
+    ];
+    const first = await counts();
+
+    expect(await seed(db)).toBe('skipped');
+    expect(await counts()).toEqual(first);
+    expect(first.every((n) => n > 0)).toBe(true);
+  });
+
+  it('lets a demo user log in with the documented password', async () => {
+    const res = await fetch(
+      `${app.url}/api/sessions`,
+      jsonPost({ username: 'alice', password: DEMO_PASSWORD }),
+    );
+    expect(res.status).toBe(200);
+  });
+
+  it('gives every demo wallet the balance its spin history adds up to', async () => {
+    const wallets = await db.wallet.findMany({ include: { user: { include: { spins: true } } } });
+    expect(wallets).toHaveLength(3);
+    for (const wallet of wallets) {
+      const net = wallet.user.spins.reduce((sum, s) => sum + s.payout - s.bet, 0);
+      expect(wallet.balance).toBe(machine.startingBalance + net);
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import { seededRandom } from '@course/slot-machine';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { machine } from '../src/slots/domain.ts';
+import {
+  bearer,
+  jsonPost,
+  type RunningMonolith,
+  signUp,
+  startDatabase,
+  startMonolith,
+} from './support.ts';
+
+interface SpinBody {
+  id: string;
+  bet: number;
+  payout: number;
+  balance: number;
+}
+
+let pg: Awaited<ReturnType<typeof startDatabase>>;
+let app: RunningMonolith;
+
+beforeAll(async () => {
+  pg = await startDatabase();
+  app = await startMonolith(pg.url, { rng: seededRandom(42), env: { DB_POOL_MAX: '10' } });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await pg?.stop();
+});
+
+function spinRequest(token: string, bet: number, key?: string) {
+  const headers = { ...bearer(token), ...(key ? { 'idempotency-key': key } : {}) };
+  return fetch(`${app.url}/api/slots/spins`, jsonPost({ bet }, headers));
+}
+
+async function balanceOf(token: string): Promise<number> {
+  const res = await fetch(`${app.url}/api/slots/wallet`, { headers: bearer(token) });
+  return ((await res.json()) as { balance: number }).balance;
+}
+
+describe('spins under concurrency', () => {
+  it('never overdraws a wallet and never loses or duplicates credits across 200 concurrent spins', async () => {
+    // Arrange: five players, each about to fire 40 maximum bets at once — more than any wallet holds.
+    const players = await Promise.all(Array.from({ length: 5 }, () => signUp(app.url)));
+    const start = await Promise.all(players.map((p) => balanceOf(p.token)));
+
+    // Act
+    const results = await Promise.all(
+      players.flatMap((player) =>
+        Array.from({ length: 40 }, async () => {
+          const res = await spinRequest(player.token, machine.maxBet);
+          return { player, status: res.status, body: (await res.json()) as SpinBody };
+        }),
+      ),
+    );
+
+    // Assert: every request is either a settled spin or a clean 409, never anything else.
+    expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    expect(results.some((r) => r.status === 409)).toBe(true);
+    for (const [i, player] of players.entries()) {
+      const accepted = results
+        .filter((r) => r.player === player && r.status === 201)
+        .map((r) => r.body);
+      const expected = (start[i] ?? 0) - accepted.reduce((sum, s) => sum + s.bet - s.payout, 0);
+      expect(await balanceOf(player.token)).toBe(expected);
+      expect(expected).toBeGreaterThanOrEqual(0);
+      expect(accepted.every((s) => s.balance >= 0)).toBe(true);
+      const stored = await app.db.spin.findMany({
+        where: { userId: player.id },
+        select: { id: true },
+      });
+      expect(stored.map((s) => s.id).sort()).toEqual(accepted.map((s) => s.id).sort());
+    }
+  });
+
+  it('settles a spin exactly once when the same Idempotency-Key is sent 20 times at once', async () => {
+    const player = await signUp(app.url);
+    const before = await balanceOf(player.token);
+
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => spinRequest(player.token, 7, 'retry-me')),
+    );
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as SpinBody[];
+
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+    expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
+    expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(
+      19,
+    );
+    const first = bodies[0] as SpinBody;
+    expect(await balanceOf(player.token)).toBe(before - 7 + first.payout);
+  });
+
+  it('rejects a reused Idempotency-Key with a different bet and changes nothing', async () => {
+    const player = await signUp(app.url);
+    await spinRequest(player.token, 5, 'one-key');
+    const after = await balanceOf(player.token);
+
+    const res = await spinRequest(player.token, 6, 'one-key');
+
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { type: string }).type).toBe('/problems/idempotency-key-reused');
+    expect(await balanceOf(player.token)).toBe(after);
+  });
+});

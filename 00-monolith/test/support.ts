@@ -1,0 +1,73 @@
+import { fileURLToPath } from 'node:url';
+import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from '@course/local';
+import { createLogger, listen } from '@course/service-kit';
+import type { RandomSource } from '@course/slot-machine';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createDb, type Db } from '../src/db.ts';
+
+export const monolithDir = fileURLToPath(new URL('..', import.meta.url));
+export const schemaPath = `${monolithDir}prisma/schema.prisma`;
+export const migrationsDir = `${monolithDir}prisma/migrations`;
+
+/** A fresh, migrated embedded Postgres (in memory unless a dataDir is given). */
+export async function startDatabase(
+  opts: { dataDir?: string; port?: number } = {},
+): Promise<EmbeddedPostgres> {
+  const pg = await startEmbeddedPostgres(opts);
+  await applyMigrations({ databaseUrl: pg.url, schemaPath, migrationsDir });
+  return pg;
+}
+
+export interface RunningMonolith {
+  url: string;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** The real app on port 0 against the given database; rate limiting off for tests. */
+export async function startMonolith(
+  databaseUrl: string,
+  opts: { rng?: RandomSource; env?: Record<string, string> } = {},
+): Promise<RunningMonolith> {
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const log = createLogger({ service: 'monolith', level: config.LOG_LEVEL });
+  const db = createDb(config.DATABASE_URL, config.DB_POOL_MAX);
+  const app = await createApp({ config, db, log, rng: opts.rng });
+  const server = await listen(app, { port: 0, host: '127.0.0.1', log });
+  return {
+    url: server.url,
+    db,
+    async close() {
+      await server.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** Registers a fresh user and returns a bearer token for it. */
+export async function signUp(baseUrl: string, username = `p${crypto.randomUUID().slice(0, 8)}`) {
+  const credentials = { username, password: 'correct horse battery' };
+  const created = await fetch(`${baseUrl}/api/users`, jsonPost(credentials));
+  if (created.status !== 201) throw new Error(`register ${username}: ${created.status}`);
+  const session = await fetch(`${baseUrl}/api/sessions`, jsonPost(credentials));
+  const { token, user } = (await session.json()) as { token: string; user: { id: string } };
+  return { username, token, id: user.id };
+}
+
+export function jsonPost(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}

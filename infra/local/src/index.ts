@@ -1,0 +1,34 @@
+export {
+  formatTable,
+  type LoadOptions,
+  type Measurement,
+  measure,
+  type Scenario,
+} from './bench/measure.ts';
+export { freePort } from './free-port.ts';
+export { type Logger, silentLogger } from './logger.ts';
+export {
+  type ApplyMigrationsOptions,
+  applyMigrations,
+  type CreateMigrationOptions,
+  createMigration,
+} from './migrate.ts';
+export {
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from './postgres.ts';
+export {
+  databaseUrlVariable,
+  type RunningStage,
+  type StartStageOptions,
+  startStage,
+} from './runner.ts';
+export type {
+  DatabaseDefinition,
+  ProcessDefinition,
+  StageContext,
+  StageDefinition,
+} from './stage.ts';
+export { findStageFolder, loadStageDefinition } from './stage-folders.ts';
+export { workspaceRoot } from './workspace.ts';

@@ -1,0 +1,315 @@
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Child, ChildFailedError, type ChildOptions, runToCompletion } from './child-process.ts';
+import type { Logger } from './logger.ts';
+import { applyMigrations } from './migrate.ts';
+import { startEmbeddedPostgres } from './postgres.ts';
+import { loadOrCreateSigningKey } from './signing-key.ts';
+import type {
+  DatabaseDefinition,
+  ProcessDefinition,
+  StageContext,
+  StageDefinition,
+} from './stage.ts';
+import { workspaceRoot } from './workspace.ts';
+
+export interface RunningStage {
+  /** e.g. http://localhost:3000 */
+  url: string;
+  /** Stops the processes (SIGTERM, then SIGKILL after the grace period), then the databases. */
+  stop(): Promise<void>;
+  /** Settles if a process exits on its own (a crash) while the stage runs; never on stop(). */
+  exited: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface StartStageOptions {
+  /** The port of the public process; 3000 by default. */
+  publicPort?: number;
+  /** Where databases and the signing key live; <repo>/.data/<id>-<title> (00-monolith) by default. */
+  dataDir?: string;
+  /** A Postgres server to use instead of embedded Postgres (single-database stages). */
+  databaseUrl?: string;
+  /** Receives every log line (runner, databases, prefixed child output); stdout by default. */
+  log?: (line: string) => void;
+  /**
+   * Where DATABASE_URL and DATABASE_URL_<NAME> (one per database, e.g. DATABASE_URL_SLOTS) are
+   * read from; process.env by default.
+   */
+  env?: NodeJS.ProcessEnv;
+  /** How long a process may take to answer its readyPath; 60 s by default. */
+  readyTimeoutMs?: number;
+  /** How long a process may take to exit after SIGTERM before it is killed; 10 s by default. */
+  stopGraceMs?: number;
+  /** Colour the "[name]" prefixes; by default when stdout is a terminal and NO_COLOR is unset. */
+  color?: boolean;
+  /** Aborting it during start-up (Ctrl-C) stops what was started and rejects. */
+  signal?: AbortSignal;
+}
+
+interface Settings {
+  publicPort: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  readyTimeoutMs: number;
+  stopGraceMs: number;
+  color: boolean;
+  signal: AbortSignal;
+}
+
+/** ANSI colours for "[name]" prefixes: one per process, grey for seeds. */
+const PREFIX_COLORS = [36, 35, 33, 32, 34];
+const SEED_COLOR = 90;
+
+/**
+ * Runs a stage on this machine: databases (embedded Postgres unless a URL is given), migrations,
+ * seeds, then each process, waiting for it to be ready. If anything fails on the way, whatever was
+ * started is stopped again before the error is thrown.
+ */
+export async function startStage(
+  def: StageDefinition,
+  opts: StartStageOptions = {},
+): Promise<RunningStage> {
+  const settings = resolveSettings(def, opts);
+  const publicProcess = findPublicProcess(def);
+  const shutdown = new ShutdownList();
+  try {
+    const databaseUrls = await startDatabases(def, settings, shutdown);
+    const ctx: StageContext = {
+      databaseUrls,
+      publicPort: settings.publicPort,
+      dataDir: settings.dataDir,
+      secrets: { jwtPrivateJwk: await loadOrCreateSigningKey(settings.dataDir) },
+    };
+    await migrateAndSeed(def.databases, ctx, settings);
+    const children = await startProcesses(def.processes, ctx, settings, shutdown);
+
+    const url = `http://localhost:${publicProcess.port?.(ctx) ?? settings.publicPort}`;
+    settings.log(`Stage ${def.id} (${def.title}) is ready at ${url}`);
+    return {
+      url,
+      stop: () => shutdown.run(),
+      exited: firstExitBeforeStop(children, shutdown),
+    };
+  } catch (error) {
+    await shutdown.run().catch(() => {}); // the original error is the one worth reporting
+    throw error;
+  }
+}
+
+function resolveSettings(def: StageDefinition, opts: StartStageOptions): Settings {
+  const env = opts.env ?? process.env;
+  return {
+    publicPort: opts.publicPort ?? 3000,
+    dataDir: resolve(opts.dataDir ?? join(workspaceRoot, '.data', `${def.id}-${def.title}`)),
+    databaseUrl: opts.databaseUrl ?? (env.DATABASE_URL || undefined),
+    env,
+    log: opts.log ?? ((line) => process.stdout.write(`${line}\n`)),
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+    stopGraceMs: opts.stopGraceMs ?? 10_000,
+    color: opts.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR),
+    signal: opts.signal ?? new AbortController().signal,
+  };
+}
+
+function findPublicProcess(def: StageDefinition): ProcessDefinition {
+  const found = def.processes.find((p) => p.name === def.publicProcess);
+  if (found === undefined) {
+    throw new Error(
+      `Stage ${def.id}: publicProcess "${def.publicProcess}" is not in its processes`,
+    );
+  }
+  return found;
+}
+
+/** One database URL per database name: configured, or a freshly started embedded Postgres. */
+async function startDatabases(
+  def: StageDefinition,
+  settings: Settings,
+  shutdown: ShutdownList,
+): Promise<Record<string, string>> {
+  const urls: Record<string, string> = {};
+  for (const db of def.databases) {
+    const log = prefixedLogger(`[postgres:${db.name}]`, settings.log);
+    const configured = configuredDatabaseUrl(def, db, settings);
+    if (configured !== undefined) {
+      log.info({}, 'using the configured database server');
+      urls[db.name] = configured;
+      continue;
+    }
+    const embedded = await startEmbeddedPostgres({ dataDir: join(settings.dataDir, db.name), log });
+    shutdown.add(() => embedded.stop());
+    settings.signal.throwIfAborted();
+    log.info({}, `connect with: psql ${embedded.url}`);
+    urls[db.name] = embedded.url;
+  }
+  return urls;
+}
+
+/** DATABASE_URL_<NAME> for that database; DATABASE_URL when the stage has only one database. */
+function configuredDatabaseUrl(
+  def: StageDefinition,
+  db: DatabaseDefinition,
+  settings: Settings,
+): string | undefined {
+  const specific = settings.env[databaseUrlVariable(db.name)];
+  if (specific) return specific;
+  if (settings.databaseUrl === undefined) return undefined;
+  if (def.databases.length === 1) return settings.databaseUrl;
+  const variables = def.databases.map((d) => databaseUrlVariable(d.name)).join(', ');
+  throw new Error(
+    `Stage ${def.id} has one database per service, but DATABASE_URL names a single database. ` +
+      `Set ${variables} instead, or unset DATABASE_URL to use embedded Postgres.`,
+  );
+}
+
+/** "slots" -> DATABASE_URL_SLOTS, "read-model" -> DATABASE_URL_READ_MODEL */
+export function databaseUrlVariable(databaseName: string): string {
+  return `DATABASE_URL_${databaseName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+}
+
+async function migrateAndSeed(
+  databases: DatabaseDefinition[],
+  ctx: StageContext,
+  settings: Settings,
+): Promise<void> {
+  for (const db of databases) {
+    settings.signal.throwIfAborted();
+    const databaseUrl = ctx.databaseUrls[db.name] ?? '';
+    await applyMigrations({
+      databaseUrl,
+      schemaPath: db.schemaPath,
+      migrationsDir: db.migrationsDir,
+      log: prefixedLogger(`[migrate:${db.name}]`, settings.log),
+    });
+    if (db.seed !== undefined) {
+      await runToCompletion(childOptions(db.seed, ctx, settings, SEED_COLOR));
+    }
+  }
+}
+
+async function startProcesses(
+  processes: ProcessDefinition[],
+  ctx: StageContext,
+  settings: Settings,
+  shutdown: ShutdownList,
+): Promise<Child[]> {
+  const children: Child[] = [];
+  for (const [index, definition] of processes.entries()) {
+    settings.signal.throwIfAborted();
+    const color = PREFIX_COLORS[index % PREFIX_COLORS.length] ?? SEED_COLOR;
+    const child = new Child(childOptions(definition, ctx, settings, color));
+    shutdown.add(async () => {
+      await child.stop(settings.stopGraceMs);
+    });
+    children.push(child);
+    if (definition.readyPath !== undefined) {
+      const url = readinessUrl(definition, ctx);
+      await waitUntilReady(child, url, settings.readyTimeoutMs, settings.signal);
+    }
+  }
+  return children;
+}
+
+function childOptions(
+  definition: ProcessDefinition,
+  ctx: StageContext,
+  settings: Settings,
+  color: number,
+): ChildOptions {
+  return {
+    name: definition.name,
+    cwd: definition.cwd,
+    command: definition.command,
+    env: definition.env?.(ctx) ?? {},
+    log: settings.log,
+    color: settings.color ? color : null,
+  };
+}
+
+function readinessUrl(definition: ProcessDefinition, ctx: StageContext): string {
+  if (definition.port === undefined) {
+    throw new Error(`process "${definition.name}" has a readyPath but no port`);
+  }
+  return `http://127.0.0.1:${definition.port(ctx)}${definition.readyPath}`;
+}
+
+/** Polls the readiness URL until it answers 2xx; fails fast if the process exits meanwhile. */
+async function waitUntilReady(
+  child: Child,
+  url: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    signal.throwIfAborted();
+    if (await answersOk(url)) return;
+    await Promise.race([sleep(200), child.exited]);
+    if (child.hasExited) {
+      const { code, signal } = await child.exited;
+      throw new ChildFailedError(
+        child,
+        `exited with ${signal ?? `code ${code}`} before it was ready`,
+      );
+    }
+  }
+  throw new ChildFailedError(child, `did not become ready at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function answersOk(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+function firstExitBeforeStop(children: Child[], shutdown: ShutdownList): RunningStage['exited'] {
+  return new Promise((resolve) => {
+    for (const child of children) {
+      void child.exited.then(({ code, signal }) => {
+        if (!shutdown.started) resolve({ name: child.name, code, signal });
+      });
+    }
+  });
+}
+
+/** Things to undo, undone in reverse order, once. */
+class ShutdownList {
+  started = false;
+  private readonly steps: Array<() => Promise<void>> = [];
+  private running: Promise<void> | null = null;
+
+  add(step: () => Promise<void>): void {
+    this.steps.push(step);
+  }
+
+  run(): Promise<void> {
+    this.started = true;
+    this.running ??= (async () => {
+      const failures: unknown[] = [];
+      for (const step of this.steps.splice(0).reverse()) {
+        // Keep going: one thing failing to stop must not leave the others running.
+        await step().catch((error: unknown) => failures.push(error));
+      }
+      if (failures.length > 0)
+        throw new AggregateError(failures, 'some parts did not stop cleanly');
+    })();
+    return this.running;
+  }
+}
+
+/** A Logger whose messages become "[prefix] message key=value" lines. */
+function prefixedLogger(prefix: string, log: (line: string) => void): Logger {
+  const write = (fields: Record<string, unknown>, message: string) => {
+    const details = Object.entries(fields)
+      .map(([key, value]) => ` ${key}=${value instanceof Error ? value.message : String(value)}`)
+      .join('');
+    log(`${prefix} ${message}${details}`);
+  };
+  return { info: write, warn: write, error: write };
+}

@@ -1,0 +1,61 @@
+/*
+ * How a stage tells the local runner what to start. Each stage folder has a `stage.ts` whose default
+ * export `satisfies StageDefinition`; `pnpm start <stage>` reads it and does the rest.
+ */
+
+/** A database the stage owns: one embedded Postgres each, unless a server URL is given. */
+export interface DatabaseDefinition {
+  /** Also the key in StageContext.databaseUrls and the data folder name, e.g. "monolith". */
+  name: string;
+  /** Absolute path of schema.prisma (or of a folder of .prisma files). */
+  schemaPath: string;
+  /** Absolute path of the prisma/migrations folder. */
+  migrationsDir: string;
+  /** Runs after the migrations, to completion, at every start: it must be idempotent. */
+  seed?: ProcessDefinition;
+}
+
+/** A process of the stage, started as a child process. */
+export interface ProcessDefinition {
+  /** Prefix of its log lines, e.g. "monolith". */
+  name: string;
+  /** Absolute working directory. */
+  cwd: string;
+  /**
+   * e.g. ['tsx', 'src/server.ts']. Looked up in <cwd>/node_modules/.bin, then the workspace's
+   * node_modules/.bin, then PATH; 'node' is the Node that runs the runner.
+   */
+  command: string[];
+  /** Extra environment variables, added to the runner's own environment. */
+  env?: (ctx: StageContext) => Record<string, string>;
+  /** e.g. '/readyz': the runner waits until GET http://127.0.0.1:<port><readyPath> answers 2xx. */
+  readyPath?: string;
+  /** The port it listens on; required with readyPath. */
+  port?: (ctx: StageContext) => number;
+}
+
+/** What the runner knows once the databases are up, passed to the env and port functions. */
+export interface StageContext {
+  /** Connection URL per database name. */
+  databaseUrls: Record<string, string>;
+  /** The port of the stage's front door (PORT, 3000 by default). */
+  publicPort: number;
+  /** This stage's data folder, e.g. <repo>/.data/00-monolith. */
+  dataDir: string;
+  secrets: {
+    /** A private Ed25519 JWK (JSON text), created once per data folder and kept there. */
+    jwtPrivateJwk: string;
+  };
+}
+
+export interface StageDefinition {
+  /** e.g. '00' */
+  id: string;
+  /** e.g. 'monolith' */
+  title: string;
+  databases: DatabaseDefinition[];
+  /** Started in this order; each one is ready before the next starts. */
+  processes: ProcessDefinition[];
+  /** The name of the process that serves the stage's URL. */
+  publicProcess: string;
+}

@@ -1,0 +1,161 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/free-port.ts';
+import { startEmbeddedPostgres } from '../src/postgres.ts';
+import { startStage } from '../src/runner.ts';
+import type { ProcessDefinition, StageDefinition } from '../src/stage.ts';
+import { workspaceBinDir } from '../src/workspace.ts';
+import fixtureStage from './fixtures/stage/stage.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'course-local-runner-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The fixture stage with its web process's environment extended. */
+function fixtureWith(extraEnv: Record<string, string>): StageDefinition {
+  const [web] = fixtureStage.processes;
+  if (web === undefined) throw new Error('the fixture stage has no process');
+  const changed: ProcessDefinition = {
+    ...web,
+    env: (ctx) => ({ ...web.env?.(ctx), ...extraEnv }),
+  };
+  return { ...fixtureStage, processes: [changed] };
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  return (await response.json()) as T;
+}
+
+interface ProcessInfo {
+  pid: number;
+  path: string;
+  jwk: string;
+}
+
+describe('startStage', () => {
+  const noDatabaseUrl = { env: {} };
+
+  it('starts database, migrations, seed and process, and stops them all', async () => {
+    const dataDir = join(scratch, 'full');
+    const publicPort = await freePort();
+    const lines: string[] = [];
+    const callerPath = process.env.PATH;
+    process.env.PATH = '/usr/local/bin:/usr/bin:/bin'; // a shell without the workspace's binaries
+
+    const stage = await startStage(fixtureStage, {
+      ...noDatabaseUrl,
+      publicPort,
+      dataDir,
+      log: (line) => lines.push(line),
+    }).finally(() => {
+      process.env.PATH = callerPath;
+    });
+    const notes = await getJson<string[]>(`${stage.url}/notes`);
+    const child = await getJson<ProcessInfo>(`${stage.url}/process`);
+    await stage.stop();
+
+    expect(stage.url).toBe(`http://localhost:${publicPort}`);
+    expect(notes).toEqual(['welcome']);
+    expect(lines).toContain('[seed] seeded the welcome note');
+    expect(lines).toContain(`[web] listening on ${publicPort}`);
+    expect(lines).toContain(`Stage 99 (fixture) is ready at http://localhost:${publicPort}`);
+    expect(child.path.split(':')).toContain(workspaceBinDir);
+    expect(JSON.parse(child.jwk)).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(isRunning(child.pid)).toBe(false);
+    expect(await portIsFree(publicPort)).toBe(true);
+  });
+
+  it('keeps data and signing key across restarts and seeds only once', async () => {
+    const dataDir = join(scratch, 'full'); // left behind by the previous test
+    const publicPort = await freePort();
+    const lines: string[] = [];
+
+    const stage = await startStage(fixtureStage, {
+      ...noDatabaseUrl,
+      publicPort,
+      dataDir,
+      log: (line) => lines.push(line),
+    });
+    const notes = await getJson<string[]>(`${stage.url}/notes`);
+    const child = await getJson<ProcessInfo>(`${stage.url}/process`);
+    await stage.stop();
+
+    expect(notes).toEqual(['welcome']);
+    expect(lines).toContain('[seed] already seeded');
+    expect(child.jwk).toBe(readFileSync(join(dataDir, 'jwt-private.jwk.json'), 'utf8').trim());
+  });
+
+  it('fails with the last log lines of a process that never becomes ready', async () => {
+    const publicPort = await freePort();
+    const stage = fixtureWith({ NEVER_READY: '1' });
+
+    const starting = startStage(stage, {
+      ...noDatabaseUrl,
+      publicPort,
+      dataDir: join(scratch, 'never-ready'),
+      log: () => {},
+      readyTimeoutMs: 1_500,
+    });
+
+    await expect(starting).rejects.toThrow(/web did not become ready .* within 1.5 s/);
+    await expect(starting).rejects.toThrow(/still warming up/);
+    expect(await portIsFree(publicPort)).toBe(true);
+  });
+
+  it('fails fast when a process exits before it is ready', async () => {
+    const stage = fixtureWith({ PORT: 'not-a-port' }); // listen() throws at start-up
+
+    const starting = startStage(stage, {
+      ...noDatabaseUrl,
+      publicPort: await freePort(),
+      dataDir: join(scratch, 'crashing'),
+      log: () => {},
+    });
+
+    await expect(starting).rejects.toThrow(/web exited with code 1 before it was ready/);
+    await expect(starting).rejects.toThrow(/ERR_SOCKET_BAD_PORT/);
+  });
+
+  it('uses DATABASE_URL instead of starting embedded Postgres', async () => {
+    const server = await startEmbeddedPostgres(); // stands in for a real Postgres server
+    const dataDir = join(scratch, 'external');
+    try {
+      const stage = await startStage(fixtureStage, {
+        env: { DATABASE_URL: server.url },
+        publicPort: await freePort(),
+        dataDir,
+        log: () => {},
+      });
+      await stage.stop();
+      const client = new pg.Client(server.url);
+      await client.connect();
+      const { rows } = await client.query('SELECT text FROM "Note"').finally(() => client.end());
+
+      expect(rows).toEqual([{ text: 'welcome' }]); // migrated and seeded there
+      expect(existsSync(join(dataDir, 'notes'))).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ContractResponse } from './client.ts';
+import {
+  type FuzzFixtures,
+  type HostileRequest,
+  hostileRequest,
+  unknownRoute,
+} from './fuzz/arbitraries.ts';
+import { createHarness, describeExchange, type Harness, SETUP_TIMEOUT_MS } from './harness.ts';
+
+export interface FuzzSuiteOptions {
+  /** The stage's base URL, read lazily (the test starts its server in beforeAll). */
+  baseUrl: () => string;
+  /** Generated requests per operation; 40 by default. */
+  runs?: number;
+}
+
+/**
+ * Declares property-based tests that throw random and hostile requests at every operation of
+ * openapi.yaml — random JSON, wrong types, huge strings, deep nesting, prototype-pollution keys,
+ * odd content types, garbage and forged tokens, weird Idempotency-Key and X-Request-Id values,
+ * malformed query strings and path ids — and require that the server never answers 5xx, keeps
+ * answering, and that every answer (errors included) is one openapi.yaml documents.
+ */
+export function defineFuzzSuite(options: FuzzSuiteOptions): void {
+  const runs = options.runs ?? 40;
+  const h = createHarness(options.baseUrl);
+  const { document, operations } = h.client.contract;
+
+  describe(`public API fuzzing (${runs} requests per operation)`, { timeout: 120_000 }, () => {
+    let fixtures: FuzzFixtures;
+    beforeAll(async () => {
+      const player = await h.newPlayer();
+      const thread = h.expectStatus(
+        await h.send('createThread', {
+          token: player.token,
+          json: { title: 'Fuzz target', body: 'Hit me.' },
+        }),
+        201,
+      );
+      fixtures = { document, token: player.token, threadId: thread.id };
+    }, SETUP_TIMEOUT_MS);
+
+    for (const operation of operations.values()) {
+      it(`${operation.id} (${operation.method.toUpperCase()} ${operation.path}) answers hostile requests with documented 4xx problems, never 5xx`, async () => {
+        await fc.assert(
+          fc.asyncProperty(hostileRequest(operation, fixtures), async (request) => {
+            const response = await h.client.call(operation.id, request.options);
+            expectSane(h, response, request, operation.requiresAuth);
+          }),
+          { numRuns: runs },
+        );
+
+        await expectStillAnswering(h);
+      });
+    }
+
+    it('answers unknown routes and unsupported methods with a 404 problem', async () => {
+      await fc.assert(
+        fc.asyncProperty(unknownRoute(document), async ({ method, path }) => {
+          const body = method === 'GET' ? undefined : '{}';
+          const response = await h.client.request(method, path, { body });
+          expectSane(h, response, { options: {}, forgedAuth: false }, false);
+        }),
+        { numRuns: runs },
+      );
+    });
+
+    it('still answers /healthz and /readyz after all of it', async () => {
+      await expectStillAnswering(h);
+    });
+  });
+}
+
+function expectSane(
+  h: Harness,
+  response: ContractResponse,
+  request: HostileRequest,
+  requiresAuth: boolean,
+): void {
+  const exchange = describeExchange(response);
+  expect(response.status, `server error: ${exchange}`).toBeLessThan(500);
+  expect(h.validator.validate(response), exchange).toEqual([]);
+  if (requiresAuth && request.forgedAuth) {
+    expect(
+      response.status >= 200 && response.status < 300,
+      `a forged token was accepted: ${exchange}`,
+    ).toBe(false);
+  }
+}
+
+async function expectStillAnswering(h: Harness): Promise<void> {
+  h.expectStatus(await h.send('getHealth'), 200);
+  h.expectStatus(await h.send('getReadiness'), 200);
+}

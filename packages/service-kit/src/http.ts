@@ -1,0 +1,68 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { jsonBody } from './body.ts';
+import { notFoundHandler, problemHandler } from './problem-response.ts';
+import { rateLimiter } from './rate-limit.ts';
+import {
+  requestId,
+  requestLogging,
+  type ServiceIdentity,
+  servedByHeader,
+} from './request-context.ts';
+
+export interface ServiceAppOptions {
+  identity: ServiceIdentity;
+  log: Logger;
+  /** Largest accepted JSON body; larger ones get 413. Default 32 KiB. */
+  bodyLimitBytes?: number;
+  /** Requests per client IP per minute; 0 disables. Default 600. */
+  rateLimitPerMinute?: number;
+}
+
+/**
+ * The chassis every service starts from. Add routes to the returned app, then call
+ * finishServiceApp(). The order matters: the request id comes before anything that can fail,
+ * so every response, errors included, carries it.
+ */
+export function createServiceApp(opts: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Only a proxy on this machine (the local facade) may set X-Forwarded-For; behind the ALB,
+  // configure the ALB's address range instead, or clients could spoof their IP.
+  app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
+  app.use(requestId());
+  app.use(servedByHeader(opts.identity));
+  app.use(requestLogging(opts.log));
+  const limiter = rateLimiter(opts.rateLimitPerMinute ?? 600, opts.log);
+  if (limiter) app.use(limiter);
+  app.use(jsonBody(opts.bodyLimitBytes ?? 32_768));
+  return app;
+}
+
+/** Adds the 404 for unknown routes and the one problem+json error middleware. Call it last. */
+export function finishServiceApp(app: Express, opts: { log: Logger }): void {
+  app.use(notFoundHandler());
+  app.use(problemHandler(opts.log));
+}
+
+// helmet's defaults, with a Content-Security-Policy that lets the Vite-built React app run:
+// its scripts and API calls come from our own origin, React sets inline styles, images may be
+// data: URLs. Nothing from other origins. upgrade-insecure-requests is dropped because the
+// early stages serve plain HTTP from a load balancer address, where it would make the browser
+// fetch the app's own scripts over https and fail.
+function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+}

@@ -1,0 +1,37 @@
+// The service chassis: everything a service of the course needs besides its own routes.
+export type { JWK } from 'jose';
+export {
+  type AuthUser,
+  createTokenIssuer,
+  createTokenVerifier,
+  generateSigningKey,
+  jwksRoute,
+  requireAuth,
+  type TokenIssuer,
+  type TokenVerifier,
+} from './auth.ts';
+export {
+  ConfigError,
+  jwkJsonSchema,
+  parseConfig,
+  type ServiceConfig,
+  serviceConfigSchema,
+} from './config.ts';
+export { isDependencyDown } from './dependency-down.ts';
+export {
+  fromZodError,
+  HttpError,
+  type HttpErrorOptions,
+  type ProblemFieldError,
+  parseBody,
+  parseQuery,
+  problems,
+} from './errors.ts';
+export { healthRoutes } from './health.ts';
+export { createServiceApp, finishServiceApp, type ServiceAppOptions } from './http.ts';
+export { currentUser, type Locals } from './locals.ts';
+export { createLogger, type Logger, type LoggerOptions } from './log.ts';
+export { hashPassword, verifyPassword } from './passwords.ts';
+export type { ProblemDocument } from './problem-response.ts';
+export type { ServiceIdentity } from './request-context.ts';
+export { listen, type RunningServer, runUntilSignal } from './server.ts';

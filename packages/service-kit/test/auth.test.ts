@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AuthUser,
+  createTokenIssuer,
+  createTokenVerifier,
+  currentUser,
+  generateSigningKey,
+  hashPassword,
+  type JWK,
+  jwksRoute,
+  type ProblemDocument,
+  requireAuth,
+  type TokenIssuer,
+  type TokenVerifier,
+  verifyPassword,
+} from '../src/index.ts';
+import { closedPort } from './closed-port.ts';
+import { PROBLEM_JSON, startApp, type TestApp } from './helpers.ts';
+
+const ISSUER = 'users@00';
+const ADA: AuthUser = { id: '0b9b4a0e-6f8e-4d8a-9d6c-2f1f6b1f7a11', username: 'ada' };
+
+/** A service with one protected route that answers with the token's user. */
+function startProtectedApp(verifier: TokenVerifier): Promise<TestApp> {
+  return startApp((app) => {
+    app.get('/api/me', requireAuth(verifier), (_req, res) => {
+      res.json(currentUser(res));
+    });
+  });
+}
+
+function getMe(server: TestApp, authorization?: string) {
+  return fetch(`${server.url}/api/me`, {
+    headers: authorization ? { Authorization: authorization } : {},
+  });
+}
+
+describe('JWT with a local key set', () => {
+  let signingKey: JWK;
+  let issuer: TokenIssuer;
+  let server: TestApp;
+
+  beforeAll(async () => {
+    signingKey = await generateSigningKey();
+    issuer = await createTokenIssuer({ privateJwk: signingKey, issuer: ISSUER });
+    server = await startProtectedApp(createTokenVerifier({ jwks: issuer.jwks(), issuer: ISSUER }));
+  });
+  afterAll(() => server.close());
+
+  async function expectUnauthorized(res: Response) {
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
+    expect(await res.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
+  }
+
+  it('lets a request with a freshly issued token through as its user', async () => {
+    const token = await issuer.issue(ADA);
+
+    const res = await getMe(server, `Bearer ${token}`);
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(ADA);
+  });
+
+  it('issues EdDSA tokens for the course-api audience that expire in an hour', async () => {
+    const token = await issuer.issue(ADA);
+
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+
+    expect(header).toMatchObject({ alg: 'EdDSA', kid: issuer.jwks().keys[0]?.kid });
+    expect(payload).toMatchObject({ sub: ADA.id, username: 'ada', iss: ISSUER, aud: 'course-api' });
+    expect(payload.exp - payload.iat).toBe(3600);
+  });
+
+  it('publishes only the public key', () => {
+    const [key, ...others] = issuer.jwks().keys;
+
+    expect(others).toEqual([]);
+    expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(key).not.toHaveProperty('d');
+  });
+
+  it('rejects a request without a token', async () => {
+    await expectUnauthorized(await getMe(server));
+  });
+
+  it('rejects an Authorization header of another scheme', async () => {
+    await expectUnauthorized(await getMe(server, 'Basic YWRhOnNlY3JldA=='));
+  });
+
+  it('rejects an expired token', async () => {
+    const expiring = await createTokenIssuer({
+      privateJwk: signingKey,
+      issuer: ISSUER,
+      ttlSeconds: -60,
+    });
+
+    const res = await getMe(server, `Bearer ${await expiring.issue(ADA)}`);
+
+    await expectUnauthorized(res.clone());
+    expect(((await res.json()) as ProblemDocument).detail).toMatch(/expired/);
+  });
+
+  it('rejects a token from another issuer', async () => {
+    const other = await createTokenIssuer({
+      privateJwk: signingKey,
+      issuer: 'someone-else',
+    });
+
+    await expectUnauthorized(await getMe(server, `Bearer ${await other.issue(ADA)}`));
+  });
+
+  it('rejects a token for another audience', async () => {
+    const other = await createTokenIssuer({
+      privateJwk: signingKey,
+      issuer: ISSUER,
+      audience: 'admin-api',
+    });
+
+    await expectUnauthorized(await getMe(server, `Bearer ${await other.issue(ADA)}`));
+  });
+
+  it('rejects a tampered token', async () => {
+    const [header, payload, signature] = (await issuer.issue(ADA)).split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, username: 'admin' })).toString(
+      'base64url',
+    );
+
+    await expectUnauthorized(await getMe(server, `Bearer ${header}.${forged}.${signature}`));
+  });
+
+  it('rejects a token signed with another key', async () => {
+    const impostor = await createTokenIssuer({ issuer: ISSUER });
+
+    await expectUnauthorized(await getMe(server, `Bearer ${await impostor.issue(ADA)}`));
+  });
+
+  it('rejects garbage', async () => {
+    await expectUnauthorized(await getMe(server, 'Bearer not.a.jwt'));
+  });
+});
+
+describe('JWT with a remote key set', () => {
+  let issuer: TokenIssuer;
+  let usersService: TestApp;
+  let slotsService: TestApp;
+
+  beforeAll(async () => {
+    issuer = await createTokenIssuer({ privateJwk: await generateSigningKey(), issuer: ISSUER });
+    usersService = await startApp((app) => app.use(jwksRoute(issuer)));
+    const jwksUrl = new URL('/.well-known/jwks.json', usersService.url);
+    slotsService = await startProtectedApp(createTokenVerifier({ jwks: jwksUrl, issuer: ISSUER }));
+  });
+  afterAll(async () => {
+    await slotsService.close();
+    await usersService.close();
+  });
+
+  it('serves the public keys at /.well-known/jwks.json', async () => {
+    const res = await fetch(`${usersService.url}/.well-known/jwks.json`);
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(issuer.jwks());
+  });
+
+  it("verifies the issuer's tokens in another service with the fetched keys", async () => {
+    const token = await issuer.issue(ADA);
+
+    const res = await getMe(slotsService, `Bearer ${token}`);
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(ADA);
+  });
+
+  it('still rejects tokens signed with a key the issuer does not publish', async () => {
+    const impostor = await createTokenIssuer({ issuer: ISSUER });
+
+    const res = await getMe(slotsService, `Bearer ${await impostor.issue(ADA)}`);
+
+    expect(res.status).toBe(401);
+  });
+
+  it('answers 503, not 401, when the key set cannot be fetched', async () => {
+    const unreachable = new URL(`http://127.0.0.1:${await closedPort()}/.well-known/jwks.json`);
+    const verifier = createTokenVerifier({ jwks: unreachable, issuer: ISSUER });
+
+    const error = await verifier.verify(await issuer.issue(ADA)).catch((err: unknown) => err);
+
+    expect(error).toMatchObject({ status: 503 });
+  });
+});
+
+describe('password hashing', () => {
+  it('verifies the password it hashed', async () => {
+    const stored = await hashPassword('correct horse battery staple');
+
+    expect(stored).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/);
+    expect(await verifyPassword('correct horse battery staple', stored)).toBe(true);
+  });
+
+  it('rejects a wrong password', async () => {
+    const stored = await hashPassword('correct horse battery staple');
+
+    expect(await verifyPassword('correct horse battery stapler', stored)).toBe(false);
+  });
+
+  it('salts every hash', async () => {
+    expect(await hashPassword('same password')).not.toBe(await hashPassword('same password'));
+  });
+
+  it('rejects against a stored value that is not a scrypt hash', async () => {
+    expect(await verifyPassword('anything', 'plaintext-password')).toBe(false);
+  });
+});
