@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+
+/** Set by e2e/cli.ts; a stage you started yourself works too (E2E_BASE_URL=http://localhost:3000). */
+export const baseUrl = process.env.E2E_BASE_URL ?? 'http://localhost:3000';
+export const screenshotDir =
+  process.env.E2E_SCREENSHOT_DIR ?? resolve(import.meta.dirname, '..', '..', 'artifacts', 'e2e');
+export const PASSWORD = 'correct-horse-battery';
+
+export const desktop: BrowserContextOptions = { viewport: { width: 1280, height: 900 } };
+export const phone: BrowserContextOptions = {
+  viewport: { width: 375, height: 812 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+};
+
+/** Debian's Chromium, driven by playwright-core (its own browser downloads are not reachable). */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A username nobody has yet, so the suite can run again against the same database. */
+export function uniqueUsername(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+export async function register(page: Page, username: string): Promise<void> {
+  await page.goto(`${baseUrl}/register`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByTestId('balance').waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
