@@ -8,12 +8,16 @@
  *   5. stops the stage and exits non-zero if anything failed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type StageDefinition, startStage, workspaceRoot } from '@course/local';
+import {
+  findStageFolder,
+  freePort,
+  loadStageDefinition,
+  startStage,
+  workspaceRoot,
+} from '@course/local';
 import { startVitest } from 'vitest/node';
 
 const webDir = resolve(import.meta.dirname, '..');
@@ -72,40 +76,6 @@ function ensureChromium(): void {
   print('Installing Chromium from Debian (apt-get)…');
   run('apt-get', ['update'], workspaceRoot);
   run('apt-get', ['install', '-y', 'chromium'], workspaceRoot);
-}
-
-/** "00", "0", "00-monolith" or "monolith" -> <repo>/00-monolith. */
-function findStageFolder(requested: string): string {
-  const wanted = /^\d$/.test(requested) ? `0${requested}` : requested;
-  const match = readdirSync(workspaceRoot, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && /^\d\d-/.test(entry.name))
-    .map((entry) => entry.name)
-    .find((name) => name === wanted || name.startsWith(`${wanted}-`) || name.slice(3) === wanted);
-  if (match === undefined || !existsSync(join(workspaceRoot, match, 'stage.ts'))) {
-    throw new Error(`Unknown stage "${requested}" (e.g. pnpm e2e 00)`);
-  }
-  return join(workspaceRoot, match);
-}
-
-/** Stages are not dependencies of the web app: each is loaded by path, like `pnpm start` does. */
-async function loadStageDefinition(folder: string): Promise<StageDefinition> {
-  const module: { default?: StageDefinition } = await import(
-    pathToFileURL(join(folder, 'stage.ts')).href
-  );
-  if (module.default === undefined) throw new Error(`${folder}/stage.ts has no default export`);
-  return module.default;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 function run(command: string, args: string[], cwd: string): void {
