@@ -1,6 +1,6 @@
 import type { Db } from '../db.ts';
-import { Prisma } from '../generated/prisma/client.ts';
-import { isUniqueViolation } from '../unique-violation.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { isForeignKeyViolation, isUniqueViolation } from '../prisma-errors.ts';
 import type { LeaderboardEntry, SpinRecord } from './domain.ts';
 
 const spinFields = {
@@ -35,7 +35,7 @@ export async function ensureWallet(
     });
     return true;
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') return false;
+    if (isForeignKeyViolation(err)) return false;
     throw err;
   }
 }

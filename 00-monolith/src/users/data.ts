@@ -1,6 +1,6 @@
 import type { AuthUser } from '@course/service-kit';
 import type { Db } from '../db.ts';
-import { isUniqueViolation } from '../unique-violation.ts';
+import { isUniqueViolation } from '../prisma-errors.ts';
 
 export interface StoredUser extends AuthUser {
   passwordHash: string;

@@ -1,0 +1,15 @@
+import { Prisma } from './generated/prisma/client.ts';
+
+function hasCode(err: unknown, code: string): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === code;
+}
+
+/** True when an insert lost a race (or a retry) against a unique constraint. */
+export function isUniqueViolation(err: unknown): boolean {
+  return hasCode(err, 'P2002');
+}
+
+/** True when a row refers to one that does not exist (e.g. a token for a deleted user). */
+export function isForeignKeyViolation(err: unknown): boolean {
+  return hasCode(err, 'P2003');
+}
