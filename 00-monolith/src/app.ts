@@ -42,6 +42,7 @@ export async function createApp({ config, db, log, rng }: AppDeps): Promise<Expr
     log,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
   });
   app.use(healthRoutes({ ready: () => pingDb(db) }));
   app.use(jwksRoute(issuer));

@@ -22,7 +22,7 @@ import { startVitest } from 'vitest/node';
 
 const webDir = resolve(import.meta.dirname, '..');
 const artifactsDir = join(workspaceRoot, 'artifacts');
-const chromiumPath = '/usr/bin/chromium';
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 async function main(): Promise<number> {
   const stageFolder = findStageFolder(process.argv[2] ?? '00');
@@ -73,6 +73,11 @@ async function runSpecs(url: string): Promise<number> {
 
 function ensureChromium(): void {
   if (existsSync(chromiumPath)) return;
+  if (process.env.CHROMIUM_PATH || !existsSync('/usr/bin/apt-get')) {
+    throw new Error(
+      `No Chromium at ${chromiumPath}: set CHROMIUM_PATH to a Chromium or Chrome binary`,
+    );
+  }
   print('Installing Chromium from Debian (apt-get)…');
   run('apt-get', ['update'], workspaceRoot);
   run('apt-get', ['install', '-y', 'chromium'], workspaceRoot);

@@ -42,6 +42,12 @@ export const serviceConfigSchema = z.object({
     .default('00'),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(32_768),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  // Whose X-Forwarded-For to believe, in Express's terms: 'loopback' locally (the facade of
+  // later stages), '1' behind one load balancer. Wrong here, every player shares one rate limit.
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value)),
 });
 
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;

@@ -18,6 +18,8 @@ export interface ServiceAppOptions {
   bodyLimitBytes?: number;
   /** Requests per client IP per minute; 0 disables. Default 600. */
   rateLimitPerMinute?: number;
+  /** Express's `trust proxy`: hops (1 behind an ALB) or addresses. Default 'loopback'. */
+  trustProxy?: number | string;
 }
 
 /**
@@ -28,9 +30,9 @@ export interface ServiceAppOptions {
 export function createServiceApp(opts: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  // Only a proxy on this machine (the local facade) may set X-Forwarded-For; behind the ALB,
-  // configure the ALB's address range instead, or clients could spoof their IP.
-  app.set('trust proxy', 'loopback');
+  // The client IP (for rate limiting and logs) comes from X-Forwarded-For only when a trusted
+  // proxy set it: by default a proxy on this machine; behind an ALB, one hop (TRUST_PROXY=1).
+  app.set('trust proxy', opts.trustProxy ?? 'loopback');
   app.use(securityHeaders());
   app.use(requestId());
   app.use(servedByHeader(opts.identity));

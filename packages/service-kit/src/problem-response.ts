@@ -71,7 +71,10 @@ function fromClientError(err: unknown): HttpError | undefined {
 
 function logError(log: Logger, problem: HttpError, err: unknown): void {
   if (problem.status === 500) log.error({ err }, 'unhandled error');
-  else if (problem.status === 503) log.warn({ err }, 'dependency unavailable');
+  // An HttpError 503 was thrown on purpose by code that has already said why.
+  else if (problem.status === 503 && !(err instanceof HttpError)) {
+    log.warn({ err }, 'dependency unavailable');
+  }
   // 4xx are the client's business; the access log line records them.
 }
 

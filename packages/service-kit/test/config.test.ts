@@ -13,6 +13,7 @@ describe('parseConfig', () => {
       STAGE: '00',
       BODY_LIMIT_BYTES: 32_768,
       RATE_LIMIT_PER_MINUTE: 600,
+      TRUST_PROXY: 'loopback',
     });
   });
 
@@ -69,5 +70,14 @@ describe('jwkJsonSchema', () => {
     for (const KEY of ['not json', '{"no":"kty"}', '42']) {
       expect(() => parseConfig(schema, { KEY })).toThrow(/KEY: expected a JSON Web Key/);
     }
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('reads a hop count as a number and anything else as Express address names', () => {
+    expect(parseConfig(serviceConfigSchema, { TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(parseConfig(serviceConfigSchema, { TRUST_PROXY: '10.0.0.0/16' }).TRUST_PROXY).toBe(
+      '10.0.0.0/16',
+    );
   });
 });

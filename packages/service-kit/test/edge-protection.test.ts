@@ -6,7 +6,7 @@ describe('rate limiting', () => {
   let server: TestApp | undefined;
   afterEach(() => server?.close());
 
-  async function serve(rateLimitPerMinute: number) {
+  async function serve(rateLimitPerMinute: number, trustProxy?: number | string) {
     server = await startApp(
       (app) => {
         app.use(healthRoutes({ ready: async () => {} }));
@@ -14,10 +14,12 @@ describe('rate limiting', () => {
           res.json({ pong: true });
         });
       },
-      { rateLimitPerMinute },
+      { rateLimitPerMinute, trustProxy },
     );
     return server;
   }
+
+  const from = (client: string) => ({ headers: { 'x-forwarded-for': client } });
 
   it('answers 429 problem+json with Retry-After once a client exceeds its limit', async () => {
     const { url } = await serve(2);
@@ -44,6 +46,28 @@ describe('rate limiting', () => {
     }
 
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+  });
+
+  it('behind one trusted proxy, limits each client by its forwarded address', async () => {
+    const { url } = await serve(2, 1);
+    await fetch(`${url}/ping`, from('203.0.113.1'));
+    await fetch(`${url}/ping`, from('203.0.113.1'));
+
+    const sameClient = await fetch(`${url}/ping`, from('203.0.113.1'));
+    const otherClient = await fetch(`${url}/ping`, from('203.0.113.2'));
+
+    expect(sameClient.status).toBe(429);
+    expect(otherClient.status).toBe(200);
+  });
+
+  it('ignores X-Forwarded-For from an untrusted peer, so a client cannot dodge its limit', async () => {
+    const { url } = await serve(2, 0);
+    await fetch(`${url}/ping`, from('203.0.113.1'));
+    await fetch(`${url}/ping`, from('203.0.113.2'));
+
+    const res = await fetch(`${url}/ping`, from('203.0.113.3'));
+
+    expect(res.status).toBe(429);
   });
 
   it('is disabled by a limit of 0', async () => {
