@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { applyMigrations } from '@course/local';
+import { createLogger } from '@course/service-kit';
+
+/*
+ * Entry point bundled as migrate.mjs and run by systemd before every start of the server
+ * (ExecStartPre): `prisma migrate deploy`, with Prisma's Wasm schema engine, on the migrations
+ * shipped next to it. Already-applied migrations are skipped, so it is safe to run every time.
+ */
+const here = fileURLToPath(new URL('.', import.meta.url));
+const log = createLogger({ service: 'monolith-migrate' });
+
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl === undefined || databaseUrl === '') {
+  log.fatal('DATABASE_URL is not set');
+  process.exitCode = 1;
+} else {
+  const { applied } = await applyMigrations({
+    databaseUrl,
+    schemaPath: `${here}prisma/schema.prisma`,
+    migrationsDir: `${here}prisma/migrations`,
+    log,
+  });
+  log.info({ applied: applied.length }, 'database schema up to date');
+  // Done: exit now rather than wait ~10 s for an idle pooled connection to time out, which would
+  // delay every start of the server by as much.
+  process.exit();
+}

@@ -1,0 +1,55 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface CourseVpcProps {
+  /**
+   * Availability zones to spread over.
+   * @default 2 — the minimum an Application Load Balancer and an RDS subnet group accept.
+   */
+  maxAzs?: number;
+  /**
+   * How long VPC flow logs are kept.
+   * @default one week — enough to debug a lab, cheap to store.
+   */
+  flowLogRetention?: logs.RetentionDays;
+}
+
+/**
+ * The course network: one public and one isolated subnet per availability zone, and **no NAT
+ * gateway** (about $0.045 an hour each, plus data). Anything that needs the internet (the app
+ * hosts, the load balancer) lives in the public subnets; the database lives in the isolated ones,
+ * which have no route out at all.
+ *
+ * Defaults: 2 AZs, /24 subnets, the default security group stripped of its rules, and flow logs
+ * of all traffic to a CloudWatch log group kept for one week and deleted with the stack.
+ */
+export class CourseVpc extends Construct {
+  readonly vpc: ec2.Vpc;
+  /** Where the flow logs go: every accepted and rejected connection, for debugging. */
+  readonly flowLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: CourseVpcProps = {}) {
+    super(scope, id);
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: props.maxAzs ?? 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+    });
+
+    // DESTROY: a course lab must leave nothing behind (and nothing billed) after `cdk destroy`.
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { CourseVpc } from '../src/index.ts';
+
+function synthVpc(): Template {
+  const stack = new Stack(new App(), 'Test');
+  new CourseVpc(stack, 'Network');
+  return Template.fromStack(stack);
+}
+
+describe('CourseVpc', () => {
+  it('creates no NAT gateway', () => {
+    const template = synthVpc();
+
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+  });
+
+  it('has one public and one isolated subnet in each of two availability zones', () => {
+    const template = synthVpc();
+
+    const subnets = template.findResources('AWS::EC2::Subnet');
+    const types = Object.values(subnets).map((subnet) => {
+      const tags = subnet.Properties.Tags as Array<{ Key: string; Value: string }>;
+      return tags.find((tag) => tag.Key === 'aws-cdk:subnet-type')?.Value;
+    });
+    expect(types.sort()).toEqual(['Isolated', 'Isolated', 'Public', 'Public']);
+  });
+
+  it('logs all traffic to a log group kept for one week', () => {
+    const template = synthVpc();
+
+    template.hasResourceProperties('AWS::EC2::FlowLog', {
+      TrafficType: 'ALL',
+      LogDestinationType: 'cloud-watch-logs',
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+  });
+});
