@@ -1,7 +1,10 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from './generated/prisma/client.ts';
+import { type Prisma, PrismaClient } from './generated/prisma/client.ts';
 
 export type Db = PrismaClient;
+
+/** Whatever can run a query: the client itself, or a transaction in progress. */
+export type Queryable = Db | Prisma.TransactionClient;
 
 /**
  * One Prisma client over a `pg` pool. The same code talks to embedded PGlite, a compose

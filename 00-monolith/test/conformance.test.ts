@@ -1,9 +1,14 @@
 import { defineConformanceSuite, defineFuzzSuite } from '@course/contract';
 import { afterAll, beforeAll } from 'vitest';
-import { type RunningMonolith, startDatabase, startMonolith } from './support.ts';
+import {
+  type RunningMonolith,
+  startDatabase,
+  startMonolith,
+  type TestDatabase,
+} from './support.ts';
 
 // The same suite runs against every stage; here it proves the monolith meets the contract.
-let pg: Awaited<ReturnType<typeof startDatabase>>;
+let pg: TestDatabase;
 let app: RunningMonolith;
 
 beforeAll(async () => {

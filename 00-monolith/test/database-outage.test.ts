@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '@course/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningMonolith, startDatabase, startMonolith } from './support.ts';
+import { type RunningMonolith, startEmbeddedDatabase, startMonolith } from './support.ts';
 
 let dataDir: string;
-let pg: Awaited<ReturnType<typeof startDatabase>>;
+// Embedded on purpose: the test stops and restarts the database server itself.
+let pg: Awaited<ReturnType<typeof startEmbeddedDatabase>>;
 let app: RunningMonolith;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'monolith-outage-'));
-  pg = await startDatabase({ dataDir });
+  pg = await startEmbeddedDatabase({ dataDir });
   app = await startMonolith(pg.url);
 });
 

@@ -2,9 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../src/db.ts';
 import { DEMO_PASSWORD, seed } from '../src/seed.ts';
 import { machine } from '../src/slots/domain.ts';
-import { jsonPost, type RunningMonolith, startDatabase, startMonolith } from './support.ts';
+import {
+  jsonPost,
+  type RunningMonolith,
+  startDatabase,
+  startMonolith,
+  type TestDatabase,
+} from './support.ts';
 
-let pg: Awaited<ReturnType<typeof startDatabase>>;
+let pg: TestDatabase;
 let db: Db;
 let app: RunningMonolith;
 

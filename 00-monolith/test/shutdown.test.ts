@@ -4,9 +4,9 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../src/db.ts';
 import { machine } from '../src/slots/domain.ts';
-import { monolithDir, signUp, startDatabase } from './support.ts';
+import { monolithDir, signUp, startDatabase, type TestDatabase } from './support.ts';
 
-let pg: Awaited<ReturnType<typeof startDatabase>>;
+let pg: TestDatabase;
 let server: ChildProcess;
 let baseUrl: string;
 

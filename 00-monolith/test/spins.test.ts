@@ -1,5 +1,6 @@
 import { seededRandom } from '@course/slot-machine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settleSpin } from '../src/slots/data.ts';
 import { machine } from '../src/slots/domain.ts';
 import {
   bearer,
@@ -8,6 +9,7 @@ import {
   signUp,
   startDatabase,
   startMonolith,
+  type TestDatabase,
 } from './support.ts';
 
 interface SpinBody {
@@ -17,7 +19,7 @@ interface SpinBody {
   balance: number;
 }
 
-let pg: Awaited<ReturnType<typeof startDatabase>>;
+let pg: TestDatabase;
 let app: RunningMonolith;
 
 beforeAll(async () => {
@@ -91,6 +93,26 @@ describe('spins under concurrency', () => {
     );
     const first = bodies[0] as SpinBody;
     expect(await balanceOf(player.token)).toBe(before - 7 + first.payout);
+  });
+
+  it('answers a retry racing its original with the original spin, even when it spent the wallet', async () => {
+    // Arrange: a wallet that holds exactly one bet, so the retry's debit cannot match.
+    const player = await signUp(app.url);
+    await balanceOf(player.token);
+    await app.db.wallet.update({ where: { userId: player.id }, data: { balance: 7 } });
+    const spin = { userId: player.id, bet: 7, payout: 0, reels: ['bell', 'star', 'robot'] };
+
+    // Act: the original and its retry reach the database together.
+    const outcomes = await Promise.all([
+      settleSpin(app.db, { ...spin, idempotencyKey: 'raced' }),
+      settleSpin(app.db, { ...spin, idempotencyKey: 'raced' }),
+    ]);
+
+    // Assert: one settled, one replayed, the same spin, one debit.
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(['replayed', 'settled']);
+    const ids = outcomes.map((o) => (o.kind === 'insufficient-credits' ? null : o.spin.id));
+    expect(ids[0]).toBe(ids[1]);
+    expect(await balanceOf(player.token)).toBe(0);
   });
 
   it('rejects a reused Idempotency-Key with a different bet and changes nothing', async () => {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from '@course/local';
 import { createLogger, listen } from '@course/service-kit';
 import type { RandomSource } from '@course/slot-machine';
+import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDb, type Db } from '../src/db.ts';
@@ -10,13 +11,45 @@ export const monolithDir = fileURLToPath(new URL('..', import.meta.url));
 export const schemaPath = `${monolithDir}prisma/schema.prisma`;
 export const migrationsDir = `${monolithDir}prisma/migrations`;
 
+export interface TestDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
 /** A fresh, migrated embedded Postgres (in memory unless a dataDir is given). */
-export async function startDatabase(
+export async function startEmbeddedDatabase(
   opts: { dataDir?: string; port?: number } = {},
 ): Promise<EmbeddedPostgres> {
   const pg = await startEmbeddedPostgres(opts);
   await applyMigrations({ databaseUrl: pg.url, schemaPath, migrationsDir });
   return pg;
+}
+
+/**
+ * A fresh, migrated database for one test file. With TEST_POSTGRES_URL set (CI sets it), a new
+ * database on that real PostgreSQL server: PGlite runs one transaction at a time, so only a
+ * real server can show a race such as a lost update. Otherwise an embedded, in-memory one.
+ */
+export async function startDatabase(): Promise<TestDatabase> {
+  const server = process.env.TEST_POSTGRES_URL;
+  if (!server) return startEmbeddedDatabase();
+
+  const name = `monolith_test_${crypto.randomUUID().replaceAll('-', '')}`;
+  await onServer(server, `CREATE DATABASE "${name}"`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await applyMigrations({ databaseUrl: url.href, schemaPath, migrationsDir });
+  return { url: url.href, stop: () => onServer(server, `DROP DATABASE "${name}" WITH (FORCE)`) };
+}
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 export interface RunningMonolith {

@@ -2,9 +2,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningMonolith, startDatabase, startMonolith } from './support.ts';
+import {
+  type RunningMonolith,
+  startDatabase,
+  startMonolith,
+  type TestDatabase,
+} from './support.ts';
 
-let pg: Awaited<ReturnType<typeof startDatabase>>;
+let pg: TestDatabase;
 let withoutBuild: RunningMonolith;
 let withBuild: RunningMonolith;
 let distDir: string;

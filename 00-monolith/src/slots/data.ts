@@ -1,4 +1,4 @@
-import type { Db } from '../db.ts';
+import type { Db, Queryable } from '../db.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../prisma-errors.ts';
 import type { LeaderboardEntry, SpinRecord } from './domain.ts';
@@ -52,7 +52,7 @@ export async function readBalance(
 }
 
 export async function findSpinByKey(
-  db: Db,
+  db: Queryable,
   userId: string,
   idempotencyKey: string,
 ): Promise<SpinRecord | null> {
@@ -72,9 +72,10 @@ export type SpinOutcome =
  * Settles a spin: debit the bet, credit the payout and record the spin in one transaction.
  *
  * The wallet update is conditional (`WHERE balance >= bet`), so Postgres's row lock decides
- * between concurrent spins: a spin that would overdraw changes nothing. If a retry with the
- * same Idempotency-Key won the race, the unique index rejects this insert, the transaction
- * rolls back (no second debit), and the caller gets the first spin.
+ * between concurrent spins: a spin that would overdraw changes nothing. A retry racing its
+ * original (same Idempotency-Key) ends with the original spin either way: its debit finds the
+ * wallet spent and then the first spin, or its insert hits the unique index and the
+ * transaction rolls back (no second debit).
  */
 export async function settleSpin(
   db: Db,
@@ -93,8 +94,14 @@ export async function settleSpin(
         where: { userId, balance: { gte: bet } },
         data: { balance: { increment: payout - bet } },
       });
+      if (debited.count === 0) {
+        // The debit waited for any concurrent spin of this player to commit. If that was the
+        // first try of this very request, this is its retry: answer with the spin it settled.
+        const first = idempotencyKey && (await findSpinByKey(tx, userId, idempotencyKey));
+        if (first) return { kind: 'replayed', spin: first } as const;
+        return { kind: 'insufficient-credits', balance: await readBalance(tx, userId) } as const;
+      }
       const balance = await readBalance(tx, userId);
-      if (debited.count === 0) return { kind: 'insufficient-credits', balance } as const;
       const row = await tx.spin.create({
         data: { userId, bet, payout, reels: [...reels], balanceAfter: balance, idempotencyKey },
         select: spinFields,

@@ -42,7 +42,7 @@ export async function listen(
  * Runs until SIGTERM (what ECS, Auto Scaling and the local runner send) or SIGINT (Ctrl-C),
  * then shuts down in the order that loses no work: stop accepting connections, let in-flight
  * requests finish (at most drainMs), then onShutdown() (close the database pool), then exit 0.
- * A second signal exits at once, for the impatient Ctrl-C.
+ * A second Ctrl-C exits at once; a SIGTERM during the drain changes nothing.
  */
 export function runUntilSignal(
   server: RunningServer,
@@ -53,7 +53,10 @@ export function runUntilSignal(
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
-      opts.log.warn({ signal }, 'second signal, exiting now');
+      // Ctrl-C reaches every process of the terminal's group and the local runner then sends
+      // SIGTERM too: only a person pressing Ctrl-C again means "stop waiting".
+      if (signal !== 'SIGINT') return;
+      opts.log.warn({ signal }, 'second Ctrl-C, exiting now');
       process.exit(1);
     }
     shuttingDown = true;

@@ -89,4 +89,30 @@ describe('runUntilSignal', () => {
     expect(messages.indexOf('onShutdown ran')).toBeGreaterThan(lastCompleted);
     expect(messages.at(-1)).toBe('shutdown complete');
   });
+
+  it('on Ctrl-C followed by SIGTERM (pnpm start) still finishes the requests in flight', async () => {
+    // Arrange: one process (node --import tsx), as the stage runner starts services.
+    child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, String(SLOW_MS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    const exited = exitOf(child);
+    const { lines, waitFor } = watchLogs(child);
+    await waitFor((line) => line.msg === 'listening');
+    const url = String(lines.find((line) => line.msg === 'listening')?.url);
+    const responses = Array.from({ length: IN_FLIGHT }, () =>
+      fetch(`${url}/slow`).then((res) => res.status),
+    );
+    await waitFor((line) => line.msg === 'slow request started', IN_FLIGHT);
+
+    // Act: the terminal's Ctrl-C, then the runner's SIGTERM a moment later.
+    child.kill('SIGINT');
+    await waitFor((line) => line.msg === 'shutting down');
+    child.kill('SIGTERM');
+
+    // Assert
+    expect(await Promise.all(responses)).toEqual(Array(IN_FLIGHT).fill(200));
+    expect(await exited).toBe(0);
+    expect(lines.at(-1)?.msg).toBe('shutdown complete');
+  });
 });
