@@ -24,7 +24,7 @@ const demoThreads = [
   {
     author: 'bob',
     title: 'Three robots in a row!',
-    body: 'Has anyone hit the robot jackpot yet? The paytable says it pays the most.',
+    body: 'Three robots pay twenty times the bet. Has anyone lined up three sevens yet? That pays a hundred.',
     replies: [{ author: 'carol', body: 'Only cherries so far. The RTP is on the machine page.' }],
   },
   {
@@ -77,7 +77,8 @@ export async function seed(db: Db): Promise<'seeded' | 'skipped'> {
   return 'seeded';
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a program (`node --import tsx src/seed.ts`, as the stage runner does), not on import.
+if (import.meta.main) {
   const log = createLogger({ service: 'seed' });
   const { DATABASE_URL } = parseConfig(z.object({ DATABASE_URL: z.string().min(1) }));
   const db = createDb(DATABASE_URL, 2);

@@ -80,14 +80,30 @@ describe('MonolithStack', () => {
     expect(boot).toContain('aws secretsmanager get-secret-value');
   });
 
-  it('health-checks /readyz through the load balancer', () => {
+  it('routes by /readyz but never replaces instances because the database is down', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       HealthCheckPath: '/readyz',
       Port: 3000,
     });
-    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
-      HealthCheckType: 'ELB',
+    const [group] = resourcesOf('AWS::AutoScaling::AutoScalingGroup');
+    expect([undefined, 'EC2']).toContain(group?.Properties.HealthCheckType);
+  });
+
+  it('retires the old instance in a deploy only after the new one answers /readyz', () => {
+    const [group] = resourcesOf('AWS::AutoScaling::AutoScalingGroup');
+    const boot = userData();
+
+    expect(group?.CreationPolicy?.ResourceSignal).toMatchObject({ Count: 1 });
+    expect(group?.UpdatePolicy?.AutoScalingRollingUpdate).toMatchObject({
+      MinInstancesInService: 1,
+      WaitOnResourceSignals: true,
     });
+    const readinessWait = boot.indexOf(
+      'until curl -fsS --max-time 5 -o /dev/null http://127.0.0.1:3000/readyz',
+    );
+    expect(readinessWait).toBeGreaterThan(boot.indexOf('systemctl enable --now course-monolith'));
+    expect(boot).toMatch(/trap exitTrap EXIT/);
+    expect(boot).toMatch(/\/opt\/aws\/bin\/cfn-signal .*-e \$exitCode/);
   });
 
   it('requires IMDSv2 and encrypts the EBS root volume', () => {

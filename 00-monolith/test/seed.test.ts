@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../src/db.ts';
 import { DEMO_PASSWORD, seed } from '../src/seed.ts';
 import { machine } from '../src/slots/domain.ts';
 import {
   jsonPost,
+  monolithDir,
   type RunningMonolith,
   startDatabase,
   startMonolith,
@@ -56,6 +59,21 @@ describe('demo data', () => {
     for (const wallet of wallets) {
       const net = wallet.user.spins.reduce((sum, s) => sum + s.payout - s.bet, 0);
       expect(wallet.balance).toBe(machine.startingBalance + net);
+    }
+  });
+
+  it('seeds when run as a program, as the stage runner runs it', async () => {
+    const fresh = await startDatabase();
+    try {
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/seed.ts'], {
+        cwd: monolithDir,
+        env: { ...process.env, DATABASE_URL: fresh.url, LOG_LEVEL: 'silent' },
+      });
+      const db = createDb(fresh.url, 1);
+      expect(await db.user.count()).toBe(3);
+      await db.$disconnect();
+    } finally {
+      await fresh.stop();
     }
   });
 });

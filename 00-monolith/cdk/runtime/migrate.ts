@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { applyMigrations } from '@course/local';
-import { createLogger } from '@course/service-kit';
+import { createLogger, parseConfig } from '@course/service-kit';
+import { z } from 'zod';
 
 /*
  * Entry point bundled as migrate.mjs and run by systemd before every start of the server
@@ -10,19 +11,15 @@ import { createLogger } from '@course/service-kit';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const log = createLogger({ service: 'monolith-migrate' });
 
-const databaseUrl = process.env.DATABASE_URL;
-if (databaseUrl === undefined || databaseUrl === '') {
-  log.fatal('DATABASE_URL is not set');
-  process.exitCode = 1;
-} else {
-  const { applied } = await applyMigrations({
-    databaseUrl,
-    schemaPath: `${here}prisma/schema.prisma`,
-    migrationsDir: `${here}prisma/migrations`,
-    log,
-  });
-  log.info({ applied: applied.length }, 'database schema up to date');
-  // Done: exit now rather than wait ~10 s for an idle pooled connection to time out, which would
-  // delay every start of the server by as much.
-  process.exit();
-}
+// Parsed like every config: a missing or wrong DATABASE_URL stops here with a clear message.
+const { DATABASE_URL } = parseConfig(z.object({ DATABASE_URL: z.url() }));
+const { applied } = await applyMigrations({
+  databaseUrl: DATABASE_URL,
+  schemaPath: `${here}prisma/schema.prisma`,
+  migrationsDir: `${here}prisma/migrations`,
+  log,
+});
+log.info({ applied: applied.length }, 'database schema up to date');
+// Done: exit now rather than wait ~10 s for an idle pooled connection to time out, which would
+// delay every start of the server by as much.
+process.exit();

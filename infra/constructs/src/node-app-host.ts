@@ -9,6 +9,11 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
+/** How long a new instance may take to boot, migrate and answer `/readyz` before a deploy fails. */
+const BOOT_TIMEOUT = Duration.minutes(15);
+/** The part of BOOT_TIMEOUT that user data spends waiting for `/readyz` after starting the unit. */
+const READINESS_WAIT_SECONDS = 600;
+
 export interface NodeAppHostProps {
   vpc: ec2.IVpc;
   /**
@@ -63,7 +68,8 @@ export interface NodeAppHostProps {
    */
   port?: number;
   /**
-   * What the load balancer and the Auto Scaling group call to decide an instance is healthy.
+   * The readiness endpoint: the load balancer sends traffic only to instances that answer it with
+   * 200, and a new instance must answer it before it counts as booted.
    * @default '/readyz'
    */
   healthCheckPath?: string;
@@ -89,11 +95,15 @@ export interface NodeAppHostProps {
  * Defaults: t4g.micro, min 1 / desired 1 / max 2, in the VPC's public subnets with a public IP
  * (so no NAT gateway is needed to reach S3, Secrets Manager or CloudWatch), an 8 GiB encrypted
  * gp3 root volume, IMDSv2 required, no SSH key (connect with SSM Session Manager), a security
- * group that admits only the load balancer on `port`, health checks on `/readyz` used by both the
- * load balancer and the Auto Scaling group, and the app's stdout/stderr shipped by the CloudWatch
- * agent to `logGroup` (one stream per instance, kept one week). At boot, user data downloads the
- * app asset, turns the secrets into an environment file, and starts the systemd unit.
- * A new deploy replaces instances one at a time.
+ * group that admits only the load balancer on `port`, and the app's stdout/stderr shipped by the
+ * CloudWatch agent to `logGroup` (one stream per instance, kept one week). At boot, user data
+ * downloads the app asset, turns the secrets into an environment file, starts the systemd unit,
+ * waits until the app answers `/readyz`, and signals CloudFormation with `cfn-signal`.
+ *
+ * The load balancer's `/readyz` check only steers traffic; the Auto Scaling group replaces an
+ * instance only when EC2 reports it broken (systemd restarts a crashed app). A deploy launches
+ * the new instance first and retires the old one only once the new one has signalled that it is
+ * ready; a boot that fails or times out (15 minutes) rolls the deploy back.
  */
 export class NodeAppHost extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -110,6 +120,7 @@ export class NodeAppHost extends Construct {
     super(scope, id);
     const name = props.name ?? 'app';
     const port = props.port ?? 3000;
+    const readinessPath = props.healthCheckPath ?? '/readyz';
     const secrets = props.secrets ?? {};
     if (Object.keys(secrets).length > 0 && props.environmentScript === undefined) {
       throw new Error(
@@ -138,6 +149,19 @@ export class NodeAppHost extends Construct {
       allowAllOutbound: true,
     });
 
+    const userData = buildUserData({
+      name,
+      port,
+      app: props.app,
+      secrets,
+      logGroupName: this.logGroup.logGroupName,
+      startScript: props.startScript ?? 'server.mjs',
+      preStartScript: props.preStartScript,
+      environmentScript: props.environmentScript,
+      environment: props.environment ?? {},
+      setupCommands: props.setupCommands ?? [],
+      healthCheckPath: readinessPath,
+    });
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ec2.MachineImage.latestAmazonLinux2023({
         cpuType: ec2.AmazonLinuxCpuType.ARM_64,
@@ -157,18 +181,7 @@ export class NodeAppHost extends Construct {
           }),
         },
       ],
-      userData: buildUserData({
-        name,
-        port,
-        app: props.app,
-        secrets,
-        logGroupName: this.logGroup.logGroupName,
-        startScript: props.startScript ?? 'server.mjs',
-        preStartScript: props.preStartScript,
-        environmentScript: props.environmentScript,
-        environment: props.environment ?? {},
-        setupCommands: props.setupCommands ?? [],
-      }),
+      userData,
     });
 
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
@@ -178,13 +191,19 @@ export class NodeAppHost extends Construct {
       // No desiredCapacity: it starts at minCapacity, and a deploy does not reset it.
       minCapacity: props.minCapacity ?? 1,
       maxCapacity: props.maxCapacity ?? 2,
-      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
-        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
-        // Boot installs the CloudWatch agent and runs migrations before the first /readyz.
-        gracePeriod: Duration.minutes(5),
-      }),
+      // EC2 checks only, not the load balancer's: /readyz fails whenever the database does, so
+      // with ELB checks a database outage of half a minute would make the group terminate every
+      // instance and boot new ones into migrations that cannot run either. Readiness steers
+      // traffic; replacing a process that crashed is systemd's job (`Restart=always`).
+      healthChecks: autoscaling.HealthChecks.ec2(),
+      // CloudFormation waits for each new instance's cfn-signal (sent once /readyz answers, see
+      // buildUserData) before it counts the instance as in service, on creation and on every
+      // rolling update, so the old instance keeps serving until its successor is ready.
+      signals: autoscaling.Signals.waitForMinCapacity({ timeout: BOOT_TIMEOUT }),
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ minInstancesInService: 1 }),
     });
+    // An exit trap: `cfn-signal -e <the boot script's exit status>` for this group.
+    userData.addSignalOnExitCommand(this.autoScalingGroup);
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -202,7 +221,7 @@ export class NodeAppHost extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.autoScalingGroup],
       healthCheck: {
-        path: props.healthCheckPath ?? '/readyz',
+        path: readinessPath,
         healthyHttpCodes: '200',
         interval: Duration.seconds(15),
         healthyThresholdCount: 2,
@@ -283,11 +302,14 @@ interface UserDataInput {
   environmentScript: string | undefined;
   environment: Record<string, string>;
   setupCommands: string[];
+  healthCheckPath: string;
 }
 
 /**
  * The boot script. It holds ARNs and names only: secret values are fetched at boot with the
  * instance role, so they never appear in the template, the launch template or the console.
+ * `set -e` makes any failing step end it early; the constructor adds an exit trap that reports
+ * the script's exit status to CloudFormation (`cfn-signal -e`), so a failed boot fails the deploy.
  */
 function buildUserData(input: UserDataInput): ec2.UserData {
   const { name } = input;
@@ -298,7 +320,8 @@ function buildUserData(input: UserDataInput): ec2.UserData {
   const userData = ec2.UserData.forLinux();
   userData.addCommands(
     'set -euo pipefail',
-    'dnf install -y unzip amazon-cloudwatch-agent',
+    // aws-cfn-bootstrap provides /opt/aws/bin/cfn-signal for the exit trap.
+    'dnf install -y unzip amazon-cloudwatch-agent aws-cfn-bootstrap',
     `id ${name} >/dev/null 2>&1 || useradd --system --home-dir ${appDir} --shell /sbin/nologin ${name}`,
   );
   const zip = userData.addS3DownloadCommand({
@@ -319,8 +342,18 @@ function buildUserData(input: UserDataInput): ec2.UserData {
     'UNIT',
     'systemctl daemon-reload',
     `systemctl enable --now ${name}.service`,
+    readinessWait(input.port, input.healthCheckPath),
   );
   return userData;
+}
+
+/**
+ * Blocks until the app answers its readiness check on this instance, or fails after
+ * READINESS_WAIT_SECONDS (exit 124 from `timeout`), which ends the script with that status.
+ */
+function readinessWait(port: number, path: string): string {
+  const probe = `curl -fsS --max-time 5 -o /dev/null http://127.0.0.1:${port}${path}`;
+  return `timeout ${READINESS_WAIT_SECONDS} bash -c 'until ${probe}; do sleep 5; done'`;
 }
 
 /** Secrets → files in a private tmpfs folder → the app's script → app.env → files deleted. */

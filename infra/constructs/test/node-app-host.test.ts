@@ -31,6 +31,17 @@ function userDataOf(template: Template): string {
   return JSON.stringify(launchTemplate?.Properties.LaunchTemplateData.UserData);
 }
 
+/** The boot script's lines, with every CloudFormation token (ARNs, region…) shown as `<token>`. */
+function bootScriptLines(template: Template): string[] {
+  const [launchTemplate] = Object.values(template.findResources('AWS::EC2::LaunchTemplate'));
+  const parts: unknown[] =
+    launchTemplate?.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
+  return parts
+    .map((part) => (typeof part === 'string' ? part : '<token>'))
+    .join('')
+    .split('\n');
+}
+
 describe('NodeAppHost', () => {
   it('runs one to two t4g.micro Amazon Linux 2023 ARM64 instances with public IPs', () => {
     const template = Template.fromStack(hostStack());
@@ -38,7 +49,6 @@ describe('NodeAppHost', () => {
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
       MinSize: '1',
       MaxSize: '2',
-      HealthCheckType: 'ELB',
     });
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
@@ -75,6 +85,53 @@ describe('NodeAppHost', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Scheme: 'internet-facing',
     });
+  });
+
+  it('lets /readyz steer traffic only: the group replaces instances on EC2 checks', () => {
+    const template = Template.fromStack(hostStack());
+
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckPath: '/readyz',
+    });
+    const [group] = Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'));
+    // A database outage fails /readyz everywhere; with 'ELB' the group would replace every instance.
+    expect([undefined, 'EC2']).toContain(group?.Properties.HealthCheckType);
+  });
+
+  it('keeps the old instance in a deploy until the new one signals it is ready', () => {
+    const template = Template.fromStack(hostStack());
+
+    template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT15M' } },
+      UpdatePolicy: Match.objectLike({
+        AutoScalingRollingUpdate: Match.objectLike({
+          MinInstancesInService: 1,
+          WaitOnResourceSignals: true,
+          PauseTime: 'PT15M',
+        }),
+      }),
+    });
+  });
+
+  it('signals CloudFormation with the boot status, after waiting for /readyz on the instance', () => {
+    const template = Template.fromStack(hostStack());
+    const [groupId] = Object.keys(template.findResources('AWS::AutoScaling::AutoScalingGroup'));
+
+    const lines = bootScriptLines(template);
+    const trap = lines.indexOf('trap exitTrap EXIT');
+    const signal = lines.findIndex((line) => line.startsWith('/opt/aws/bin/cfn-signal'));
+    const start = lines.indexOf('systemctl enable --now demo.service');
+    const wait = lines.findIndex((line) => line.includes('http://127.0.0.1:3000/readyz'));
+
+    // The exit trap sends the script's exit status, so it must be set before anything can fail.
+    expect(lines[signal]).toContain(`--resource ${groupId} `);
+    expect(lines[signal]).toContain('-e $exitCode');
+    expect(trap).toBeGreaterThan(signal);
+    expect(trap).toBeLessThan(lines.indexOf('set -euo pipefail'));
+    // The readiness wait is bounded and is the last command: its status is the boot's status.
+    expect(lines[wait]).toMatch(/^timeout \d+ bash -c 'until curl -fsS /);
+    expect(wait).toBeGreaterThan(start);
+    expect(lines.slice(wait + 1).filter((line) => line.trim() !== '')).toEqual([]);
   });
 
   it('connects through SSM Session Manager, never SSH', () => {

@@ -82,20 +82,34 @@ const openDataDirs = new Set<string>();
 function lockDataDir(dataDir: string): () => void {
   const lockPath = `${dataDir}.lock`;
   mkdirSync(dirname(dataDir), { recursive: true });
-  const owner = readLockOwner(lockPath);
-  const inUse = owner === process.pid ? openDataDirs.has(dataDir) : isRunning(owner);
-  if (inUse) {
-    throw new Error(
-      `The database in ${dataDir} is already open (process ${owner}). Stop that process first, ` +
-        `or delete ${lockPath} if it is no longer running.`,
-    );
+  if (!createLockFile(lockPath)) {
+    const owner = readLockOwner(lockPath);
+    const inUse = owner === process.pid ? openDataDirs.has(dataDir) : isRunning(owner);
+    if (inUse) {
+      throw new Error(
+        `The database in ${dataDir} is already open (process ${owner}). Stop that process first, ` +
+          `or delete ${lockPath} if it is no longer running.`,
+      );
+    }
+    // Left behind by a process that is gone: take it over.
+    writeFileSync(lockPath, String(process.pid));
   }
-  writeFileSync(lockPath, String(process.pid));
   openDataDirs.add(dataDir);
   return () => {
     openDataDirs.delete(dataDir);
     rmSync(lockPath, { force: true });
   };
+}
+
+/** Creates the lock file only if none exists (atomically: two starts cannot both win). */
+function createLockFile(lockPath: string): boolean {
+  try {
+    writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
 }
 
 function readLockOwner(lockPath: string): number | null {

@@ -15,6 +15,9 @@ import {
 import { isDependencyDown } from './dependency-down.ts';
 import { HttpError, problems } from './errors.ts';
 
+/** How long a published key set may be cached, by HTTP caches and by verifiers. */
+const JWKS_MAX_AGE_SECONDS = 300;
+
 /** Who a request acts for, as carried by a token: `sub` is the id, `username` a claim. */
 export interface AuthUser {
   id: string;
@@ -93,7 +96,11 @@ export function createTokenVerifier(opts: {
   audience?: string;
 }): TokenVerifier {
   const keySet: JWTVerifyGetKey =
-    opts.jwks instanceof URL ? createRemoteJWKSet(opts.jwks) : createLocalJWKSet(opts.jwks);
+    opts.jwks instanceof URL
+      ? // Refetch at least every five minutes, as the issuer's Cache-Control asks: that bounds
+        // how long a key the issuer has rotated out is still trusted here.
+        createRemoteJWKSet(opts.jwks, { cacheMaxAge: JWKS_MAX_AGE_SECONDS * 1000 })
+      : createLocalJWKSet(opts.jwks);
   const options = {
     issuer: opts.issuer,
     audience: opts.audience ?? DEFAULT_AUDIENCE,
@@ -130,7 +137,7 @@ export function jwksRoute(issuer: TokenIssuer): Router {
   const router = Router();
   router.get('/.well-known/jwks.json', (_req, res) => {
     // Verifiers cache the set; five minutes bounds how long a rotated-out key stays trusted.
-    res.set('Cache-Control', 'public, max-age=300').json(issuer.jwks());
+    res.set('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).json(issuer.jwks());
   });
   return router;
 }

@@ -46,6 +46,10 @@ export const serviceConfigSchema = z.object({
   // later stages), '1' behind one load balancer. Wrong here, every player shares one rate limit.
   TRUST_PROXY: z
     .string()
+    .regex(
+      /^(\d+|((loopback|linklocal|uniquelocal|[\d.]+(\/\d+)?|[\da-f:]+(\/\d+)?)(,\s*|$))+)$/i,
+      'expected a hop count (e.g. 1) or addresses/ranges (e.g. loopback, 10.0.0.0/16)',
+    )
     .default('loopback')
     .transform((value) => (/^\d+$/.test(value) ? Number(value) : value)),
 });

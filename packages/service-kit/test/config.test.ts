@@ -80,4 +80,10 @@ describe('TRUST_PROXY', () => {
       '10.0.0.0/16',
     );
   });
+
+  it('lists a value Express could not use as a config problem, not a crash later', () => {
+    for (const TRUST_PROXY of ['true', 'everyone', '1.2.3.4; rm -rf']) {
+      expect(() => parseConfig(serviceConfigSchema, { TRUST_PROXY })).toThrow(/TRUST_PROXY/);
+    }
+  });
 });
