@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ed25519SigningJwk } from '@course/service-kit/signing-key';
 
 /*
  * Runs once at boot on each instance (see NodeAppHost's `environmentScript`): reads the secrets the
@@ -28,29 +29,14 @@ export function databaseUrlFrom(secret: DatabaseSecret, caBundlePath: string): s
   return `postgresql://${user}:${password}@${secret.host}:${secret.port}/${secret.dbname}?${query}`;
 }
 
-// PKCS#8 DER header of an Ed25519 private key; the 32-byte seed follows it.
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
 /**
  * The JWT signing key, derived from a generated secret: every instance of the group derives the
  * same key, so a token issued by one is accepted by the others and survives a replacement.
  */
 export function signingJwkFrom(seedSecret: string): string {
-  const seed = createHash('sha256').update(seedSecret, 'utf8').digest();
-  const key = createPrivateKey({
-    key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  const { kty, crv, x, d } = key.export({ format: 'jwk' });
-  if (x === undefined || d === undefined) throw new Error('Ed25519 key export failed');
-  return JSON.stringify({ kty, crv, x, d, kid: thumbprint(x), alg: 'EdDSA', use: 'sig' });
-}
-
-/** RFC 7638 thumbprint: a key id derived from the public key itself. */
-function thumbprint(x: string): string {
-  const canonical = JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x });
-  return createHash('sha256').update(canonical).digest('base64url');
+  return JSON.stringify(
+    ed25519SigningJwk(createHash('sha256').update(seedSecret, 'utf8').digest()),
+  );
 }
 
 /** One EnvironmentFile line. Single quotes keep JSON's double quotes literal in systemd. */

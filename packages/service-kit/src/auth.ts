@@ -3,8 +3,6 @@ import {
   calculateJwkThumbprint,
   createLocalJWKSet,
   createRemoteJWKSet,
-  exportJWK,
-  generateKeyPair,
   importJWK,
   type JWK,
   type JWTVerifyGetKey,
@@ -14,6 +12,7 @@ import {
 } from 'jose';
 import { isDependencyDown } from './dependency-down.ts';
 import { HttpError, problems } from './errors.ts';
+import { ed25519SigningJwk } from './signing-key.ts';
 
 /** How long a published key set may be cached, by HTTP caches and by verifiers. */
 const JWKS_MAX_AGE_SECONDS = 300;
@@ -42,9 +41,7 @@ const DEFAULT_TTL_SECONDS = 60 * 60;
 
 /** A new private Ed25519 JWK with a `kid`, e.g. to put in a service's config. */
 export async function generateSigningKey(): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
-  const jwk = await exportJWK(privateKey);
-  return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: ALGORITHM, use: 'sig' };
+  return ed25519SigningJwk();
 }
 
 /**

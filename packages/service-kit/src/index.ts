@@ -35,3 +35,4 @@ export { hashPassword, verifyPassword } from './passwords.ts';
 export type { ProblemDocument } from './problem-response.ts';
 export type { ServiceIdentity } from './request-context.ts';
 export { listen, type RunningServer, runUntilSignal } from './server.ts';
+export { type Ed25519PrivateJwk, ed25519SigningJwk } from './signing-key.ts';

@@ -4,6 +4,7 @@ import {
   createTokenIssuer,
   createTokenVerifier,
   currentUser,
+  ed25519SigningJwk,
   generateSigningKey,
   hashPassword,
   type JWK,
@@ -215,5 +216,27 @@ describe('password hashing', () => {
 
   it('rejects against a stored value that is not a scrypt hash', async () => {
     expect(await verifyPassword('anything', 'plaintext-password')).toBe(false);
+  });
+});
+
+describe('ed25519SigningJwk', () => {
+  it('derives the same key from the same seed, and a key that signs and verifies', async () => {
+    const seed = new Uint8Array(32).fill(7);
+
+    const first = ed25519SigningJwk(seed);
+    const second = ed25519SigningJwk(seed);
+    const issuer = await createTokenIssuer({ privateJwk: first, issuer: ISSUER });
+    const verifier = createTokenVerifier({ jwks: issuer.jwks(), issuer: ISSUER });
+
+    expect(second).toEqual(first);
+    expect(ed25519SigningJwk().x).not.toBe(first.x);
+    expect(await verifier.verify(await issuer.issue({ id: 'u1', username: 'ann' }))).toEqual({
+      id: 'u1',
+      username: 'ann',
+    });
+  });
+
+  it('refuses a seed that is not 32 bytes', () => {
+    expect(() => ed25519SigningJwk(new Uint8Array(31))).toThrow(/32 bytes/);
   });
 });
