@@ -28,6 +28,7 @@ describe('the new thread form', () => {
       author,
       createdAt: '2026-11-22T10:00:00.000Z',
       posts: [],
+      nextCursor: null,
     };
     const { fetch, requests } = fakeFetch({ 'POST /api/threads': () => json(201, created) });
     const onCreated = vi.fn();

@@ -1,25 +1,44 @@
 import type { Db } from '../db.ts';
-import type { PageMark, Post, Thread, ThreadSummary } from './domain.ts';
+import type { PageMark, PageRequest, Post, Thread, ThreadSummary } from './domain.ts';
 
 const author = { select: { id: true, username: true } } as const;
 const postFields = { id: true, threadId: true, body: true, createdAt: true, author } as const;
 
+/** Rows strictly past `after` in (createdAt, id) order: `lt` going newest first, `gt` oldest first. */
+function pastMark(after: PageMark | null, direction: 'lt' | 'gt') {
+  if (!after) return {};
+  const beyond = <T>(value: T) => (direction === 'lt' ? { lt: value } : { gt: value });
+  return {
+    OR: [
+      { createdAt: beyond(after.createdAt) },
+      { createdAt: after.createdAt, id: beyond(after.id) },
+    ],
+  };
+}
+
+/**
+ * Cuts the `limit + 1` rows a query fetched down to one page. The extra row tells whether
+ * another page exists without a COUNT query; the last row kept is where that page starts.
+ */
+function toPage<T extends PageMark>(
+  rows: T[],
+  limit: number,
+): { items: T[]; next: PageMark | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items,
+    next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+  };
+}
+
 export async function listThreads(
   db: Db,
-  page: { limit: number; after: PageMark | null },
+  { limit, after }: PageRequest,
 ): Promise<{ items: ThreadSummary[]; next: PageMark | null }> {
-  const { after, limit } = page;
   const rows = await db.thread.findMany({
-    where: after
-      ? {
-          OR: [
-            { createdAt: { lt: after.createdAt } },
-            { createdAt: after.createdAt, id: { lt: after.id } },
-          ],
-        }
-      : {},
+    where: pastMark(after, 'lt'),
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    // One extra row tells whether another page exists without a COUNT query.
     take: limit + 1,
     select: {
       id: true,
@@ -30,28 +49,37 @@ export async function listThreads(
       _count: { select: { posts: true } },
     },
   });
-  const items = rows.slice(0, limit).map(({ _count, ...thread }) => ({
-    ...thread,
-    postCount: _count.posts,
-  }));
-  const last = items.at(-1);
+  const page = toPage(rows, limit);
   return {
-    items,
-    next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+    items: page.items.map(({ _count, ...thread }) => ({ ...thread, postCount: _count.posts })),
+    next: page.next,
   };
 }
 
-export async function findThread(db: Db, id: string): Promise<Thread | null> {
-  return db.thread.findUnique({
+/** A thread with one page of its posts, oldest first; null when the thread does not exist. */
+export async function findThread(
+  db: Db,
+  id: string,
+  { limit, after }: PageRequest,
+): Promise<{ thread: Thread; next: PageMark | null } | null> {
+  const row = await db.thread.findUnique({
     where: { id },
     select: {
       id: true,
       title: true,
       createdAt: true,
       author,
-      posts: { select: postFields, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      posts: {
+        select: postFields,
+        where: pastMark(after, 'gt'),
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: limit + 1,
+      },
     },
   });
+  if (!row) return null;
+  const page = toPage(row.posts, limit);
+  return { thread: { ...row, posts: page.items }, next: page.next };
 }
 
 /** A thread is its title plus a first post, written together. */

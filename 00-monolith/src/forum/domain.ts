@@ -44,12 +44,24 @@ export const threadListQuerySchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+/** A thread's posts come in pages too, so a long thread never means an unbounded response. */
+export const threadQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
 export const threadIdSchema = z.uuid();
 
-/** Where the next page starts: the last thread of this page, in list order. */
+/** Where the next page starts: the last row (thread or post) of this page, in page order. */
 export interface PageMark {
   createdAt: Date;
   id: string;
+}
+
+/** One page request: at most `limit` rows, starting after `after` (null: from the start). */
+export interface PageRequest {
+  limit: number;
+  after: PageMark | null;
 }
 
 const pageMarkSchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });

@@ -14,8 +14,10 @@ import {
   encodeCursor,
   newPostSchema,
   newThreadSchema,
+  type PageMark,
   threadIdSchema,
   threadListQuerySchema,
+  threadQuerySchema,
 } from './domain.ts';
 
 export interface ForumDeps {
@@ -30,27 +32,43 @@ function threadIdFrom(req: Request): string {
   return parsed.data;
 }
 
+/** Where a page starts: null without a cursor; 400 for a cursor this API never issued. */
+function pageStart(cursor: string | undefined): PageMark | null {
+  if (cursor === undefined) return null;
+  const after = decodeCursor(cursor);
+  if (!after) throw problems.badRequest('The cursor is not valid.');
+  return after;
+}
+
+function nextCursor(next: PageMark | null): string | null {
+  return next ? encodeCursor(next) : null;
+}
+
 export function forumRoutes({ db, verifier }: ForumDeps): Router {
   const auth = requireAuth(verifier);
 
   async function list(req: Request, res: Response) {
     const query = parseQuery(threadListQuerySchema, req.query);
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && !after) throw problems.badRequest('The cursor is not valid.');
-    const page = await listThreads(db, { limit: query.limit, after });
-    res.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null });
+    const page = await listThreads(db, { limit: query.limit, after: pageStart(query.cursor) });
+    res.json({ items: page.items, nextCursor: nextCursor(page.next) });
   }
 
   async function create(req: Request, res: Response) {
     const { title, body } = parseBody(newThreadSchema, req.body);
     const thread = await insertThread(db, { authorId: currentUser(res).id, title, body });
-    res.status(201).location(`/api/threads/${thread.id}`).json(thread);
+    // The same Thread shape as GET: a new thread has one post, so there is no next page.
+    res
+      .status(201)
+      .location(`/api/threads/${thread.id}`)
+      .json({ ...thread, nextCursor: null });
   }
 
   async function show(req: Request, res: Response) {
-    const thread = await findThread(db, threadIdFrom(req));
-    if (!thread) throw problems.notFound('No such thread.');
-    res.json(thread);
+    const id = threadIdFrom(req);
+    const query = parseQuery(threadQuerySchema, req.query);
+    const found = await findThread(db, id, { limit: query.limit, after: pageStart(query.cursor) });
+    if (!found) throw problems.notFound('No such thread.');
+    res.json({ ...found.thread, nextCursor: nextCursor(found.next) });
   }
 
   async function reply(req: Request, res: Response) {

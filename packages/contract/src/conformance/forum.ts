@@ -9,6 +9,7 @@ import {
   SETUP_TIMEOUT_MS,
 } from '../harness.ts';
 
+type Post = components['schemas']['Post'];
 type ThreadSummary = components['schemas']['ThreadSummary'];
 
 /** Threads and posts. */
@@ -38,6 +39,7 @@ export function describeForum(h: Harness): void {
       expect(thread.title).toBe('A padded title');
       expect(thread.author).toEqual({ id: alice.id, username: alice.username });
       expect(thread.posts).toHaveLength(1);
+      expect(thread.nextCursor).toBeNull();
       expect(thread.posts[0]).toMatchObject({
         threadId: thread.id,
         body: 'Three robots in a row!',
@@ -95,8 +97,54 @@ export function describeForum(h: Harness): void {
       expect(thread.id).toBe(created.id);
       expect(thread.posts.map((post) => post.body)).toEqual(['First!', 'Second.']);
       expect(thread.posts[1]).toEqual(reply);
-      const times = thread.posts.map((post) => Date.parse(post.createdAt));
-      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(thread.nextCursor).toBeNull();
+      expectOldestFirst(thread.posts);
+    });
+
+    it('GET /api/threads/{id} pages through every post oldest first, without duplicates', async () => {
+      const limit = 2;
+      const thread = await createThread('A long thread', 'Post 0');
+      const bodies = ['Post 0'];
+      for (let i = 1; i <= limit * 2; i += 1) {
+        bodies.push(`Post ${i}`);
+        const reply = await h.send('createPost', {
+          token: bob.token,
+          params: { id: thread.id },
+          json: { body: `Post ${i}` },
+        });
+        h.expectStatus(reply, 201);
+      }
+
+      const posts = await walkPosts(h, thread.id, limit);
+      const everything = h.expectStatus(
+        await h.send('getThread', { params: { id: thread.id } }),
+        200,
+      );
+
+      const ids = posts.map((post) => post.id);
+      expect(new Set(ids).size, 'a post appeared on two pages').toBe(ids.length);
+      expect(posts.map((post) => post.body)).toEqual(bodies);
+      expectOldestFirst(posts);
+      expect(
+        everything.posts.map((post) => post.id),
+        'the default page holds 50',
+      ).toEqual(ids);
+      expect(everything.nextCursor).toBeNull();
+    });
+
+    it.each([
+      ['limit=0', 'limit=0'],
+      ['limit=101', 'limit=101'],
+      ['limit=abc', 'limit=abc'],
+      ['limit=2.5', 'limit=2.5'],
+      ['limit=-1', 'limit=-1'],
+      ['a cursor that was never issued', 'cursor=this-is-not-a-cursor'],
+    ])('GET /api/threads/{id} with %s: 400', async (_case, query) => {
+      const thread = await createThread('Bad page requests');
+
+      const response = await h.send('getThread', { params: { id: thread.id }, query });
+
+      h.expectProblem(response, 400, 'about:blank');
     });
 
     it('POST /api/threads/{id}/posts replies: 201, and the listing counts the reply', async () => {
@@ -225,6 +273,28 @@ async function walkThreads(
     expect(body.items.length, 'a page with a nextCursor must not be empty').toBeGreaterThan(0);
   }
   return seen;
+}
+
+/** Reads a thread page by page, following nextCursor to the end; returns every post seen. */
+async function walkPosts(h: Harness, id: string, limit: number): Promise<Post[]> {
+  const posts: Post[] = [];
+  let cursor: string | null = null;
+  // Bounded so that a server whose cursor never ends fails the test instead of hanging it.
+  for (let page = 0; page < 50; page += 1) {
+    const query: Record<string, string | number> = cursor === null ? { limit } : { limit, cursor };
+    const thread = h.expectStatus(await h.send('getThread', { params: { id }, query }), 200);
+    expect(thread.posts.length).toBeLessThanOrEqual(limit);
+    posts.push(...thread.posts);
+    cursor = thread.nextCursor;
+    if (cursor === null) return posts;
+    expect(thread.posts.length, 'a page with a nextCursor must not be empty').toBeGreaterThan(0);
+  }
+  throw new Error(`thread ${id} still had a nextCursor after 50 pages`);
+}
+
+function expectOldestFirst(posts: readonly Post[]): void {
+  const times = posts.map((post) => Date.parse(post.createdAt));
+  expect(times).toEqual([...times].sort((a, b) => a - b));
 }
 
 /** Finds a (recent) thread in the listing. */

@@ -1,5 +1,6 @@
+import { useState } from 'react';
 import { ProblemMessage } from '../../lib/ProblemMessage.tsx';
-import { call } from '../../lib/problem.ts';
+import { asProblem, call, type Problem } from '../../lib/problem.ts';
 import { Link } from '../../lib/router.tsx';
 import { useApi, useCurrentSession } from '../../lib/services.tsx';
 import { useResource } from '../../lib/use-resource.ts';
@@ -7,14 +8,40 @@ import { formatDate } from './format.ts';
 import { ReplyForm } from './ReplyForm.tsx';
 import './forum.css';
 
-/** One thread with its posts, oldest first. Post bodies are plain text: React escapes them. */
+const PAGE_SIZE = 50;
+
+/**
+ * One thread with its posts, oldest first, one page at a time ("Load more replies" follows
+ * nextCursor). Post bodies are plain text: React escapes them.
+ */
 export function ThreadPage({ id }: { id: string }) {
   const api = useApi();
   const session = useCurrentSession();
   const [thread, { reload, set }] = useResource(
-    () => call(api.GET('/api/threads/{id}', { params: { path: { id } } })),
+    () =>
+      call(api.GET('/api/threads/{id}', { params: { path: { id }, query: { limit: PAGE_SIZE } } })),
     [api, id],
   );
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreProblem, setMoreProblem] = useState<Problem | null>(null);
+
+  const loadMore = async (cursor: string) => {
+    if (thread.state !== 'ready') return;
+    setLoadingMore(true);
+    setMoreProblem(null);
+    try {
+      const next = await call(
+        api.GET('/api/threads/{id}', {
+          params: { path: { id }, query: { limit: PAGE_SIZE, cursor } },
+        }),
+      );
+      set({ ...next, posts: [...thread.data.posts, ...next.posts] });
+    } catch (error) {
+      setMoreProblem(asProblem(error));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   return (
     <div className="forum">
@@ -40,11 +67,30 @@ export function ThreadPage({ id }: { id: string }) {
                 </li>
               ))}
             </ol>
+            {moreProblem ? <ProblemMessage problem={moreProblem} /> : null}
+            {thread.data.nextCursor !== null ? (
+              <button
+                type="button"
+                className="button button--secondary"
+                aria-disabled={loadingMore}
+                onClick={() =>
+                  thread.data.nextCursor && !loadingMore && loadMore(thread.data.nextCursor)
+                }
+              >
+                {loadingMore ? 'Loading…' : 'Load more replies'}
+              </button>
+            ) : null}
           </article>
           {session ? (
             <ReplyForm
               threadId={id}
-              onPosted={(post) => set({ ...thread.data, posts: [...thread.data.posts, post] })}
+              onPosted={(post) => {
+                // A reply is the newest post: append it only once the last page is loaded, or
+                // it would sit above older replies and then arrive again with "Load more".
+                if (thread.data.nextCursor === null) {
+                  set({ ...thread.data, posts: [...thread.data.posts, post] });
+                }
+              }}
             />
           ) : (
             <p className="panel">
