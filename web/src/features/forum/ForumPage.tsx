@@ -1,12 +1,12 @@
-import { useState } from 'react';
 import { ProblemMessage } from '../../lib/ProblemMessage.tsx';
-import { asProblem, call, type Problem } from '../../lib/problem.ts';
+import { call } from '../../lib/problem.ts';
 import { Link, navigate } from '../../lib/router.tsx';
 import { useApi, useCurrentSession } from '../../lib/services.tsx';
 import { useResource } from '../../lib/use-resource.ts';
 import { formatDate } from './format.ts';
 import { NewThreadForm } from './NewThreadForm.tsx';
 import './forum.css';
+import { useLoadMore } from './use-load-more.ts';
 
 const PAGE_SIZE = 20;
 
@@ -18,24 +18,16 @@ export function ForumPage() {
     () => call(api.GET('/api/threads', { params: { query: { limit: PAGE_SIZE } } })),
     [api],
   );
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreProblem, setMoreProblem] = useState<Problem | null>(null);
+  const more = useLoadMore();
 
-  const loadMore = async (cursor: string) => {
-    if (page.state !== 'ready') return;
-    setLoadingMore(true);
-    setMoreProblem(null);
-    try {
+  const loadMore = (cursor: string) =>
+    more.run(async () => {
+      if (page.state !== 'ready') return;
       const next = await call(
         api.GET('/api/threads', { params: { query: { limit: PAGE_SIZE, cursor } } }),
       );
       set({ items: [...page.data.items, ...next.items], nextCursor: next.nextCursor });
-    } catch (error) {
-      setMoreProblem(asProblem(error));
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+    });
 
   return (
     <div className="forum">
@@ -64,15 +56,15 @@ export function ForumPage() {
             ))}
           </ul>
         ) : null}
-        {moreProblem ? <ProblemMessage problem={moreProblem} /> : null}
+        {more.problem ? <ProblemMessage problem={more.problem} /> : null}
         {page.state === 'ready' && page.data.nextCursor !== null ? (
           <button
             type="button"
             className="button button--secondary"
-            aria-disabled={loadingMore}
-            onClick={() => page.data.nextCursor && !loadingMore && loadMore(page.data.nextCursor)}
+            aria-disabled={more.loading}
+            onClick={() => page.data.nextCursor && !more.loading && loadMore(page.data.nextCursor)}
           >
-            {loadingMore ? 'Loading…' : 'Load more'}
+            {more.loading ? 'Loading…' : 'Load more'}
           </button>
         ) : null}
       </section>

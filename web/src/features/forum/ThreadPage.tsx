@@ -1,12 +1,12 @@
-import { useState } from 'react';
 import { ProblemMessage } from '../../lib/ProblemMessage.tsx';
-import { asProblem, call, type Problem } from '../../lib/problem.ts';
+import { call } from '../../lib/problem.ts';
 import { Link } from '../../lib/router.tsx';
 import { useApi, useCurrentSession } from '../../lib/services.tsx';
 import { useResource } from '../../lib/use-resource.ts';
 import { formatDate } from './format.ts';
 import { ReplyForm } from './ReplyForm.tsx';
 import './forum.css';
+import { useLoadMore } from './use-load-more.ts';
 
 const PAGE_SIZE = 50;
 
@@ -22,26 +22,18 @@ export function ThreadPage({ id }: { id: string }) {
       call(api.GET('/api/threads/{id}', { params: { path: { id }, query: { limit: PAGE_SIZE } } })),
     [api, id],
   );
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreProblem, setMoreProblem] = useState<Problem | null>(null);
+  const more = useLoadMore();
 
-  const loadMore = async (cursor: string) => {
-    if (thread.state !== 'ready') return;
-    setLoadingMore(true);
-    setMoreProblem(null);
-    try {
+  const loadMore = (cursor: string) =>
+    more.run(async () => {
+      if (thread.state !== 'ready') return;
       const next = await call(
         api.GET('/api/threads/{id}', {
           params: { path: { id }, query: { limit: PAGE_SIZE, cursor } },
         }),
       );
       set({ ...next, posts: [...thread.data.posts, ...next.posts] });
-    } catch (error) {
-      setMoreProblem(asProblem(error));
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+    });
 
   return (
     <div className="forum">
@@ -67,17 +59,17 @@ export function ThreadPage({ id }: { id: string }) {
                 </li>
               ))}
             </ol>
-            {moreProblem ? <ProblemMessage problem={moreProblem} /> : null}
+            {more.problem ? <ProblemMessage problem={more.problem} /> : null}
             {thread.data.nextCursor !== null ? (
               <button
                 type="button"
                 className="button button--secondary"
-                aria-disabled={loadingMore}
+                aria-disabled={more.loading}
                 onClick={() =>
-                  thread.data.nextCursor && !loadingMore && loadMore(thread.data.nextCursor)
+                  thread.data.nextCursor && !more.loading && loadMore(thread.data.nextCursor)
                 }
               >
-                {loadingMore ? 'Loading…' : 'Load more replies'}
+                {more.loading ? 'Loading…' : 'Load more replies'}
               </button>
             ) : null}
           </article>
