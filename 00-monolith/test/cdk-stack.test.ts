@@ -7,13 +7,22 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { monolithAppAsset } from '../cdk/app-bundle.ts';
 import { MonolithStack } from '../cdk/monolith-stack.ts';
+import { monolithDir } from './support.ts';
 
 // The same stack `pnpm cdk deploy` deploys, minus the slow bundling (app-bundle.test.ts covers it).
 let stack: MonolithStack;
 let template: Template;
 
+/** cdk.json's context (its feature flags), as `cdk deploy` applies it, minus slow bundling. */
+function deployContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(monolithDir, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
+}
+
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: deployContext() });
   stack = new MonolithStack(app, 'CourseMonolith', { appAsset: monolithAppAsset });
   applyCourseNagChecks(app);
   template = Template.fromStack(stack);
@@ -29,6 +38,10 @@ function userData(): string {
 }
 
 describe('MonolithStack', () => {
+  it('runs no Lambda function, whose implicit log group would outlive `cdk destroy`', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
   it('has no NAT gateway', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
   });
@@ -168,7 +181,7 @@ describe('MonolithStack', () => {
     // There the partition token becomes the string "aws", so a suppression written against the
     // token alone would stop matching the day a learner turns on CDK's recommended flags.
     const app = new App({
-      context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:enablePartitionLiterals': true },
+      context: { ...deployContext(), '@aws-cdk/core:enablePartitionLiterals': true },
     });
     const deployed = new MonolithStack(app, 'CourseMonolith', {
       appAsset: monolithAppAsset,

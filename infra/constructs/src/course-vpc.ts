@@ -22,8 +22,9 @@ export interface CourseVpcProps {
  * hosts, the load balancer) lives in the public subnets; the database lives in the isolated ones,
  * which have no route out at all.
  *
- * Defaults: 2 AZs, /24 subnets, the default security group stripped of its rules, and flow logs
- * of all traffic to a CloudWatch log group kept for one week and deleted with the stack.
+ * Defaults: 2 AZs, /24 subnets, the default security group as AWS creates it (nothing is placed
+ * in it), and flow logs of all traffic to a CloudWatch log group kept for one week and deleted
+ * with the stack.
  */
 export class CourseVpc extends Construct {
   readonly vpc: ec2.Vpc;
@@ -40,6 +41,9 @@ export class CourseVpc extends Construct {
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
+      // Nothing is ever placed in the default security group. Emptying it takes a custom-resource
+      // Lambda whose log group CloudFormation does not own, so it would outlive `cdk destroy`.
+      restrictDefaultSecurityGroup: false,
     });
 
     // DESTROY: a course lab must leave nothing behind (and nothing billed) after `cdk destroy`.
