@@ -1,46 +1,25 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type Db } from '../src/db.ts';
+import { describe, expect, it } from 'vitest';
+import { createDb } from '../src/db.ts';
 import { DEMO_PASSWORD, seed } from '../src/seed.ts';
 import { machine } from '../src/slots/domain.ts';
-import {
-  jsonPost,
-  monolithDir,
-  type RunningMonolith,
-  startDatabase,
-  startMonolith,
-  type TestDatabase,
-} from './support.ts';
+import { jsonPost, monolithDir, monolithForThisFile, startDatabase } from './support.ts';
 
-let pg: TestDatabase;
-let db: Db;
-let app: RunningMonolith;
-
-beforeAll(async () => {
-  pg = await startDatabase();
-  db = createDb(pg.url, 2);
-  app = await startMonolith(pg.url);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await db?.$disconnect();
-  await pg?.stop();
-});
+const app = monolithForThisFile();
 
 describe('demo data', () => {
   it('is seeded once; a second run changes nothing', async () => {
-    expect(await seed(db)).toBe('seeded');
+    expect(await seed(app.db)).toBe('seeded');
     const counts = async () => [
-      await db.user.count(),
-      await db.thread.count(),
-      await db.post.count(),
-      await db.spin.count(),
+      await app.db.user.count(),
+      await app.db.thread.count(),
+      await app.db.post.count(),
+      await app.db.spin.count(),
     ];
     const first = await counts();
 
-    expect(await seed(db)).toBe('skipped');
+    expect(await seed(app.db)).toBe('skipped');
     expect(await counts()).toEqual(first);
     expect(first.every((n) => n > 0)).toBe(true);
   });
@@ -54,7 +33,9 @@ describe('demo data', () => {
   });
 
   it('gives every demo wallet the balance its spin history adds up to', async () => {
-    const wallets = await db.wallet.findMany({ include: { user: { include: { spins: true } } } });
+    const wallets = await app.db.wallet.findMany({
+      include: { user: { include: { spins: true } } },
+    });
     expect(wallets).toHaveLength(3);
     for (const wallet of wallets) {
       const net = wallet.user.spins.reduce((sum, s) => sum + s.payout - s.bet, 0);

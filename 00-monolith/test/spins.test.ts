@@ -1,16 +1,8 @@
 import { seededRandom } from '@course/slot-machine';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settleSpin } from '../src/slots/data.ts';
 import { machine } from '../src/slots/domain.ts';
-import {
-  bearer,
-  jsonPost,
-  type RunningMonolith,
-  signUp,
-  startDatabase,
-  startMonolith,
-  type TestDatabase,
-} from './support.ts';
+import { bearer, jsonPost, monolithForThisFile, signUp } from './support.ts';
 
 interface SpinBody {
   id: string;
@@ -19,18 +11,7 @@ interface SpinBody {
   balance: number;
 }
 
-let pg: TestDatabase;
-let app: RunningMonolith;
-
-beforeAll(async () => {
-  pg = await startDatabase();
-  app = await startMonolith(pg.url, { rng: seededRandom(42), env: { DB_POOL_MAX: '10' } });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await pg?.stop();
-});
+const app = monolithForThisFile({ rng: seededRandom(42), env: { DB_POOL_MAX: '10' } });
 
 function spinRequest(token: string, bet: number, key?: string) {
   const headers = { ...bearer(token), ...(key ? { 'idempotency-key': key } : {}) };

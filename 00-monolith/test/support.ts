@@ -3,6 +3,7 @@ import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from '@
 import { createLogger, listen } from '@course/service-kit';
 import type { RandomSource } from '@course/slot-machine';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDb, type Db } from '../src/db.ts';
@@ -79,6 +80,37 @@ export async function startMonolith(
     async close() {
       await server.close();
       await db.$disconnect();
+    },
+  };
+}
+
+/**
+ * The app on a fresh database for the tests of one file: both start before the first test and
+ * stop after the last. Read `url` and `db` inside tests, not at the top level.
+ */
+export function monolithForThisFile(
+  opts: Parameters<typeof startMonolith>[1] = {},
+): Pick<RunningMonolith, 'url' | 'db'> {
+  let database: TestDatabase | undefined;
+  let app: RunningMonolith | undefined;
+  beforeAll(async () => {
+    database = await startDatabase();
+    app = await startMonolith(database.url, opts);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.stop();
+  });
+  const running = (): RunningMonolith => {
+    if (!app) throw new Error('the monolith starts in beforeAll: use it inside a test');
+    return app;
+  };
+  return {
+    get url() {
+      return running().url;
+    },
+    get db() {
+      return running().db;
     },
   };
 }

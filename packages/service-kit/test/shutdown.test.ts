@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogLine } from './helpers.ts';
 
-const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/slow-server.ts', import.meta.url));
 const SLOW_MS = 800;
 const IN_FLIGHT = 4;
@@ -48,28 +47,39 @@ function tryConnect(port: number): Promise<'connected' | string> {
   });
 }
 
+/**
+ * The fixture server as its own process (`node --import tsx`, as the stage runner starts
+ * services), with IN_FLIGHT slow requests already running when it resolves.
+ */
+async function startWithRequestsInFlight() {
+  const server = spawn(process.execPath, ['--import', 'tsx', FIXTURE, String(SLOW_MS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  const exited = exitOf(server);
+  const { lines, waitFor } = watchLogs(server);
+  await waitFor((line) => line.msg === 'listening');
+  const url = String(lines.find((line) => line.msg === 'listening')?.url);
+  const responses = Array.from({ length: IN_FLIGHT }, () =>
+    fetch(`${url}/slow`).then(async (res) => ({ status: res.status, body: await res.json() })),
+  );
+  await waitFor((line) => line.msg === 'slow request started', IN_FLIGHT);
+  return { server, exited, lines, waitFor, url, responses };
+}
+
 describe('runUntilSignal', () => {
   let child: ChildProcess | undefined;
   afterEach(() => {
-    // tsx runs the script in a child process of its own: end the whole process group.
+    // Detached, so it has a process group of its own: end all of it.
     if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
   });
 
   it('on SIGTERM finishes in-flight requests, refuses new connections, runs onShutdown, exits 0', async () => {
     // Arrange: a real server process with requests in flight.
-    child = spawn(TSX, [FIXTURE, String(SLOW_MS)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      detached: true,
-    });
-    const exited = exitOf(child);
-    const { lines, waitFor } = watchLogs(child);
-    await waitFor((line) => line.msg === 'listening');
-    const url = String(lines.find((line) => line.msg === 'listening')?.url);
-    const port = Number(new URL(url).port);
-    const responses = Array.from({ length: IN_FLIGHT }, () =>
-      fetch(`${url}/slow`).then(async (res) => ({ status: res.status, body: await res.json() })),
-    );
-    await waitFor((line) => line.msg === 'slow request started', IN_FLIGHT);
+    const started = await startWithRequestsInFlight();
+    child = started.server;
+    const { exited, lines, waitFor, responses } = started;
+    const port = Number(new URL(started.url).port);
 
     // Act
     child.kill('SIGTERM');
@@ -91,19 +101,10 @@ describe('runUntilSignal', () => {
   });
 
   it('on Ctrl-C followed by SIGTERM (pnpm start) still finishes the requests in flight', async () => {
-    // Arrange: one process (node --import tsx), as the stage runner starts services.
-    child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, String(SLOW_MS)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      detached: true,
-    });
-    const exited = exitOf(child);
-    const { lines, waitFor } = watchLogs(child);
-    await waitFor((line) => line.msg === 'listening');
-    const url = String(lines.find((line) => line.msg === 'listening')?.url);
-    const responses = Array.from({ length: IN_FLIGHT }, () =>
-      fetch(`${url}/slow`).then((res) => res.status),
-    );
-    await waitFor((line) => line.msg === 'slow request started', IN_FLIGHT);
+    // Arrange
+    const started = await startWithRequestsInFlight();
+    child = started.server;
+    const { exited, lines, waitFor, responses } = started;
 
     // Act: the terminal's Ctrl-C, then the runner's SIGTERM a moment later.
     child.kill('SIGINT');
@@ -111,7 +112,7 @@ describe('runUntilSignal', () => {
     child.kill('SIGTERM');
 
     // Assert
-    expect(await Promise.all(responses)).toEqual(Array(IN_FLIGHT).fill(200));
+    expect((await Promise.all(responses)).map((r) => r.status)).toEqual(Array(IN_FLIGHT).fill(200));
     expect(await exited).toBe(0);
     expect(lines.at(-1)?.msg).toBe('shutdown complete');
   });
