@@ -335,7 +335,7 @@ function buildUserData(input: UserDataInput): ec2.UserData {
     `chmod +x ${node}`,
     `chown -R root:root ${appDir} && chown ${name}:${name} /var/log/${name}`,
     ...input.setupCommands,
-    ...environmentFileCommands(input, node, etcDir),
+    ...environmentFileCommands(input, node, appDir, etcDir),
     ...cloudWatchAgentCommands(input.logGroupName, logFile),
     `cat > /etc/systemd/system/${name}.service <<'UNIT'`,
     systemdUnit(input, node, appDir, etcDir, logFile),
@@ -357,7 +357,12 @@ function readinessWait(port: number, path: string): string {
 }
 
 /** Secrets → files in a private tmpfs folder → the app's script → app.env → files deleted. */
-function environmentFileCommands(input: UserDataInput, node: string, etcDir: string): string[] {
+function environmentFileCommands(
+  input: UserDataInput,
+  node: string,
+  appDir: string,
+  etcDir: string,
+): string[] {
   const { name, environmentScript } = input;
   const envFile = `${etcDir}/app.env`;
   if (environmentScript === undefined) return [`: > ${envFile}`];
@@ -369,7 +374,7 @@ function environmentFileCommands(input: UserDataInput, node: string, etcDir: str
         `aws secretsmanager get-secret-value --region ${Aws.REGION} --secret-id ${secret.secretArn} ` +
         `--query SecretString --output text | install -m 400 -o ${name} -g ${name} /dev/stdin ${secretsDir}/${key}.json`,
     ),
-    `runuser -u ${name} -- ${node} /opt/${name}/${environmentScript} ${secretsDir} ` +
+    `runuser -u ${name} -- ${node} ${appDir}/${environmentScript} ${secretsDir} ` +
       `| install -m 400 -o ${name} -g ${name} /dev/stdin ${envFile}`,
     `rm -rf ${secretsDir}`,
   ];
