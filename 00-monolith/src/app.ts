@@ -12,6 +12,7 @@ import type { Express } from 'express';
 import type { MonolithConfig } from './config.ts';
 import { type Db, pingDb } from './db.ts';
 import { forumRoutes } from './forum/routes.ts';
+import { monolithSlotsStore } from './slots/data.ts';
 import { slotsRoutes } from './slots/routes.ts';
 import { usersRoutes } from './users/routes.ts';
 import { webRoutes } from './web.ts';
@@ -48,7 +49,7 @@ export async function createApp({ config, db, log, rng }: AppDeps): Promise<Expr
   app.use(jwksRoute(issuer));
   app.use(usersRoutes({ db, issuer, verifier }));
   app.use(forumRoutes({ db, verifier }));
-  app.use(slotsRoutes({ db, verifier, rng }));
+  app.use(slotsRoutes({ store: monolithSlotsStore(db), verifier, rng }));
   app.use(webRoutes({ distDir: config.WEB_DIST_DIR }));
   finishServiceApp(app, { log });
   return app;

@@ -1,7 +1,14 @@
-import { Prisma } from './generated/prisma/client.ts';
-
+/**
+ * Prisma's known request errors by their code. Checked by name rather than `instanceof`, because
+ * each generated client has its own error class and stage 01's slots service shares this code.
+ */
 function hasCode(err: unknown, code: string): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === code;
+  return (
+    err instanceof Error &&
+    err.name === 'PrismaClientKnownRequestError' &&
+    'code' in err &&
+    err.code === code
+  );
 }
 
 /** True when an insert lost a race (or a retry) against a unique constraint. */

@@ -1,8 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from '@course/local';
+import {
+  applyMigrations,
+  type EmbeddedPostgres,
+  startEmbeddedPostgres,
+  startTestDatabase,
+  type TestDatabase,
+} from '@course/local';
+
+export type { TestDatabase };
+
 import { createLogger, listen } from '@course/service-kit';
 import type { RandomSource } from '@course/slot-machine';
-import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -11,11 +19,6 @@ import { createDb, type Db } from '../src/db.ts';
 export const monolithDir = fileURLToPath(new URL('..', import.meta.url));
 export const schemaPath = `${monolithDir}prisma/schema.prisma`;
 export const migrationsDir = `${monolithDir}prisma/migrations`;
-
-export interface TestDatabase {
-  url: string;
-  stop(): Promise<void>;
-}
 
 /** A fresh, migrated embedded Postgres (in memory unless a dataDir is given). */
 export async function startEmbeddedDatabase(
@@ -26,31 +29,9 @@ export async function startEmbeddedDatabase(
   return pg;
 }
 
-/**
- * A fresh, migrated database for one test file. With TEST_POSTGRES_URL set (CI sets it), a new
- * database on that real PostgreSQL server: PGlite runs one transaction at a time, so only a
- * real server can show a race such as a lost update. Otherwise an embedded, in-memory one.
- */
-export async function startDatabase(): Promise<TestDatabase> {
-  const server = process.env.TEST_POSTGRES_URL;
-  if (!server) return startEmbeddedDatabase();
-
-  const name = `monolith_test_${crypto.randomUUID().replaceAll('-', '')}`;
-  await onServer(server, `CREATE DATABASE "${name}"`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  await applyMigrations({ databaseUrl: url.href, schemaPath, migrationsDir });
-  return { url: url.href, stop: () => onServer(server, `DROP DATABASE "${name}" WITH (FORCE)`) };
-}
-
-async function onServer(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+/** A fresh, migrated monolith database: on TEST_POSTGRES_URL's server if set, else embedded. */
+export function startDatabase(): Promise<TestDatabase> {
+  return startTestDatabase({ schemaPath, migrationsDir, name: 'monolith_test' });
 }
 
 export interface RunningMonolith {

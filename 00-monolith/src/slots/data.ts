@@ -1,7 +1,8 @@
-import type { Db, Queryable } from '../db.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import type { AuthUser } from '@course/service-kit';
+import type { Db } from '../db.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../prisma-errors.ts';
 import type { LeaderboardEntry, SpinRecord } from './domain.ts';
+import type { SlotsStore, SpinOutcome, SpinToSettle } from './store.ts';
 
 const spinFields = {
   id: true,
@@ -12,38 +13,66 @@ const spinFields = {
   createdAt: true,
 } as const;
 
-function toRecord({
-  balanceAfter,
-  ...spin
-}: Prisma.SpinGetPayload<{ select: typeof spinFields }>): SpinRecord {
-  return { ...spin, balance: balanceAfter };
+interface SpinRow {
+  id: string;
+  bet: number;
+  payout: number;
+  reels: string[];
+  balanceAfter: number;
+  createdAt: Date;
 }
 
 /**
- * Creates the player's wallet on first touch. INSERT … ON CONFLICT DO NOTHING makes two
- * first requests racing each other harmless. Returns false if the user no longer exists.
+ * The wallets and spins tables, as far as the functions below use them. Any Prisma client whose
+ * schema has the `Wallet` and `Spin` models fits: the monolith's, and the slots service's own in
+ * stage 01, so the money-moving code exists once.
  */
-export async function ensureWallet(
-  db: Db,
-  userId: string,
-  startingBalance: number,
-): Promise<boolean> {
-  try {
-    await db.wallet.createMany({
-      data: [{ userId, balance: startingBalance }],
-      skipDuplicates: true,
-    });
-    return true;
-  } catch (err) {
-    if (isForeignKeyViolation(err)) return false;
-    throw err;
-  }
+export interface SlotsTables {
+  wallet: {
+    findUniqueOrThrow(args: {
+      where: { userId: string };
+      select: { balance: true };
+    }): PromiseLike<{ balance: number }>;
+    updateMany(args: {
+      where: { userId: string; balance: { gte: number } };
+      data: { balance: { increment: number } };
+    }): PromiseLike<{ count: number }>;
+  };
+  spin: {
+    findUnique(args: {
+      where: { userId_idempotencyKey: { userId: string; idempotencyKey: string } };
+      select: typeof spinFields;
+    }): PromiseLike<SpinRow | null>;
+    findMany(args: {
+      where: { userId: string };
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }];
+      take: number;
+      select: typeof spinFields;
+    }): PromiseLike<SpinRow[]>;
+    create(args: {
+      data: {
+        userId: string;
+        bet: number;
+        payout: number;
+        reels: string[];
+        balanceAfter: number;
+        idempotencyKey: string | null;
+      };
+      select: typeof spinFields;
+    }): PromiseLike<SpinRow>;
+  };
 }
 
-export async function readBalance(
-  db: Db | Prisma.TransactionClient,
-  userId: string,
-): Promise<number> {
+/** SlotsTables plus interactive transactions: a Prisma client itself. */
+export interface SlotsDb extends SlotsTables {
+  $transaction<R>(run: (tx: SlotsTables) => Promise<R>): Promise<R>;
+}
+
+function toRecord({ balanceAfter, ...spin }: SpinRow): SpinRecord {
+  return { ...spin, balance: balanceAfter };
+}
+
+export async function readBalance(db: SlotsTables, userId: string): Promise<number> {
   const wallet = await db.wallet.findUniqueOrThrow({
     where: { userId },
     select: { balance: true },
@@ -52,7 +81,7 @@ export async function readBalance(
 }
 
 export async function findSpinByKey(
-  db: Queryable,
+  db: SlotsTables,
   userId: string,
   idempotencyKey: string,
 ): Promise<SpinRecord | null> {
@@ -63,11 +92,6 @@ export async function findSpinByKey(
   return spin && toRecord(spin);
 }
 
-export type SpinOutcome =
-  | { kind: 'settled'; spin: SpinRecord }
-  | { kind: 'replayed'; spin: SpinRecord }
-  | { kind: 'insufficient-credits'; balance: number };
-
 /**
  * Settles a spin: debit the bet, credit the payout and record the spin in one transaction.
  *
@@ -77,16 +101,7 @@ export type SpinOutcome =
  * wallet spent and then the first spin, or its insert hits the unique index and the
  * transaction rolls back (no second debit).
  */
-export async function settleSpin(
-  db: Db,
-  spin: {
-    userId: string;
-    bet: number;
-    payout: number;
-    reels: readonly string[];
-    idempotencyKey: string | null;
-  },
-): Promise<SpinOutcome> {
+export async function settleSpin(db: SlotsDb, spin: SpinToSettle): Promise<SpinOutcome> {
   const { userId, bet, payout, reels, idempotencyKey } = spin;
   try {
     return await db.$transaction(async (tx) => {
@@ -116,7 +131,11 @@ export async function settleSpin(
   }
 }
 
-export async function listSpins(db: Db, userId: string, limit: number): Promise<SpinRecord[]> {
+export async function listSpins(
+  db: SlotsTables,
+  userId: string,
+  limit: number,
+): Promise<SpinRecord[]> {
   const rows = await db.spin.findMany({
     where: { userId },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -124,6 +143,27 @@ export async function listSpins(db: Db, userId: string, limit: number): Promise<
     select: spinFields,
   });
   return rows.map(toRecord);
+}
+
+/**
+ * Creates the player's wallet on first touch. INSERT … ON CONFLICT DO NOTHING makes two
+ * first requests racing each other harmless. Returns false if the user no longer exists.
+ */
+export async function ensureWallet(
+  db: Db,
+  userId: string,
+  startingBalance: number,
+): Promise<boolean> {
+  try {
+    await db.wallet.createMany({
+      data: [{ userId, balance: startingBalance }],
+      skipDuplicates: true,
+    });
+    return true;
+  } catch (err) {
+    if (isForeignKeyViolation(err)) return false;
+    throw err;
+  }
 }
 
 export async function topWallets(db: Db, limit: number): Promise<LeaderboardEntry[]> {
@@ -138,4 +178,17 @@ export async function topWallets(db: Db, limit: number): Promise<LeaderboardEntr
     username: row.user.username,
     balance: row.balance,
   }));
+}
+
+/** The monolith's slots store: wallets and spins beside the users table they refer to. */
+export function monolithSlotsStore(db: Db): SlotsStore {
+  return {
+    ensureWallet: (player: AuthUser, startingBalance) =>
+      ensureWallet(db, player.id, startingBalance),
+    readBalance: (userId) => readBalance(db, userId),
+    findSpinByKey: (userId, key) => findSpinByKey(db, userId, key),
+    settleSpin: (spin) => settleSpin(db, spin),
+    listSpins: (userId, limit) => listSpins(db, userId, limit),
+    topWallets: (limit) => topWallets(db, limit),
+  };
 }

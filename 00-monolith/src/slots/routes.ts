@@ -9,15 +9,6 @@ import {
 } from '@course/service-kit';
 import { cryptoRandom, type RandomSource, spin } from '@course/slot-machine';
 import { type Request, type Response, Router } from 'express';
-import type { Db } from '../db.ts';
-import {
-  ensureWallet,
-  findSpinByKey,
-  listSpins,
-  readBalance,
-  settleSpin,
-  topWallets,
-} from './data.ts';
 import {
   idempotencyKeySchema,
   machine,
@@ -25,9 +16,10 @@ import {
   spinListQuerySchema,
   spinRequestSchema,
 } from './domain.ts';
+import type { SlotsStore } from './store.ts';
 
 export interface SlotsDeps {
-  db: Db;
+  store: SlotsStore;
   verifier: TokenVerifier;
   /** Injectable so tests can script the reels; production uses crypto.randomInt. */
   rng?: RandomSource;
@@ -66,15 +58,15 @@ function sendReplay(res: Response, first: SpinRecord, bet: number) {
   res.status(201).set('Idempotent-Replayed', 'true').json(first);
 }
 
-export function slotsRoutes({ db, verifier, rng = cryptoRandom }: SlotsDeps): Router {
+export function slotsRoutes({ store, verifier, rng = cryptoRandom }: SlotsDeps): Router {
   const auth = requireAuth(verifier);
 
   async function walletOf(res: Response): Promise<string> {
-    const { id } = currentUser(res);
-    if (!(await ensureWallet(db, id, machine.startingBalance))) {
+    const player = currentUser(res);
+    if (!(await store.ensureWallet(player, machine.startingBalance))) {
       throw problems.unauthorized('The account behind this token no longer exists.');
     }
-    return id;
+    return player.id;
   }
 
   function showMachine(_req: Request, res: Response) {
@@ -83,7 +75,7 @@ export function slotsRoutes({ db, verifier, rng = cryptoRandom }: SlotsDeps): Ro
 
   async function showWallet(_req: Request, res: Response) {
     const userId = await walletOf(res);
-    res.json({ balance: await readBalance(db, userId) });
+    res.json({ balance: await store.readBalance(userId) });
   }
 
   async function play(req: Request, res: Response) {
@@ -92,12 +84,12 @@ export function slotsRoutes({ db, verifier, rng = cryptoRandom }: SlotsDeps): Ro
     const userId = await walletOf(res);
 
     if (idempotencyKey) {
-      const first = await findSpinByKey(db, userId, idempotencyKey);
+      const first = await store.findSpinByKey(userId, idempotencyKey);
       if (first) return sendReplay(res, first, bet);
     }
 
     const { reels, payout } = spin(bet, rng);
-    const outcome = await settleSpin(db, { userId, bet, payout, reels, idempotencyKey });
+    const outcome = await store.settleSpin({ userId, bet, payout, reels, idempotencyKey });
     switch (outcome.kind) {
       case 'insufficient-credits':
         throw insufficientCredits(outcome.balance, bet);
@@ -110,11 +102,11 @@ export function slotsRoutes({ db, verifier, rng = cryptoRandom }: SlotsDeps): Ro
 
   async function history(req: Request, res: Response) {
     const { limit } = parseQuery(spinListQuerySchema, req.query);
-    res.json({ items: await listSpins(db, currentUser(res).id, limit) });
+    res.json({ items: await store.listSpins(currentUser(res).id, limit) });
   }
 
   async function leaderboard(_req: Request, res: Response) {
-    res.json({ items: await topWallets(db, LEADERBOARD_SIZE) });
+    res.json({ items: await store.topWallets(LEADERBOARD_SIZE) });
   }
 
   return Router()

@@ -5,6 +5,12 @@ export {
   measure,
   type Scenario,
 } from './bench/measure.ts';
+export {
+  type NginxUpstreams,
+  type RunningNginx,
+  type StartNginxOptions,
+  startNginx,
+} from './bench/nginx.ts';
 export { freePort } from './free-port.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export {
@@ -31,4 +37,9 @@ export type {
   StageDefinition,
 } from './stage.ts';
 export { findStageFolder, loadStageDefinition } from './stage-folders.ts';
+export {
+  startTestDatabase,
+  type TestDatabase,
+  type TestDatabaseOptions,
+} from './test-database.ts';
 export { workspaceRoot } from './workspace.ts';

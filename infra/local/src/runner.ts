@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Child, ChildFailedError, type ChildOptions, runToCompletion } from './child-process.ts';
+import { freePort } from './free-port.ts';
 import type { Logger } from './logger.ts';
 import { applyMigrations } from './migrate.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
@@ -16,6 +17,8 @@ import { workspaceRoot } from './workspace.ts';
 export interface RunningStage {
   /** e.g. http://localhost:3000 */
   url: string;
+  /** Each process's own address by name, e.g. { monolith: 'http://127.0.0.1:41234' }. */
+  processUrls: Record<string, string>;
   /** Stops the processes (SIGTERM, then SIGKILL after the grace period), then the databases. */
   stop(): Promise<void>;
   /** Settles if a process exits on its own (a crash) while the stage runs; never on stop(). */
@@ -79,16 +82,25 @@ export async function startStage(
     const ctx: StageContext = {
       databaseUrls,
       publicPort: settings.publicPort,
+      ports: await processPorts(def, settings.publicPort),
       dataDir: settings.dataDir,
       secrets: { jwtPrivateJwk: await loadOrCreateSigningKey(settings.dataDir) },
     };
     await migrateAndSeed(def.databases, ctx, settings);
+    for (const task of def.tasks ?? []) {
+      settings.signal.throwIfAborted();
+      await runToCompletion(childOptions(task, ctx, settings, SEED_COLOR));
+    }
     const children = await startProcesses(def.processes, ctx, settings, shutdown);
 
     const url = `http://localhost:${publicProcess.port?.(ctx) ?? settings.publicPort}`;
     settings.log(`Stage ${def.id} (${def.title}) is ready at ${url}`);
+    const processUrls = Object.fromEntries(
+      def.processes.flatMap((p) => (p.port ? [[p.name, `http://127.0.0.1:${p.port(ctx)}`]] : [])),
+    );
     return {
       url,
+      processUrls,
       stop: () => shutdown.run(),
       exited: firstExitBeforeStop(children, shutdown),
     };
@@ -121,6 +133,18 @@ function findPublicProcess(def: StageDefinition): ProcessDefinition {
     );
   }
   return found;
+}
+
+/** The public process listens on the public port; every other process on a free one. */
+async function processPorts(
+  def: StageDefinition,
+  publicPort: number,
+): Promise<Record<string, number>> {
+  const ports: Record<string, number> = {};
+  for (const { name } of def.processes) {
+    ports[name] = name === def.publicProcess ? publicPort : await freePort();
+  }
+  return ports;
 }
 
 /** One database URL per database name: configured, or a freshly started embedded Postgres. */

@@ -40,6 +40,8 @@ export interface StageContext {
   databaseUrls: Record<string, string>;
   /** The port of the stage's front door (PORT, 3000 by default). */
   publicPort: number;
+  /** A port per process name: publicPort for the public process, a free one for the others. */
+  ports: Record<string, number>;
   /** This stage's data folder, e.g. <repo>/.data/00-monolith. */
   dataDir: string;
   secrets: {
@@ -54,6 +56,11 @@ export interface StageDefinition {
   /** e.g. 'monolith' */
   title: string;
   databases: DatabaseDefinition[];
+  /**
+   * Run to completion, in this order, once every database is migrated and seeded and before
+   * any process starts: work that needs more than one database, e.g. moving data between them.
+   */
+  tasks?: ProcessDefinition[];
   /** Started in this order; each one is ready before the next starts. */
   processes: ProcessDefinition[];
   /** The name of the process that serves the stage's URL. */

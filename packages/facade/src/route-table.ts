@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * One row of a stage's route table: which paths go where, and how much of their traffic a
+ * canary target takes. The local facade and the stage's CDK app (ALB listener rules with
+ * weighted target groups) are both generated from the same table.
+ */
+export interface Route<Target extends string = string> {
+  /** Names the route in logs and construct ids, e.g. "slots". */
+  name: string;
+  /**
+   * Path patterns as an ALB listener rule reads them: case-sensitive, matched against the path
+   * without the query string; `*` matches any run of characters, `?` exactly one. At most five.
+   */
+  paths: readonly string[];
+  /** The target that serves the route's traffic that is not on the canary. */
+  target: Target;
+  /** A second target that serves `share` percent (0–100, whole numbers) of the traffic. */
+  canary?: { target: Target; share: number };
+  /**
+   * Who stays on the same target: "player" pins each signed-in player (by the token's subject)
+   * so the same player always meets the same implementation; "request" draws per request.
+   * Default "player".
+   */
+  stickiness?: 'player' | 'request';
+  /** How long the target may take to answer before the facade answers 504. Default 10 000 ms. */
+  timeoutMs?: number;
+  /**
+   * A write freeze: the route answers 503 problem+json with Retry-After and reaches no target,
+   * e.g. while wallets are handed from one implementation to the other. Default false.
+   */
+  frozen?: boolean;
+}
+
+/** Routes in priority order: the first whose pattern matches a path serves it. */
+export interface RouteTable<Target extends string = string> {
+  targets: readonly Target[];
+  routes: readonly Route<Target>[];
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** An ALB listener rule condition takes at most five path patterns. */
+export const MAX_PATHS_PER_ROUTE = 5;
+
+/** Checks a route table once, where it is defined; throws one error listing every problem. */
+export function defineRouteTable<const Target extends string>(
+  table: RouteTable<Target>,
+): RouteTable<Target> {
+  const problems = routeTableProblems(table);
+  if (problems.length > 0) {
+    throw new Error(`Invalid route table:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return table;
+}
+
+function routeTableProblems({ targets, routes }: RouteTable): string[] {
+  const problems: string[] = [];
+  const known = new Set(targets);
+  const names = new Set<string>();
+  for (const route of routes) {
+    const where = `route "${route.name}"`;
+    if (names.has(route.name)) problems.push(`${where} is defined twice`);
+    names.add(route.name);
+    if (!known.has(route.target)) problems.push(`${where}: unknown target "${route.target}"`);
+    if (route.paths.length === 0 || route.paths.length > MAX_PATHS_PER_ROUTE) {
+      problems.push(`${where}: needs 1 to ${MAX_PATHS_PER_ROUTE} path patterns`);
+    }
+    for (const path of route.paths) {
+      if (!/^\/[A-Za-z0-9_\-.$/~"'@:+*?&=]*$/.test(path) || path.length > 128) {
+        problems.push(`${where}: "${path}" is not a path pattern an ALB accepts`);
+      }
+    }
+    if (route.canary !== undefined) {
+      const { target, share } = route.canary;
+      if (!known.has(target)) problems.push(`${where}: unknown canary target "${target}"`);
+      if (target === route.target) problems.push(`${where}: the canary is the route's own target`);
+      if (!Number.isInteger(share) || share < 0 || share > 100) {
+        problems.push(`${where}: canary share ${share} is not a whole percentage 0–100`);
+      }
+    }
+    if (route.timeoutMs !== undefined && !(route.timeoutMs > 0)) {
+      problems.push(`${where}: timeoutMs must be positive`);
+    }
+  }
+  return problems;
+}
+
+/** The first route whose patterns match the path (no query string), if any. */
+export function matchRoute<Target extends string>(
+  table: RouteTable<Target>,
+  path: string,
+): Route<Target> | undefined {
+  return table.routes.find((route) => route.paths.some((pattern) => pathMatches(pattern, path)));
+}
+
+/** ALB path-pattern semantics: `*` any run of characters, `?` one character, the rest literal. */
+export function pathMatches(pattern: string, path: string): boolean {
+  const source = pattern
+    .split('')
+    .map((char) =>
+      char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
+  return new RegExp(`^${source}$`).test(path);
+}
+
+/**
+ * A player's fixed place on the canary scale, 0–99: a hash of the id, so every facade (and
+ * every restart) puts the same player in the same bucket without sharing any state.
+ */
+export function canaryBucket(playerId: string): number {
+  return createHash('sha256').update(playerId).digest().readUInt32BE(0) % 100;
+}
+
+/** The target that serves this player (or, for "request" stickiness, this draw). */
+export function chooseTarget<Target extends string>(
+  route: Route<Target>,
+  playerId: string | undefined,
+  random: () => number = Math.random,
+): Target {
+  const { canary } = route;
+  if (canary === undefined || canary.share === 0) return route.target;
+  if (canary.share === 100) return canary.target;
+  const bucket =
+    route.stickiness !== 'request' && playerId !== undefined
+      ? canaryBucket(playerId)
+      : Math.floor(random() * 100);
+  return bucket < canary.share ? canary.target : route.target;
+}
+
+/** The same table with every canary towards `target` set to `share` percent. */
+export function withCanaryShare<Target extends string>(
+  table: RouteTable<Target>,
+  target: Target,
+  share: number,
+): RouteTable<Target> {
+  return defineRouteTable({
+    ...table,
+    routes: table.routes.map((route) =>
+      route.canary?.target === target ? { ...route, canary: { target, share } } : route,
+    ),
+  });
+}
