@@ -4,6 +4,23 @@ import { type Browser, type BrowserContextOptions, chromium, type Page } from 'p
 
 /** Set by e2e/cli.ts; a stage you started yourself works too (E2E_BASE_URL=http://localhost:3000). */
 export const baseUrl = process.env.E2E_BASE_URL ?? 'http://localhost:3000';
+/** The stage under test, e.g. '01'; set by e2e/cli.ts too. */
+export const stageId = process.env.E2E_STAGE ?? '00';
+
+/**
+ * Who answers the game's and the forum's API calls in each stage: what the "Served by" panel
+ * must show. The front end is the same build in every stage; only these names change.
+ */
+const servedByPerStage: Record<string, { slots: string; forum: string }> = {
+  '00': { slots: 'monolith@00 (process)', forum: 'monolith@00 (process)' },
+  '01': { slots: 'slots@01 (process)', forum: 'monolith@01 (process)' },
+};
+
+export function expectedServedBy(): { slots: string; forum: string } {
+  const expected = servedByPerStage[stageId];
+  if (!expected) throw new Error(`e2e/browser.ts does not know who serves stage ${stageId}`);
+  return expected;
+}
 export const screenshotDir =
   process.env.E2E_SCREENSHOT_DIR ?? resolve(import.meta.dirname, '..', '..', 'artifacts', 'e2e');
 export const PASSWORD = 'correct-horse-battery';

@@ -4,7 +4,8 @@
  *   1. builds the web app (the stage serves web/dist),
  *   2. starts the stage on a free port with a fresh, temporary data directory,
  *   3. installs Debian's Chromium if /usr/bin/chromium is missing (needs root, as in CI),
- *   4. runs e2e/*.e2e.ts with vitest, writing artifacts/e2e.json and screenshots in artifacts/e2e/,
+ *   4. runs e2e/*.e2e.ts with vitest, writing artifacts/e2e-<stage>.json and screenshots in
+ *      artifacts/e2e/<stage>/,
  *   5. stops the stage and exits non-zero if anything failed.
  */
 import { spawnSync } from 'node:child_process';
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
 
   const definition = await loadStageDefinition(stageFolder);
   const dataDir = mkdtempSync(join(tmpdir(), 'course-e2e-'));
-  mkdirSync(join(artifactsDir, 'e2e'), { recursive: true });
+  mkdirSync(join(artifactsDir, 'e2e', definition.id), { recursive: true });
   const stageLog: string[] = [];
   print(`Starting stage ${definition.id} (${definition.title})…`);
   const stage = await startStage(definition, {
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
   print(`Stage ${definition.id} is ready at ${stage.url}`);
 
   try {
-    return await runSpecs(stage.url);
+    return await runSpecs(stage.url, definition.id);
   } catch (error) {
     // The stage's own output usually explains a failure the specs only see as a symptom.
     process.stderr.write(`${stageLog.slice(-40).join('\n')}\n`);
@@ -53,14 +54,15 @@ async function main(): Promise<number> {
   }
 }
 
-async function runSpecs(url: string): Promise<number> {
+async function runSpecs(url: string, stageId: string): Promise<number> {
   process.env.E2E_BASE_URL = url;
-  process.env.E2E_SCREENSHOT_DIR = join(artifactsDir, 'e2e');
+  process.env.E2E_STAGE = stageId;
+  process.env.E2E_SCREENSHOT_DIR = join(artifactsDir, 'e2e', stageId);
   const vitest = await startVitest('test', [], {
     root: webDir,
     config: false,
     include: ['e2e/**/*.e2e.ts'],
-    reporters: ['default', ['json', { outputFile: join(artifactsDir, 'e2e.json') }]],
+    reporters: ['default', ['json', { outputFile: join(artifactsDir, `e2e-${stageId}.json`) }]],
     testTimeout: 90_000,
     hookTimeout: 60_000,
     fileParallelism: false, // two Chromiums on two cores only slow each other down

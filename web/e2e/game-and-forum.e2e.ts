@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseUrl,
   desktop,
+  expectedServedBy,
   launchBrowser,
   phone,
   register,
@@ -67,7 +68,7 @@ describe('a full session in Chromium', () => {
     await expect.poll(() => page.locator('.history__item').count()).toBe(4);
     await expect
       .poll(() => page.getByTestId('served-by').first().textContent())
-      .toBe('monolith@00 (process)');
+      .toBe(expectedServedBy().slots);
     await page.waitForTimeout(2000); // let the reels land before the picture
     await screenshot(page, 'game-desktop');
 
@@ -86,6 +87,9 @@ describe('a full session in Chromium', () => {
     await page.getByLabel('Your reply').fill(reply);
     await page.getByRole('button', { name: 'Post reply' }).click();
     await page.locator('.post__body', { hasText: reply }).waitFor();
+    await expect
+      .poll(() => page.getByTestId('served-by').first().textContent())
+      .toBe(expectedServedBy().forum);
     // The markup in the first post is shown as text, never interpreted.
     expect(await page.locator('.post__body', { hasText: '<b>that</b>' }).count()).toBe(1);
     expect(await page.locator('.post__body b').count()).toBe(0);

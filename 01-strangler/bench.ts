@@ -1,0 +1,184 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chooseTarget, matchRoute } from '@course/facade/route-table';
+import {
+  formatTable,
+  freePort,
+  type LoadOptions,
+  type Measurement,
+  measure,
+  type RunningNginx,
+  type RunningStage,
+  type StageDefinition,
+  startNginx,
+  startStage,
+} from '@course/local';
+import routes from './routes.ts';
+import stage from './stage.ts';
+
+/**
+ * Paths the facade only forwards. Not /healthz: the facade answers that one itself. One read
+ * with a database query behind it, and one that is computed without touching the database,
+ * where the proxy's share of the time is largest.
+ */
+const PATHS = ['/api/threads', '/api/slots/machine'];
+
+const WAYS = ['direct', 'facade', 'nginx'] as const;
+type Way = (typeof WAYS)[number];
+/** The three measurements of one path. */
+type Comparison = { path: string } & Record<Way, Measurement>;
+
+/** How long one way is loaded before the next way's turn. */
+const SLICE_SECONDS = 2;
+
+/**
+ * Stage 01's benchmark: what the facade's extra hop costs. Each path is measured three ways,
+ * side by side in one run: straight to the process the route table sends it to, through the
+ * facade, and through nginx set up as an equivalent reverse proxy. nginx shows what any proxy
+ * hop costs; the rest of the facade's cost is Node, Express and http-proxy-middleware.
+ */
+export default async function bench(load: LoadOptions): Promise<Measurement[]> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-01-'));
+  const running = await startStage(quietAndUnthrottled(stage), {
+    publicPort: await freePort(),
+    dataDir,
+    log: () => {},
+  });
+  let nginx: RunningNginx | undefined;
+  try {
+    const origins = Object.fromEntries(PATHS.map((path) => [path, originOf(path, running)]));
+    // nginx sends each measured path to the same process as the facade does.
+    nginx = await startNginx({ upstreams: origins });
+    const compared: Comparison[] = [];
+    for (const path of PATHS) {
+      const bases = { direct: originOf(path, running), facade: running.url, nginx: nginx.url };
+      compared.push(await comparePath(path, bases, load));
+    }
+    print(
+      `\nStage 01, ${load.connections} connections, ${roundsFor(load) * SLICE_SECONDS} s per ` +
+        `scenario in turns of ${SLICE_SECONDS} s`,
+    );
+    for (const comparison of compared) report(comparison);
+    return compared.flatMap(({ direct, facade, nginx }) => [direct, facade, nginx]);
+  } finally {
+    await nginx?.stop();
+    await running.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same GET against each base URL, in short slices taken in turn. The stage keeps getting
+ * faster for tens of seconds (the JIT, the WebAssembly database) and the machine is shared:
+ * measured one after the other, whichever way ran last would look best. In turns, every way
+ * meets the same drift and noise. One unmeasured slice each comes first.
+ */
+async function comparePath(
+  path: string,
+  bases: Record<Way, string>,
+  load: LoadOptions,
+): Promise<Comparison> {
+  await expectOneServer(path, bases);
+  const slice = { ...load, durationSeconds: SLICE_SECONDS };
+  const scenario = (way: Way) => ({ name: `${way} GET ${path}`, url: `${bases[way]}${path}` });
+  for (const way of WAYS) await measure(scenario(way), slice);
+  const slices: Record<Way, Measurement[]> = { direct: [], facade: [], nginx: [] };
+  for (let round = 0; round < roundsFor(load); round += 1) {
+    for (const way of WAYS) slices[way].push(await measure(scenario(way), slice));
+  }
+  return {
+    path,
+    direct: combine(slices.direct),
+    facade: combine(slices.facade),
+    nginx: combine(slices.nginx),
+  };
+}
+
+/** All three ways must reach the same process, or the comparison compares nothing. */
+async function expectOneServer(path: string, bases: Record<Way, string>): Promise<void> {
+  const answers = await Promise.all(
+    WAYS.map(async (way) => {
+      const response = await fetch(`${bases[way]}${path}`);
+      await response.body?.cancel();
+      return { way, answer: `${response.status} from ${response.headers.get('x-served-by')}` };
+    }),
+  );
+  if (new Set(answers.map((a) => a.answer)).size !== 1) {
+    const seen = answers.map((a) => `${a.way}: ${a.answer}`).join(', ');
+    throw new Error(`GET ${path} does not reach one process three ways (${seen})`);
+  }
+}
+
+/** --duration is the time per way, taken in whole slices. */
+function roundsFor(load: LoadOptions): number {
+  return Math.max(1, Math.round(load.durationSeconds / SLICE_SECONDS));
+}
+
+/**
+ * One figure from a way's slices: throughput over all of them, and the median slice's
+ * percentiles (percentiles of separate runs cannot be added up).
+ */
+function combine(slices: Measurement[]): Measurement {
+  const total = (pick: (m: Measurement) => number) => slices.reduce((sum, m) => sum + pick(m), 0);
+  return {
+    name: slices[0]?.name ?? '',
+    requestsPerSecond: total((m) => m.requests) / (slices.length * SLICE_SECONDS),
+    p50Ms: median(slices.map((m) => m.p50Ms)),
+    p99Ms: median(slices.map((m) => m.p99Ms)),
+    requests: total((m) => m.requests),
+    failures: total((m) => m.failures),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const at = (i: number) => sorted[i] ?? Number.NaN;
+  return sorted.length % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
+}
+
+/**
+ * The address of the process that serves `path`: the route's target, or its canary's when the
+ * canary takes every request. A split route has no single process to compare against.
+ */
+function originOf(path: string, running: RunningStage): string {
+  const route = matchRoute(routes, path);
+  if (route === undefined) throw new Error(`no route of routes.ts matches ${path}`);
+  const share = route.canary?.share ?? 0;
+  if (share !== 0 && share !== 100) {
+    throw new Error(`route "${route.name}" splits its traffic (${share} %): set 0 or 100`);
+  }
+  const target = chooseTarget(route, undefined);
+  const url = running.processUrls[target];
+  if (url === undefined) throw new Error(`stage 01 runs no process named "${target}"`);
+  return url;
+}
+
+/** One table per path, direct as the baseline, then the facade's ratios in words. */
+function report({ path, direct, facade, nginx }: Comparison): void {
+  const percent = (a: Measurement, b: Measurement) =>
+    `${((a.requestsPerSecond / b.requestsPerSecond) * 100).toFixed(1)} %`;
+  const extraP50 = facade.p50Ms - direct.p50Ms;
+  print(`\n${formatTable([direct, facade, nginx], direct)}`);
+  print(
+    `GET ${path}: the facade serves ${percent(facade, direct)} of direct throughput ` +
+      `(nginx ${percent(nginx, direct)}), adds ${extraP50 >= 0 ? '+' : ''}${extraP50.toFixed(1)} ms ` +
+      `to p50, and serves ${percent(facade, nginx)} of nginx's throughput.`,
+  );
+}
+
+/** The stage as `pnpm start` runs it, minus the per-request log lines and the rate limit. */
+function quietAndUnthrottled(def: StageDefinition): StageDefinition {
+  return {
+    ...def,
+    processes: def.processes.map((p) => ({
+      ...p,
+      env: (ctx) => ({ ...p.env?.(ctx), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }),
+    })),
+  };
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { Implementation } from '../wallets/ownership.ts';
+
+const LEADERBOARD_SIZE = 10;
+
+const leaderboardSchema = z.object({
+  items: z.array(
+    z.object({
+      rank: z.number(),
+      userId: z.string(),
+      username: z.string(),
+      balance: z.number(),
+    }),
+  ),
+});
+
+type Leaderboard = z.infer<typeof leaderboardSchema>;
+
+/**
+ * While the canary splits the players, each wallet lives in one database only, so each
+ * implementation ranks only its own players. The top ten of all players are among the two
+ * top-ten lists: merge them, keep each entry from its owner, and rank again.
+ */
+export function mergeLeaderboards({
+  responses,
+  ownerOf,
+}: {
+  responses: { target: Implementation; body: unknown }[];
+  ownerOf(playerId: string): Implementation;
+}): Leaderboard {
+  const entries = responses.flatMap(({ target, body }) =>
+    leaderboardSchema.parse(body).items.filter((entry) => ownerOf(entry.userId) === target),
+  );
+  entries.sort((a, b) => b.balance - a.balance || a.username.localeCompare(b.username, 'en'));
+  return {
+    items: entries
+      .slice(0, LEADERBOARD_SIZE)
+      .map((entry, index) => ({ ...entry, rank: index + 1 })),
+  };
+}
