@@ -1,33 +1,20 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  databaseUrlFrom,
+  environmentFile,
+  readDatabaseSecret,
+  readSecret,
+} from '@course/constructs/runtime';
 import { ed25519SigningJwk } from '@course/service-kit/signing-key';
 
 /*
- * Runs once at boot on each instance (see NodeAppHost's `environmentScript`): reads the secrets the
- * boot script fetched from Secrets Manager and prints the app's secret environment as KEY='value'
- * lines for systemd's EnvironmentFile. Nothing here is ever written to the template or user data.
+ * The monolith's secret environment, built once at boot on each instance by
+ * write-environment.mjs from the secrets MonolithStack hands to its host (`database`,
+ * `jwt-seed`). The generic part (RDS secret → TLS-verifying URL, the file format) is shared with
+ * every stage in @course/constructs/runtime.
  */
 
-/** The JSON that RDS's generated secret holds. */
-export interface DatabaseSecret {
-  username: string;
-  password: string;
-  host: string;
-  port: number;
-  dbname: string;
-}
-
-/**
- * RDS for PostgreSQL 17 requires TLS; verify-full checks the server's certificate against
- * Amazon's RDS certificate bundle (downloaded at boot) and its host name.
- */
-export function databaseUrlFrom(secret: DatabaseSecret, caBundlePath: string): string {
-  const user = encodeURIComponent(secret.username);
-  const password = encodeURIComponent(secret.password);
-  const query = new URLSearchParams({ sslmode: 'verify-full', sslrootcert: caBundlePath });
-  return `postgresql://${user}:${password}@${secret.host}:${secret.port}/${secret.dbname}?${query}`;
-}
+export { type DatabaseSecret, databaseUrlFrom, environmentLine } from '@course/constructs/runtime';
 
 /**
  * The JWT signing key, derived from a generated secret: every instance of the group derives the
@@ -39,19 +26,18 @@ export function signingJwkFrom(seedSecret: string): string {
   );
 }
 
-/** One EnvironmentFile line. Single quotes keep JSON's double quotes literal in systemd. */
-export function environmentLine(key: string, value: string): string {
-  if (/['\n\\]/.test(value)) throw new Error(`${key} cannot be written to an environment file`);
-  return `${key}='${value}'`;
+/** DATABASE_URL and JWT_PRIVATE_JWK from the secrets folder (database.json, jwt-seed.json). */
+export function monolithVariables(
+  secretsDir: string,
+  caBundlePath: string,
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrlFrom(readDatabaseSecret(secretsDir, 'database'), caBundlePath),
+    JWT_PRIVATE_JWK: signingJwkFrom(readSecret(secretsDir, 'jwt-seed')),
+  };
 }
 
-/** The environment file's content from the secrets folder (database.json, jwt-seed.json). */
+/** The environment file's content from the secrets folder. */
 export function environmentFileFrom(secretsDir: string, caBundlePath: string): string {
-  const database = JSON.parse(readFileSync(join(secretsDir, 'database.json'), 'utf8'));
-  const jwtSeed = readFileSync(join(secretsDir, 'jwt-seed.json'), 'utf8').trim();
-  return [
-    environmentLine('DATABASE_URL', databaseUrlFrom(database as DatabaseSecret, caBundlePath)),
-    environmentLine('JWT_PRIVATE_JWK', signingJwkFrom(jwtSeed)),
-    '',
-  ].join('\n');
+  return environmentFile(monolithVariables(secretsDir, caBundlePath));
 }

@@ -1,4 +1,15 @@
 export { CourseVpc, type CourseVpcProps } from './course-vpc.ts';
 export { applyCourseNagChecks } from './nag.ts';
-export { NodeAppHost, type NodeAppHostProps } from './node-app-host.ts';
+export {
+  buildNodeAppBundle,
+  NODE_RUNTIME,
+  type NodeAppBundleProps,
+  nodeAppAsset,
+} from './node-app-bundle.ts';
+export {
+  NodeAppHost,
+  type NodeAppHostProps,
+  suppressPublicLoadBalancerFindings,
+} from './node-app-host.ts';
 export { PostgresDatabase, type PostgresDatabaseProps } from './postgres-database.ts';
+export { RouteTableRules, type RouteTableRulesProps } from './route-table-rules.ts';

@@ -86,11 +86,20 @@ export interface NodeAppHostProps {
    * @default one week
    */
   logRetention?: logs.RetentionDays;
+  /**
+   * A load balancer shared with other hosts. The host then creates no load balancer and no
+   * listener, only its `targetGroup`, and leaves the routing to the caller (listener rules, e.g.
+   * `RouteTableRules`); its instances still admit the load balancer only.
+   * @default its own internet-facing load balancer, HTTP on port 80, forwarding everything here
+   */
+  loadBalancer?: elbv2.ApplicationLoadBalancer;
 }
 
 /**
  * A Node app behind an internet-facing Application Load Balancer (HTTP on port 80), on an EC2
- * Auto Scaling group of Amazon Linux 2023 ARM64 instances.
+ * Auto Scaling group of Amazon Linux 2023 ARM64 instances. The load balancer is the host's own,
+ * or one shared with other hosts (`loadBalancer`), whose listener rules pick the host's
+ * `targetGroup`.
  *
  * Defaults: t4g.micro, min 1 / desired 1 / max 2, in the VPC's public subnets with a public IP
  * (so no NAT gateway is needed to reach S3, Secrets Manager or CloudWatch), an 8 GiB encrypted
@@ -205,18 +214,7 @@ export class NodeAppHost extends Construct {
     // An exit trap: `cfn-signal -e <the boot script's exit status>` for this group.
     userData.addSignalOnExitCommand(this.autoScalingGroup);
 
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      internetFacing: true,
-    });
-    const listener = this.loadBalancer.addListener('Http', {
-      port: 80,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      open: true,
-    });
-    // addTargets also opens the instances' security group to the load balancer on `port`.
-    this.targetGroup = listener.addTargets('App', {
+    const targets = {
       port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.autoScalingGroup],
@@ -228,9 +226,40 @@ export class NodeAppHost extends Construct {
       },
       // A stopping instance finishes its requests quickly; the default 300 s slows every deploy.
       deregistrationDelay: Duration.seconds(15),
-    });
+    };
+    if (props.loadBalancer === undefined) {
+      this.loadBalancer = this.ownLoadBalancer(props.vpc);
+      const listener = this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: true,
+      });
+      // addTargets also opens the instances' security group to the load balancer on `port`.
+      this.targetGroup = listener.addTargets('App', targets);
+      suppressPublicLoadBalancerFindings(this.loadBalancer);
+    } else {
+      this.loadBalancer = props.loadBalancer;
+      this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
+        vpc: props.vpc,
+        ...targets,
+      });
+      this.securityGroup.connections.allowFrom(
+        this.loadBalancer,
+        ec2.Port.tcp(port),
+        'The app port from the load balancer',
+      );
+    }
     this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
     this.suppressDeliberateFindings();
+  }
+
+  /** An internet-facing load balancer for this host alone. */
+  private ownLoadBalancer(vpc: ec2.IVpc): elbv2.ApplicationLoadBalancer {
+    return new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      internetFacing: true,
+    });
   }
 
   /** The cdk-nag findings this host accepts on purpose, each with its reason. */
@@ -270,25 +299,34 @@ export class NodeAppHost extends Construct {
           'activity history in the console shows the same events.',
       },
     ]);
-    NagSuppressions.addResourceSuppressions(
-      this.loadBalancer,
-      [
-        {
-          id: 'AwsSolutions-ELB2',
-          reason:
-            'Access logs need an S3 bucket with a policy for the regional ELB account; the app ' +
-            'already logs every request to CloudWatch. Adding them is a documented exercise.',
-        },
-        {
-          id: 'AwsSolutions-EC23',
-          reason:
-            'A public website: the load balancer must accept anyone, on port 80 only (HTTPS ' +
-            'needs a domain and a certificate, a documented exercise).',
-        },
-      ],
-      true,
-    );
   }
+}
+
+/**
+ * The cdk-nag findings of the course's public load balancers (a host's own, or one shared by
+ * several hosts), accepted on purpose, each with its reason.
+ */
+export function suppressPublicLoadBalancerFindings(
+  loadBalancer: elbv2.ApplicationLoadBalancer,
+): void {
+  NagSuppressions.addResourceSuppressions(
+    loadBalancer,
+    [
+      {
+        id: 'AwsSolutions-ELB2',
+        reason:
+          'Access logs need an S3 bucket with a policy for the regional ELB account; the app ' +
+          'already logs every request to CloudWatch. Adding them is a documented exercise.',
+      },
+      {
+        id: 'AwsSolutions-EC23',
+        reason:
+          'A public website: the load balancer must accept anyone, on port 80 only (HTTPS ' +
+          'needs a domain and a certificate, a documented exercise).',
+      },
+    ],
+    true,
+  );
 }
 
 interface UserDataInput {

@@ -1,10 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { applyCourseNagChecks, CourseVpc, NodeAppHost } from '../src/index.ts';
+import {
+  applyCourseNagChecks,
+  CourseVpc,
+  NodeAppHost,
+  suppressPublicLoadBalancerFindings,
+} from '../src/index.ts';
 
 const fixtureApp = fileURLToPath(new URL('./fixtures/app', import.meta.url));
 
@@ -211,5 +217,39 @@ describe('NodeAppHost', () => {
     ];
     // The test's own bare secret is the only finding: it is not part of the construct.
     expect(findings.map((finding) => finding.id)).toEqual(['/Test/Secret/Resource']);
+  });
+
+  it('on a shared load balancer, adds only a target group and admits that load balancer', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Test');
+    const { vpc } = new CourseVpc(stack, 'Network');
+    const shared = new elbv2.ApplicationLoadBalancer(stack, 'Shared', {
+      vpc,
+      internetFacing: true,
+    });
+    suppressPublicLoadBalancerFindings(shared);
+    const host = new NodeAppHost(stack, 'Host', {
+      vpc,
+      app: new Asset(stack, 'App', { path: fixtureApp }),
+      loadBalancer: shared,
+    });
+    applyCourseNagChecks(app);
+    const template = Template.fromStack(stack);
+
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 0);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckPath: '/readyz',
+      Port: 3000,
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 3000,
+      ToPort: 3000,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Shared'), 'GroupId'] },
+    });
+    expect(host.loadBalancer).toBe(shared);
+    expect(
+      Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ).toEqual([]);
   });
 });

@@ -78,11 +78,18 @@ function routeTableProblems({ targets, routes }: RouteTable): string[] {
         problems.push(`${where}: canary share ${share} is not a whole percentage 0–100`);
       }
     }
-    if (route.timeoutMs !== undefined && !(route.timeoutMs > 0)) {
-      problems.push(`${where}: timeoutMs must be positive`);
+    if (route.timeoutMs !== undefined && !isTimerDelay(route.timeoutMs)) {
+      problems.push(`${where}: timeoutMs must be a positive number of milliseconds`);
     }
   }
   return problems;
+}
+
+// setTimeout fires at once for delays it cannot hold (Infinity, more than about 24.8 days).
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+function isTimerDelay(ms: number): boolean {
+  return ms > 0 && ms <= MAX_TIMER_DELAY_MS;
 }
 
 /** The first route whose patterns match the path (no query string), if any. */
@@ -95,13 +102,25 @@ export function matchRoute<Target extends string>(
 
 /** ALB path-pattern semantics: `*` any run of characters, `?` one character, the rest literal. */
 export function pathMatches(pattern: string, path: string): boolean {
-  const source = pattern
-    .split('')
-    .map((char) =>
-      char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
-    )
-    .join('');
-  return new RegExp(`^${source}$`).test(path);
+  return patternRegExp(pattern).test(path);
+}
+
+// Every request is matched against the table, so each pattern is compiled once, when first used.
+const compiledPatterns = new Map<string, RegExp>();
+
+function patternRegExp(pattern: string): RegExp {
+  let regExp = compiledPatterns.get(pattern);
+  if (regExp === undefined) {
+    const source = pattern
+      .split('')
+      .map((char) =>
+        char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('');
+    regExp = new RegExp(`^${source}$`);
+    compiledPatterns.set(pattern, regExp);
+  }
+  return regExp;
 }
 
 /**
@@ -112,20 +131,31 @@ export function canaryBucket(playerId: string): number {
   return createHash('sha256').update(playerId).digest().readUInt32BE(0) % 100;
 }
 
-/** The target that serves this player (or, for "request" stickiness, this draw). */
+/**
+ * The target that serves this request: a signed-in player's own target under "player"
+ * stickiness, else a fresh draw (anonymous requests, and every request under "request").
+ */
 export function chooseTarget<Target extends string>(
   route: Route<Target>,
   playerId: string | undefined,
   random: () => number = Math.random,
 ): Target {
+  if (route.stickiness !== 'request' && playerId !== undefined) return ownerOf(route, playerId);
+  return targetOfBucket(route, Math.floor(random() * 100));
+}
+
+/**
+ * The target a player is pinned to on this route, whatever the route's stickiness: the owner
+ * of that player's wallet at the route's canary share.
+ */
+export function ownerOf<Target extends string>(route: Route<Target>, playerId: string): Target {
+  return targetOfBucket(route, canaryBucket(playerId));
+}
+
+// Buckets below the share belong to the canary: share 0 sends nobody, share 100 everybody.
+function targetOfBucket<Target extends string>(route: Route<Target>, bucket: number): Target {
   const { canary } = route;
-  if (canary === undefined || canary.share === 0) return route.target;
-  if (canary.share === 100) return canary.target;
-  const bucket =
-    route.stickiness !== 'request' && playerId !== undefined
-      ? canaryBucket(playerId)
-      : Math.floor(random() * 100);
-  return bucket < canary.share ? canary.target : route.target;
+  return canary !== undefined && bucket < canary.share ? canary.target : route.target;
 }
 
 /** The same table with every canary towards `target` set to `share` percent. */

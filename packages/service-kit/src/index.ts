@@ -32,7 +32,15 @@ export { createServiceApp, finishServiceApp, type ServiceAppOptions } from './ht
 export { currentUser, type Locals } from './locals.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
-export type { ProblemDocument } from './problem-response.ts';
-export type { ServiceIdentity } from './request-context.ts';
+export {
+  notFoundHandler,
+  type ProblemDocument,
+  problemHandler,
+} from './problem-response.ts';
+export {
+  requestId,
+  type ServiceIdentity,
+  servedByHeader,
+} from './request-context.ts';
 export { listen, type RunningServer, runUntilSignal } from './server.ts';
 export { type Ed25519PrivateJwk, ed25519SigningJwk } from './signing-key.ts';

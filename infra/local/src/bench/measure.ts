@@ -35,6 +35,9 @@ export async function measure(scenario: Scenario, load: LoadOptions): Promise<Me
     requests: scenario.requests?.map((r) => ({ method: scenario.method ?? 'GET', ...r })),
     duration: load.durationSeconds,
     connections: load.connections,
+    // The load comes from a worker thread: the stage's embedded database runs on this process's
+    // main thread, and a load generator sharing that thread would slow the database it measures.
+    workers: 1,
   });
   return {
     name: scenario.name,

@@ -1,0 +1,23 @@
+import { applyCourseNagChecks } from '@course/constructs';
+import { monolithAppAsset } from '@course/monolith/cdk';
+import { App } from 'aws-cdk-lib';
+import routes from '../routes.ts';
+import { slotsAppAsset } from './app-bundle.ts';
+import { StranglerStack } from './strangler-stack.ts';
+
+// `pnpm cdk deploy` runs this. The only file that reads the environment: the account and region
+// come from the AWS CLI profile when there is one; without one (offline `pnpm synth`) the stack
+// is environment-agnostic and still synthesizes.
+const app = new App();
+new StranglerStack(app, 'CourseStrangler', {
+  description:
+    'Course stage 01: the strangler fig, the monolith and the slots service behind one ALB',
+  env: {
+    account: process.env.CDK_DEFAULT_ACCOUNT,
+    region: process.env.CDK_DEFAULT_REGION,
+  },
+  routes,
+  monolithAsset: monolithAppAsset,
+  slotsAsset: slotsAppAsset,
+});
+applyCourseNagChecks(app);

@@ -1,0 +1,28 @@
+import type { Request, RequestHandler } from 'express';
+
+/**
+ * Writes onto the incoming request the headers every target must see, before anything forwards
+ * it: the request id (kept or made by requestId()), so one id follows the request through every
+ * service, and X-Forwarded-For/-Proto/-Host, so a target behind the facade still knows who
+ * called and how.
+ */
+export function forwardingHeaders(): RequestHandler {
+  return (req, res, next) => {
+    req.headers['x-request-id'] = res.locals.requestId;
+    req.headers['x-forwarded-for'] = forwardedFor(req);
+    req.headers['x-forwarded-proto'] = req.protocol;
+    req.headers['x-forwarded-host'] = req.host;
+    next();
+  };
+}
+
+/**
+ * The chain of client addresses: the part of the incoming X-Forwarded-For that came from
+ * proxies we trust (`trust proxy`), then the address that connected to us. An untrusted
+ * client's own X-Forwarded-For is dropped: otherwise anyone could pick the IP address the
+ * targets rate-limit and log.
+ */
+function forwardedFor(req: Request): string {
+  const peer = req.socket.remoteAddress;
+  return [...req.ips, ...(peer === undefined ? [] : [peer])].join(', ');
+}
