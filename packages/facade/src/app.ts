@@ -4,11 +4,11 @@ import {
   notFoundHandler,
   problemHandler,
   requestId,
+  requestLogging,
   type ServiceIdentity,
   servedByHeader,
 } from '@course/service-kit';
 import express, { type Express, type RequestHandler } from 'express';
-import { accessLog, noteRouting } from './access-log.ts';
 import type { BreakerOptions } from './circuit-breaker.ts';
 import { type Composer, composeRoute, isSplit } from './compose.ts';
 import { forwardingHeaders } from './forwarding.ts';
@@ -16,6 +16,7 @@ import { playerIdOf } from './player.ts';
 import { facadeProblems } from './problems.ts';
 import { createForwarder, type Forward } from './proxy.ts';
 import { chooseTarget, DEFAULT_TIMEOUT_MS, matchRoute, type RouteTable } from './route-table.ts';
+import { noteRouting } from './routing-log.ts';
 import { closeUpstreams, createUpstreams, type Upstreams } from './upstreams.ts';
 
 export interface FacadeOptions<Target extends string> {
@@ -64,7 +65,7 @@ export function createFacade<Target extends string>(options: FacadeOptions<Targe
   app.use(requestId());
   // On every answer the facade makes itself; a target's answer brings its own (see proxy.ts).
   app.use(servedByHeader(options.identity));
-  app.use(accessLog(log));
+  app.use(requestLogging(log));
   // The facade's own health: it is alive and ready while it can route. Never the targets':
   // one target down must not take the whole front door out of service, since the routes to
   // the other targets still work (and the down target's routes answer 503 quickly).

@@ -39,6 +39,7 @@ export {
 } from './problem-response.ts';
 export {
   requestId,
+  requestLogging,
   type ServiceIdentity,
   servedByHeader,
 } from './request-context.ts';

@@ -53,11 +53,12 @@ export function servedByHeader(identity: ServiceIdentity): RequestHandler {
 export function requestLogging(log: Logger): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
-    const requestLog = log.child({ requestId: res.locals.requestId });
-    res.locals.log = requestLog;
+    res.locals.log = log.child({ requestId: res.locals.requestId });
     // 'close' rather than 'finish': it also fires when the client hangs up mid-request.
     res.on('close', () => {
-      // No requestId here: the child logger adds it to every line.
+      // The request's logger as it is now: a handler may have added fields to it (the facade
+      // adds the route and the target). No requestId here: the child logger adds it.
+      const requestLog = res.locals.log;
       const line = {
         method: req.method,
         // Without the query string: it may carry cursors or other values we do not want in logs.
