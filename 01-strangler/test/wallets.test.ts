@@ -134,7 +134,7 @@ describe('handoff', () => {
   });
 
   it('is idempotent: a second run at the same share moves nothing', async () => {
-    expect(await handoff(dbs, 50, log)).toEqual({ toSlots: 0, toMonolith: 0 });
+    expect(await handoff(dbs, 50, log)).toEqual({ toSlots: 0, toMonolith: 0, discarded: 0 });
   });
 
   it('rolls back to 0 % and forward to 100 %, keeping every balance and spin history', async () => {
@@ -151,6 +151,29 @@ describe('handoff', () => {
     expect(atHundred.monolith.size).toBe(0);
     expect(atHundred.slots).toEqual(balances);
     expect(await dbs.slots.spin.count()).toBe(await dbs.monolith.spin.count());
+  });
+
+  it('discards a backfill copy of a wallet the monolith still owns, never copying it back', async () => {
+    await handoff(dbs, 0, log);
+    await backfill(dbs, 100);
+    // The monolith keeps serving its players after the backfill: the copy goes stale.
+    const [player] = playerIds as [string];
+    const spun = await settleSpin(dbs.monolith, {
+      userId: player,
+      bet: 5,
+      payout: 40,
+      reels: ['star', 'star', 'bell'],
+      idempotencyKey: 'after-backfill',
+    });
+    const before = await allWallets();
+
+    const result = await handoff(dbs, 0, log);
+
+    const after = await allWallets();
+    expect(spun.kind).toBe('settled');
+    expect(result).toEqual({ toSlots: 0, toMonolith: 0, discarded: PLAYERS });
+    expect(after.monolith).toEqual(before.monolith);
+    expect(after.slots.size).toBe(0);
   });
 
   it('refuses to let go of a wallet whose copy does not match, and deletes nothing', async () => {

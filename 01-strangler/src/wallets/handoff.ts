@@ -26,6 +26,8 @@ export interface Mismatch {
 export interface HandoffResult {
   toSlots: number;
   toMonolith: number;
+  /** Stale copies of monolith-owned wallets removed from the slots database. */
+  discarded: number;
 }
 
 export class VerificationError extends Error {
@@ -97,8 +99,12 @@ export async function verify(dbs: WalletDatabases, only?: readonly string[]): Pr
  * then delete it at the old owner, so each wallet ends up in exactly one database.
  *
  * It must run while no spins are being played (locally it runs before the facade starts): a
- * spin between the copy and the delete would be lost. A run that stops half-way leaves some
- * wallets in both databases with equal contents, and the next run finishes the move.
+ * spin between the copy and the delete would be lost.
+ *
+ * A wallet found in both databases is a copy the backfill made, or one a handoff that stopped
+ * half-way left behind (then both rows are equal). Either way the monolith's row is the one that
+ * counts, because copies are only ever written from it: a monolith-owned wallet's copy in the
+ * slots database is discarded, never copied back over the newer original.
  */
 export async function handoff(
   dbs: WalletDatabases,
@@ -110,8 +116,11 @@ export async function handoff(
     monolithWallets(dbs.monolith),
     slotsWallets(dbs.slots),
   ]);
+  const inBoth = new Set(ids(inMonolith));
   const toSlots = inMonolith.filter((w) => owner(w.userId) === 'slots');
-  const toMonolith = inSlots.filter((w) => owner(w.userId) === 'monolith');
+  const ownedByMonolith = inSlots.filter((w) => owner(w.userId) === 'monolith');
+  const toMonolith = ownedByMonolith.filter((w) => !inBoth.has(w.userId));
+  const staleCopies = ownedByMonolith.filter((w) => inBoth.has(w.userId));
 
   await copyToSlots(dbs, toSlots);
   await copyToMonolith(dbs, toMonolith);
@@ -121,14 +130,22 @@ export async function handoff(
 
   // Only now does the old owner let go: from here on each wallet lives in one database.
   await dbs.monolith.wallet.deleteMany({ where: { userId: { in: ids(toSlots) } } });
-  await dbs.slots.wallet.deleteMany({ where: { userId: { in: ids(toMonolith) } } });
-  const result = { toSlots: toSlots.length, toMonolith: toMonolith.length };
+  await dbs.slots.wallet.deleteMany({
+    where: { userId: { in: ids([...toMonolith, ...staleCopies]) } },
+  });
+  const result = {
+    toSlots: toSlots.length,
+    toMonolith: toMonolith.length,
+    discarded: staleCopies.length,
+  };
   log.info({ share, ...result }, describeHandoff(share, result));
   return result;
 }
 
-export function describeHandoff(share: number, { toSlots, toMonolith }: HandoffResult): string {
-  return `slots share ${share} %: moved ${toSlots} wallet(s) monolith → slots and ${toMonolith} slots → monolith`;
+export function describeHandoff(share: number, result: HandoffResult): string {
+  const { toSlots, toMonolith, discarded } = result;
+  const stale = discarded > 0 ? `, discarded ${discarded} stale copy(ies)` : '';
+  return `slots share ${share} %: moved ${toSlots} wallet(s) monolith → slots and ${toMonolith} slots → monolith${stale}`;
 }
 
 function ids(wallets: readonly WalletRow[]): string[] {

@@ -86,6 +86,45 @@ describe('startStage', () => {
     expect(await portIsFree(publicPort)).toBe(true);
   });
 
+  it('runs tasks after the migrations, before any process, and gives each process a port', async () => {
+    const [web] = fixtureStage.processes;
+    const [notes] = fixtureStage.databases;
+    if (web === undefined || notes === undefined) throw new Error('the fixture stage changed');
+    // The seed becomes a task: it can only have run if the migrations ran before it, and a
+    // process that is not public listens on the port the runner chose for it.
+    const inner: ProcessDefinition = {
+      ...web,
+      name: 'inner',
+      port: (ctx) => ctx.ports.inner ?? 0,
+      env: (ctx) => ({ ...web.env?.(ctx), PORT: String(ctx.ports.inner) }),
+    };
+    const stage: StageDefinition = {
+      ...fixtureStage,
+      databases: [{ ...notes, seed: undefined }],
+      tasks: [{ ...notes.seed, name: 'task' }],
+      processes: [inner, web],
+    };
+    const publicPort = await freePort();
+    const lines: string[] = [];
+
+    const running = await startStage(stage, {
+      ...noDatabaseUrl,
+      publicPort,
+      dataDir: join(scratch, 'tasks'),
+      log: (line) => lines.push(line),
+    });
+    const innerNotes = await getJson<string[]>(`${running.processUrls.inner}/notes`);
+    await running.stop();
+
+    expect(lines).toContain('[task] seeded the welcome note');
+    expect(lines.findIndex((l) => l.startsWith('[task]'))).toBeLessThan(
+      lines.findIndex((l) => l.startsWith('[inner]')),
+    );
+    expect(innerNotes).toEqual(['welcome']);
+    expect(running.processUrls.web).toBe(`http://127.0.0.1:${publicPort}`);
+    expect(running.processUrls.inner).not.toBe(running.processUrls.web);
+  });
+
   it('keeps data and signing key across restarts and seeds only once', async () => {
     const dataDir = join(scratch, 'full'); // left behind by the previous test
     const publicPort = await freePort();

@@ -85,7 +85,7 @@ export function createForwarder<Target extends string>(
     }
     const exchange: Exchange = { call, res, next, timedOut: false };
     exchanges.set(req, exchange);
-    const deadline = setTimeout(() => timeOut(exchange, upstream, timeoutMs), timeoutMs);
+    const deadline = setTimeout(() => timeOut(exchange, timeoutMs), timeoutMs);
     res.once('close', () => {
       clearTimeout(deadline);
       // Ended already, unless the client hung up before the target answered.
@@ -105,18 +105,18 @@ function failExchange(exchange: Exchange, upstream: Upstream, err: Error): void 
   const clientGone = res.destroyed || res.writableEnded;
   exchange.call.end(clientGone ? 'abandoned' : 'failure');
   if (clientGone) return;
-  res.locals.log.warn({ err, target: upstream.name }, 'target unavailable');
+  res.locals.log.warn({ err }, 'target unavailable');
   if (res.headersSent) res.destroy();
   else exchange.next(unavailable(upstream));
 }
 
 /** The route's deadline passed: 504, and the request to the target is abandoned. */
-function timeOut(exchange: Exchange, upstream: Upstream, timeoutMs: number): void {
+function timeOut(exchange: Exchange, timeoutMs: number): void {
   exchange.timedOut = true;
   exchange.call.end('failure');
   exchange.upstreamRequest?.destroy();
   const { res } = exchange;
-  res.locals.log.warn({ target: upstream.name, timeoutMs }, 'target too slow');
+  res.locals.log.warn({ timeoutMs }, 'target too slow');
   // Headers already sent mean the answer started and stalled: all we can do is cut it off.
   if (res.headersSent) res.destroy();
   else exchange.next(facadeProblems.timeout());
