@@ -50,4 +50,30 @@ describe('the slots service', () => {
     expect(inMonolith).toBeNull();
     expect(items.find((entry) => entry.userId === player.id)?.username).toBe(player.username);
   });
+
+  it('is the only one to touch a wallet it owns, however the path is spelt', async () => {
+    const player = await register(stage.url, 'case');
+    const before = await fetch(`${stage.url}/api/slots/wallet`, as(player));
+    // The facade and an ALB match paths exactly; a target that matched loosely would serve
+    // these from the monolith, which does not own the wallet, and open a second one there.
+    const spellings = ['/API/slots/wallet', '//api/slots/wallet', '/api/slot%73/wallet'];
+
+    const answers = await Promise.all(
+      [
+        ...spellings.map((path) => fetch(`${stage.url}${path}`, as(player))),
+        fetch(`${stage.url}/Api/Slots/spins`, as(player, { method: 'POST', body: '{"bet":5}' })),
+      ].map(async (pending) => {
+        const response = await pending;
+        return `${response.status} ${response.headers.get('content-type')?.split(';')[0]}`;
+      }),
+    );
+
+    expect(before.headers.get('x-served-by')).toBe('slots@01 (process)');
+    // The monolith answers these with its front end's page or a 404 problem; never with JSON.
+    for (const answer of answers) expect(answer).not.toMatch(/^2\d\d application\/json/);
+    const inMonolith = await stage.databases.dbs.monolith.wallet.findUnique({
+      where: { userId: player.id },
+    });
+    expect(inMonolith).toBeNull();
+  });
 });

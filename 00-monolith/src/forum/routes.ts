@@ -1,12 +1,13 @@
 import {
   currentUser,
+  exactRouter,
   parseBody,
   parseQuery,
   problems,
   requireAuth,
   type TokenVerifier,
 } from '@course/service-kit';
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { Db } from '../db.ts';
 import { findThread, insertPost, insertThread, listThreads } from './data.ts';
 import {
@@ -79,7 +80,7 @@ export function forumRoutes({ db, verifier }: ForumDeps): Router {
     res.status(201).json(post);
   }
 
-  return Router()
+  return exactRouter()
     .get('/api/threads', list)
     .post('/api/threads', auth, create)
     .get('/api/threads/:id', show)

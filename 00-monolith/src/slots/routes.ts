@@ -1,5 +1,6 @@
 import {
   currentUser,
+  exactRouter,
   HttpError,
   parseBody,
   parseQuery,
@@ -8,7 +9,7 @@ import {
   type TokenVerifier,
 } from '@course/service-kit';
 import { cryptoRandom, type RandomSource, spin } from '@course/slot-machine';
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import {
   idempotencyKeySchema,
   machine,
@@ -109,7 +110,7 @@ export function slotsRoutes({ store, verifier, rng = cryptoRandom }: SlotsDeps):
     res.json({ items: await store.topWallets(LEADERBOARD_SIZE) });
   }
 
-  return Router()
+  return exactRouter()
     .get('/api/slots/machine', showMachine)
     .get('/api/slots/wallet', auth, showWallet)
     .post('/api/slots/spins', auth, play)

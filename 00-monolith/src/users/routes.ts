@@ -1,5 +1,6 @@
 import {
   currentUser,
+  exactRouter,
   HttpError,
   hashPassword,
   parseBody,
@@ -9,7 +10,7 @@ import {
   type TokenVerifier,
   verifyPassword,
 } from '@course/service-kit';
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { Db } from '../db.ts';
 import { findUserByUsername, insertUser } from './data.ts';
 import { credentialsSchema, registrationSchema } from './domain.ts';
@@ -61,7 +62,7 @@ export function usersRoutes({ db, issuer, verifier }: UsersDeps): Router {
     res.json(currentUser(res));
   }
 
-  return Router()
+  return exactRouter()
     .post('/api/users', register)
     .post('/api/sessions', logIn)
     .get('/api/me', requireAuth(verifier), me);

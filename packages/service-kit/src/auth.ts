@@ -1,4 +1,4 @@
-import { type RequestHandler, Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -12,6 +12,7 @@ import {
 } from 'jose';
 import { isDependencyDown } from './dependency-down.ts';
 import { HttpError, problems } from './errors.ts';
+import { exactRouter } from './http.ts';
 import { ed25519SigningJwk } from './signing-key.ts';
 
 /** How long a published key set may be cached, by HTTP caches and by verifiers. */
@@ -131,7 +132,7 @@ export function requireAuth(verifier: TokenVerifier): RequestHandler {
 
 /** GET /.well-known/jwks.json: the public keys that verify this issuer's tokens. */
 export function jwksRoute(issuer: TokenIssuer): Router {
-  const router = Router();
+  const router = exactRouter();
   router.get('/.well-known/jwks.json', (_req, res) => {
     // Verifiers cache the set; five minutes bounds how long a rotated-out key stays trusted.
     res.set('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).json(issuer.jwks());

@@ -1,5 +1,6 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { problems } from './errors.ts';
+import { exactRouter } from './http.ts';
 
 const DEFAULT_READY_TIMEOUT_MS = 2000;
 
@@ -11,7 +12,7 @@ const DEFAULT_READY_TIMEOUT_MS = 2000;
  */
 export function healthRoutes(opts: { ready: () => Promise<void>; timeoutMs?: number }): Router {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-  const router = Router();
+  const router = exactRouter();
 
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

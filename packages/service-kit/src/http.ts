@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { jsonBody } from './body.ts';
@@ -67,4 +67,14 @@ function securityHeaders() {
       },
     },
   });
+}
+
+/**
+ * A Router that matches paths exactly as written: case-sensitive and with no optional trailing
+ * slash. Express matches loosely by default, so `/API/slots/wallet` would reach the slots
+ * routes of a process even when a facade or a load balancer (which match exactly) sent that
+ * path elsewhere, e.g. to the implementation that does not own the player's wallet.
+ */
+export function exactRouter(): Router {
+  return Router({ caseSensitive: true, strict: true });
 }

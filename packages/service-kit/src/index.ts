@@ -28,7 +28,12 @@ export {
   problems,
 } from './errors.ts';
 export { healthRoutes } from './health.ts';
-export { createServiceApp, finishServiceApp, type ServiceAppOptions } from './http.ts';
+export {
+  createServiceApp,
+  exactRouter,
+  finishServiceApp,
+  type ServiceAppOptions,
+} from './http.ts';
 export { currentUser, type Locals } from './locals.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
