@@ -24,7 +24,8 @@ export default {
     {
       name: 'wallets',
       cwd: here,
-      command: ['node', '--import', 'tsx', 'src/wallets/cli.ts', 'handoff'],
+      // Nothing serves yet, so no spin can happen while wallets move: the write freeze.
+      command: ['node', '--import', 'tsx', 'src/wallets/cli.ts', 'handoff', '--traffic-stopped'],
       env: (ctx) => ({
         DATABASE_URL: ctx.databaseUrls.slots ?? '',
         MONOLITH_DATABASE_URL: ctx.databaseUrls.monolith ?? '',

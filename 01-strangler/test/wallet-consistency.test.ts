@@ -6,16 +6,24 @@ import { type RunningStrangler, stranglerForThisFile } from './support.ts';
 
 const SERVICE_OF = { monolith: 'monolith@01 (process)', slots: 'slots@01 (process)' } as const;
 
-/** Each player plays `rounds` spins at once; every other one is sent twice with one key. */
+/**
+ * Each player plays `rounds` spins at once; every other one is sent twice with one key, and both
+ * answers must be the same spin (a double charge would show as two different spins).
+ */
 async function playConcurrently(url: string, players: Player[], rounds: number) {
   return Promise.all(
     players.map(async (player) => {
-      const requests = Array.from({ length: rounds }, (_, round) => {
-        if (round % 2 === 0) return [spin(url, player, 5)];
-        const key = crypto.randomUUID();
-        return [spin(url, player, 5, key), spin(url, player, 5, key)];
-      }).flat();
-      return { player, answers: await Promise.all(requests) };
+      const groups = await Promise.all(
+        Array.from({ length: rounds }, (_, round) => {
+          if (round % 2 === 0) return Promise.all([spin(url, player, 5)]);
+          const key = crypto.randomUUID();
+          return Promise.all([spin(url, player, 5, key), spin(url, player, 5, key)]);
+        }),
+      );
+      for (const [first, retry] of groups) {
+        if (retry) expect(retry.spin?.id).toBe(first?.spin?.id);
+      }
+      return { player, answers: groups.flat() };
     }),
   );
 }

@@ -130,7 +130,7 @@ describe('handoff', () => {
     const onCanary = playerIds.filter((id) => owner(id) === 'slots').length;
     expect(onCanary).toBeGreaterThan(0);
     expect(onCanary).toBeLessThan(PLAYERS);
-    expect(result.toSlots + result.toMonolith).toBeGreaterThan(0);
+    expect(result.toSlots + result.toMonolith + result.discarded).toBe(PLAYERS);
   });
 
   it('is idempotent: a second run at the same share moves nothing', async () => {
@@ -174,6 +174,50 @@ describe('handoff', () => {
     expect(result).toEqual({ toSlots: 0, toMonolith: 0, discarded: PLAYERS });
     expect(after.monolith).toEqual(before.monolith);
     expect(after.slots.size).toBe(0);
+  });
+
+  it('keeps the copy with the longer history when a player has wallets in both databases', async () => {
+    await handoff(dbs, 100, log);
+    const [player] = playerIds as [string];
+    const real = await dbs.slots.wallet.findUniqueOrThrow({ where: { userId: player } });
+    // A stray, fresh wallet at the implementation that does not own the player.
+    await dbs.monolith.wallet.create({ data: { userId: player, balance: real.balance + 500 } });
+
+    const stay = await handoff(dbs, 100, log);
+    const afterStay = await allWallets();
+    await dbs.monolith.wallet.create({ data: { userId: player, balance: real.balance + 500 } });
+    const back = await handoff(dbs, 0, log);
+    const afterBack = await allWallets();
+
+    expect(stay).toMatchObject({ toSlots: 0, discarded: 1 });
+    expect(afterStay.slots.get(player)).toBe(real.balance);
+    expect(afterStay.monolith.has(player)).toBe(false);
+    expect(back.toMonolith).toBe(PLAYERS);
+    expect(afterBack.monolith.get(player)).toBe(real.balance);
+    expect(afterBack.slots.size).toBe(0);
+  });
+
+  it('writes nothing when both copies of a wallet were played on', async () => {
+    await handoff(dbs, 100, log);
+    const [player] = playerIds as [string];
+    await dbs.monolith.wallet.create({ data: { userId: player, balance: 1_000 } });
+    await settleSpin(dbs.monolith, {
+      userId: player,
+      bet: 5,
+      payout: 0,
+      reels: ['bell', 'star', 'seven'],
+      idempotencyKey: 'played-at-the-wrong-place',
+    });
+    const before = await allWallets();
+
+    const attempt = handoff(dbs, 0, log);
+
+    await expect(attempt).rejects.toThrow(/diverged history/);
+    expect(await allWallets()).toEqual(before);
+    // Put it right for the next test: the stray wallet and its spin go.
+    await dbs.monolith.spin.deleteMany({ where: { idempotencyKey: 'played-at-the-wrong-place' } });
+    await dbs.monolith.wallet.delete({ where: { userId: player } });
+    await handoff(dbs, 0, log);
   });
 
   it('refuses to let go of a wallet whose copy does not match, and deletes nothing', async () => {

@@ -1,3 +1,4 @@
+import { unusableAnswer } from '@course/facade';
 import { z } from 'zod';
 import type { Implementation } from '../wallets/ownership.ts';
 
@@ -29,12 +30,26 @@ export function mergeLeaderboards({
   ownerOf(playerId: string): Implementation;
 }): Leaderboard {
   const entries = responses.flatMap(({ target, body }) =>
-    leaderboardSchema.parse(body).items.filter((entry) => ownerOf(entry.userId) === target),
+    parseLeaderboard(body).items.filter((entry) => ownerOf(entry.userId) === target),
   );
-  entries.sort((a, b) => b.balance - a.balance || a.username.localeCompare(b.username, 'en'));
+  entries.sort((a, b) => b.balance - a.balance || byCodePoint(a.username, b.username));
   return {
     items: entries
       .slice(0, LEADERBOARD_SIZE)
       .map((entry, index) => ({ ...entry, rank: index + 1 })),
   };
+}
+
+// A 200 with another shape is a broken target, not a bug of ours: the facade's 503, not a 500.
+function parseLeaderboard(body: unknown): Leaderboard {
+  const parsed = leaderboardSchema.safeParse(body);
+  if (!parsed.success) throw unusableAnswer();
+  return parsed.data;
+}
+
+// Ties by code point: the same order on every machine, where localeCompare depends on the
+// locale and the ICU data of the Node.js build.
+function byCodePoint(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
