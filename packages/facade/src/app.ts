@@ -38,7 +38,7 @@ export interface FacadeOptions<Target extends string> {
    * Express's `trust proxy`: which X-Forwarded-* headers to believe. Default: none, because
    * the facade is the front door; behind a load balancer, 1 (one hop).
    */
-  trustProxy?: number | string;
+  trustProxy?: number | string | false;
 }
 
 export interface Facade {

@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Logger } from '@course/service-kit';
 import type { Request, Response } from 'express';
-import { facadeProblems } from './problems.ts';
+import { facadeProblems, isUnforwardable } from './problems.ts';
 import { ownerOf, type Route } from './route-table.ts';
 import {
   startCall,
@@ -102,6 +102,10 @@ function composeRequestHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeade
   for (const name of [...HOP_BY_HOP, 'content-length', 'if-none-match', 'if-modified-since']) {
     delete headers[name];
   }
+  // http.request refuses a header whose value is undefined.
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) delete headers[name];
+  }
   return headers;
 }
 
@@ -141,34 +145,44 @@ function getFrom<Target extends string>(
 ): Promise<UpstreamAnswer<Target>> {
   const deadline = AbortSignal.timeout(timeoutMs);
   return new Promise((resolve, reject) => {
-    const request = upstream.request(
-      {
-        // Host and port from the target, the path as the client sent it: never new URL(path,
-        // base), which would send "//elsewhere/x" to another host.
-        protocol: upstream.url.protocol,
-        hostname: upstream.url.hostname,
-        port: upstream.url.port,
-        path,
-        headers,
-        agent: upstream.agent,
-        signal: deadline,
-      },
-      (response) => {
-        call.end('success');
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            target,
-            upstream,
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-        response.on('error', fail);
-      },
-    );
+    let request: ClientRequest;
+    try {
+      request = upstream.request(
+        {
+          // Host and port from the target, the path as the client sent it: never new URL(path,
+          // base), which would send "//elsewhere/x" to another host.
+          protocol: upstream.url.protocol,
+          hostname: upstream.url.hostname,
+          port: upstream.url.port,
+          path,
+          headers,
+          agent: upstream.agent,
+          signal: deadline,
+        },
+        (response) => {
+          call.end('success');
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({
+              target,
+              upstream,
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
+          response.on('error', fail);
+        },
+      );
+    } catch (err) {
+      // Node refused to build the request, e.g. an invalid header: nothing was learned about
+      // the target, and its breaker's permit must come back, or a half-open circuit stays stuck.
+      call.end('abandoned');
+      log.warn({ err, target }, 'request cannot be forwarded');
+      reject(isUnforwardable(err) ? facadeProblems.unforwardable() : err);
+      return;
+    }
     request.on('error', fail);
     request.end();
 

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 
 /**
@@ -8,12 +9,22 @@ import type { Request, RequestHandler } from 'express';
  */
 export function forwardingHeaders(): RequestHandler {
   return (req, res, next) => {
-    req.headers['x-request-id'] = res.locals.requestId;
-    req.headers['x-forwarded-for'] = forwardedFor(req);
-    req.headers['x-forwarded-proto'] = req.protocol;
-    req.headers['x-forwarded-host'] = req.host;
+    setHeader(req.headers, 'x-request-id', res.locals.requestId);
+    setHeader(req.headers, 'x-forwarded-for', forwardedFor(req));
+    setHeader(req.headers, 'x-forwarded-proto', req.protocol);
+    // Undefined for an HTTP/1.0 request without a Host header, which is legal.
+    setHeader(req.headers, 'x-forwarded-host', req.host);
     next();
   };
+}
+
+/**
+ * Sets a header, or removes it when there is no value: http.request refuses a header whose
+ * value is undefined, which would turn one odd (but legal) request into a "target down".
+ */
+function setHeader(headers: IncomingHttpHeaders, name: string, value: string | undefined): void {
+  if (value === undefined) delete headers[name];
+  else headers[name] = value;
 }
 
 /**

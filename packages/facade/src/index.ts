@@ -9,5 +9,5 @@ export {
 } from './circuit-breaker.ts';
 export type { Composer } from './compose.ts';
 export { playerIdOf } from './player.ts';
-export { FROZEN_RETRY_AFTER_SECONDS } from './problems.ts';
+export { FROZEN_RETRY_AFTER_SECONDS, unusableAnswer } from './problems.ts';
 export * from './route-table.ts';

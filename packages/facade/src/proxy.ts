@@ -1,7 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
-import { facadeProblems } from './problems.ts';
+import { facadeProblems, isUnforwardable } from './problems.ts';
 import {
   startCall,
   type Upstream,
@@ -22,6 +22,7 @@ export type Forward<Target extends string> = (
 /** What the facade knows about one request on its way to a target. */
 interface Exchange {
   call: UpstreamCall;
+  req: Request;
   res: Response;
   next: NextFunction;
   /** The request to the target, once http-proxy-middleware has made it. */
@@ -83,7 +84,7 @@ export function createForwarder<Target extends string>(
       next(problem);
       return;
     }
-    const exchange: Exchange = { call, res, next, timedOut: false };
+    const exchange: Exchange = { call, req, res, next, timedOut: false };
     exchanges.set(req, exchange);
     const deadline = setTimeout(() => timeOut(exchange, timeoutMs), timeoutMs);
     res.once('close', () => {
@@ -96,11 +97,21 @@ export function createForwarder<Target extends string>(
   };
 }
 
-/** The target could not be reached or broke off: 503, or a cut connection if it was answering. */
+/**
+ * The target could not be reached or broke off: 503, or a cut connection if it was answering.
+ * A request Node refuses to send (an invalid header or path) is the client's fault: 400.
+ */
 function failExchange(exchange: Exchange, upstream: Upstream, err: Error): void {
   // The deadline has answered already; destroying the request to the target brought us here.
   if (exchange.timedOut) return;
   const { res } = exchange;
+  if (isUnforwardable(err)) {
+    exchange.call.end('abandoned');
+    res.locals.log.warn({ err }, 'request cannot be forwarded');
+    if (res.headersSent) res.destroy();
+    else exchange.next(facadeProblems.unforwardable());
+    return;
+  }
   // A client that hung up tells us nothing about the target.
   const clientGone = res.destroyed || res.writableEnded;
   exchange.call.end(clientGone ? 'abandoned' : 'failure');
@@ -110,12 +121,23 @@ function failExchange(exchange: Exchange, upstream: Upstream, err: Error): void 
   else exchange.next(unavailable(upstream));
 }
 
-/** The route's deadline passed: 504, and the request to the target is abandoned. */
+/**
+ * The route's deadline passed and the request to the target is abandoned: 504, or 408 when the
+ * client was still sending its body, since then the slow party is the client (a slow upload
+ * must not open the target's circuit).
+ */
 function timeOut(exchange: Exchange, timeoutMs: number): void {
   exchange.timedOut = true;
-  exchange.call.end('failure');
   exchange.upstreamRequest?.destroy();
-  const { res } = exchange;
+  const { req, res } = exchange;
+  if (!req.complete) {
+    exchange.call.end('abandoned');
+    res.locals.log.warn({ timeoutMs }, 'client too slow to send its request');
+    if (res.headersSent) res.destroy();
+    else exchange.next(facadeProblems.uploadTimeout());
+    return;
+  }
+  exchange.call.end('failure');
   res.locals.log.warn({ timeoutMs }, 'target too slow');
   // Headers already sent mean the answer started and stalled: all we can do is cut it off.
   if (res.headersSent) res.destroy();

@@ -11,6 +11,7 @@ import {
   bearer,
   FACADE_SERVED_BY,
   PROBLEM_JSON,
+  rawRequest,
   type SeenRequest,
   startFacade,
   startUpstream,
@@ -114,6 +115,23 @@ describe('a composed route', () => {
       expect(seen?.headers['x-request-id']).toBe('merge-1');
       expect(seen?.headers.authorization).toBe(bearer('someone'));
     }
+  });
+
+  it('composes an HTTP/1.0 request without a Host header, and leaves the circuits closed', async () => {
+    await start({ monolith: board('monolith'), slots: board('slots') }, 50, {
+      failureThreshold: 1,
+      openMs: 60_000,
+    });
+
+    const answers = [];
+    for (let i = 0; i < 2; i++) {
+      answers.push(await rawRequest(facade.url, 'GET /api/slots/leaderboard HTTP/1.0\r\n\r\n'));
+    }
+    const after = await fetch(`${facade.url}/api/slots/leaderboard`);
+
+    for (const raw of answers) expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(after.status).toBe(200);
+    expect(monolith.requests[0]?.headers).not.toHaveProperty('x-forwarded-host');
   });
 
   it('asks for bodies it can read: uncompressed, never a 304', async () => {

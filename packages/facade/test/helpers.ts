@@ -5,7 +5,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { createLogger, type LoggerOptions, listen } from '@course/service-kit';
 import { UnsecuredJWT } from 'jose';
 import { createFacade, type FacadeOptions } from '../src/index.ts';
@@ -55,7 +55,13 @@ export async function startUpstream(
 ): Promise<TestUpstream> {
   const requests: SeenRequest[] = [];
   const server = createServer(async (req, res) => {
-    const body = await readBody(req);
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      // The facade gave up mid-body (a deadline, a client that hung up): nothing to answer.
+      return;
+    }
     const seen: SeenRequest = {
       method: req.method ?? '',
       url: req.url ?? '',
@@ -184,6 +190,21 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * Sends raw bytes to a server and resolves with everything it answers until it closes the
+ * connection, e.g. an HTTP/1.0 request without Host, which fetch cannot send.
+ */
+export function rawRequest(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+  });
 }
 
 /** Resolves after ms milliseconds. */

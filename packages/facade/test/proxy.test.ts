@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defineRouteTable } from '../src/index.ts';
 import {
   type Echo,
   FACADE_SERVED_BY,
   PROBLEM_JSON,
+  rawRequest,
   sha256,
   startFacade,
   startUpstream,
@@ -194,11 +195,13 @@ describe('the facade as a proxy', () => {
   describe('logs', () => {
     it('writes one access line with the request id, route, target, status and time', async () => {
       await fetch(`${facade.url}/api/slots/wallet`, { headers: { 'X-Request-Id': 'log-me' } });
-      // The line is written when the response closes, just after the client has it.
-      await new Promise((resolve) => setTimeout(resolve, 20));
 
-      const lines = facade.logs.filter((line) => line.requestId === 'log-me');
-      expect(lines).toHaveLength(1);
+      // The line is written when the response closes, just after the client has it.
+      const lines = await vi.waitFor(() => {
+        const written = facade.logs.filter((line) => line.requestId === 'log-me');
+        expect(written).toHaveLength(1);
+        return written;
+      });
       expect(lines[0]).toMatchObject({
         msg: 'request completed',
         service: 'facade',
@@ -233,6 +236,35 @@ describe('a facade behind a trusted proxy', () => {
       const { headers } = (await res.json()) as Echo;
       expect(headers['x-forwarded-for']).toBe('198.51.100.7, 127.0.0.1');
       expect(headers['x-forwarded-proto']).toBe('https');
+    } finally {
+      await facade.close();
+      await monolith.kill();
+    }
+  });
+});
+
+describe('an HTTP/1.0 request without a Host header', () => {
+  it('is forwarded without X-Forwarded-Host, and never opens the circuit', async () => {
+    const monolith = await startUpstream('monolith');
+    const facade = await startFacade({
+      table: defineRouteTable({
+        targets: ['monolith'],
+        routes: [{ name: 'all', paths: ['/*'], target: 'monolith' }],
+      }),
+      targets: { monolith: monolith.url },
+      breaker: { failureThreshold: 1, openMs: 60_000 },
+    });
+
+    try {
+      const answers = [];
+      for (let i = 0; i < 3; i++)
+        answers.push(await rawRequest(facade.url, 'GET /x HTTP/1.0\r\n\r\n'));
+      const after = await fetch(`${facade.url}/x`);
+
+      for (const raw of answers) expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+      expect(monolith.requests).toHaveLength(4);
+      expect(monolith.requests[0]?.headers).not.toHaveProperty('x-forwarded-host');
+      expect(after.status).toBe(200);
     } finally {
       await facade.close();
       await monolith.kill();

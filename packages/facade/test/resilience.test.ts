@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineRouteTable, FROZEN_RETRY_AFTER_SECONDS, type RouteTable } from '../src/index.ts';
 import {
@@ -21,6 +22,27 @@ function table(slots: { timeoutMs?: number; frozen?: boolean } = {}): RouteTable
       { name: 'slots', paths: ['/api/slots/*'], target: 'slots', ...slots },
       { name: 'monolith', paths: ['/*'], target: 'monolith' },
     ],
+  });
+}
+
+/** A POST that announces `length` bytes, sends `sent` of them and waits for the answer. */
+function partialUpload(
+  url: string,
+  length: number,
+  sent: number,
+): Promise<{ status: number; contentType: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(length) },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] });
+      req.destroy();
+    });
+    req.on('error', reject);
+    req.write(Buffer.alloc(sent));
   });
 }
 
@@ -131,13 +153,26 @@ describe('when a target fails', () => {
 
     const refused = await timed(fetch(`${facade.url}/api/slots/wallet?delay=1000`));
     expect(refused.res.status).toBe(503);
-    expect(refused.ms).toBeLessThan(50);
+    // Well under the target's 1 000 ms delay, and the target saw no new request.
+    expect(refused.ms).toBeLessThan(500);
     expect(slots.requests.length).toBe(reached);
 
     await sleep(300);
     const trial = await fetch(`${facade.url}/api/slots/wallet`);
     expect(trial.status).toBe(200);
     expect(((await trial.json()) as Echo).served).toBe('slots');
+  });
+
+  it('answers 408 to a client too slow to send its body, without opening the circuit', async () => {
+    await start(table({ timeoutMs: 100 }), { failureThreshold: 1, openMs: 60_000 });
+
+    // Announces 1 000 bytes and sends 10: the client, not the target, misses the deadline.
+    const slowUpload = await partialUpload(`${facade.url}/api/slots/spins`, 1000, 10);
+    const after = await fetch(`${facade.url}/api/slots/wallet`);
+
+    expect(slowUpload.status).toBe(408);
+    expect(slowUpload.contentType).toMatch(PROBLEM_JSON);
+    expect(after.status).toBe(200);
   });
 
   it("does not count a target's own 5xx answers as failures", async () => {
