@@ -7,7 +7,7 @@ import {
   type LoadOptions,
   type Measurement,
   measure,
-  type StageDefinition,
+  quietAndUnthrottled,
   startStage,
 } from '@course/local';
 import stage from './stage.ts';
@@ -57,17 +57,6 @@ export default async function bench(load: LoadOptions): Promise<Measurement[]> {
     await running.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-/** The stage as `pnpm start` runs it, minus the per-request log lines and the rate limit. */
-function quietAndUnthrottled(def: StageDefinition): StageDefinition {
-  return {
-    ...def,
-    processes: def.processes.map((p) => ({
-      ...p,
-      env: (ctx) => ({ ...p.env?.(ctx), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }),
-    })),
-  };
 }
 
 async function signUp(baseUrl: string, username: string): Promise<string> {

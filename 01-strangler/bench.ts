@@ -8,9 +8,9 @@ import {
   type LoadOptions,
   type Measurement,
   measure,
+  quietAndUnthrottled,
   type RunningNginx,
   type RunningStage,
-  type StageDefinition,
   startNginx,
   startStage,
 } from '@course/local';
@@ -166,17 +166,6 @@ function report({ path, direct, facade, nginx }: Comparison): void {
       `(nginx ${percent(nginx, direct)}), adds ${extraP50 >= 0 ? '+' : ''}${extraP50.toFixed(1)} ms ` +
       `to p50, and serves ${percent(facade, nginx)} of nginx's throughput.`,
   );
-}
-
-/** The stage as `pnpm start` runs it, minus the per-request log lines and the rate limit. */
-function quietAndUnthrottled(def: StageDefinition): StageDefinition {
-  return {
-    ...def,
-    processes: def.processes.map((p) => ({
-      ...p,
-      env: (ctx) => ({ ...p.env?.(ctx), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }),
-    })),
-  };
 }
 
 function print(line: string): void {

@@ -1,19 +1,23 @@
-import { chooseTarget, type Route, type RouteTable } from '@course/facade/route-table';
+import { ownerOf, type RouteTable, withCanaryShare } from '@course/facade/route-table';
+import routes from '../../routes.ts';
 
 export type Implementation = 'monolith' | 'slots';
 
 /**
  * Who owns a player's wallet at a given share: the implementation the facade pins that player
- * to. It is the facade's own choice function, so the two can never disagree.
+ * to, read from the route table itself with the share moved, so the two can never disagree.
  */
-export function walletOwner(share: number): (playerId: string) => Implementation {
-  const route: Route<Implementation> = {
-    name: 'wallets',
-    paths: ['/api/slots/*'],
-    target: 'monolith',
-    canary: { target: 'slots', share },
-  };
-  return (playerId) => chooseTarget(route, playerId);
+export function walletOwner(
+  share: number,
+  table: RouteTable<Implementation> = routes,
+): (playerId: string) => Implementation {
+  const moved = withCanaryShare(table, 'slots', share);
+  const route = moved.routes.find(
+    (r) => r.canary?.target === 'slots' && r.stickiness !== 'request',
+  );
+  if (route === undefined)
+    throw new Error('No route of the table pins players to the slots service');
+  return (playerId) => ownerOf(route, playerId);
 }
 
 /**

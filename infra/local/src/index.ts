@@ -3,6 +3,7 @@ export {
   type LoadOptions,
   type Measurement,
   measure,
+  quietAndUnthrottled,
   type Scenario,
 } from './bench/measure.ts';
 export {

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { StageDefinition } from '../stage.ts';
 
 /** One HTTP request shape to load-test. */
 export interface Scenario {
@@ -81,4 +82,15 @@ export function formatTable(results: Measurement[], baseline: Measurement): stri
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** A stage as `pnpm start` runs it, minus the per-request log lines and the rate limit. */
+export function quietAndUnthrottled(def: StageDefinition): StageDefinition {
+  return {
+    ...def,
+    processes: def.processes.map((p) => ({
+      ...p,
+      env: (ctx) => ({ ...p.env?.(ctx), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }),
+    })),
+  };
 }
