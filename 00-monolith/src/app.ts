@@ -11,9 +11,11 @@ import type { RandomSource } from '@course/slot-machine';
 import type { Express } from 'express';
 import type { MonolithConfig } from './config.ts';
 import { type Db, pingDb } from './db.ts';
+import { monolithForumStore } from './forum/data.ts';
 import { forumRoutes } from './forum/routes.ts';
 import { monolithSlotsStore } from './slots/data.ts';
 import { slotsRoutes } from './slots/routes.ts';
+import { monolithUsersStore } from './users/data.ts';
 import { usersRoutes } from './users/routes.ts';
 import { webRoutes } from './web.ts';
 
@@ -47,8 +49,8 @@ export async function createApp({ config, db, log, rng }: AppDeps): Promise<Expr
   });
   app.use(healthRoutes({ ready: () => pingDb(db) }));
   app.use(jwksRoute(issuer));
-  app.use(usersRoutes({ db, issuer, verifier }));
-  app.use(forumRoutes({ db, verifier }));
+  app.use(usersRoutes({ store: monolithUsersStore(db), issuer, verifier }));
+  app.use(forumRoutes({ store: monolithForumStore(db), verifier }));
   app.use(slotsRoutes({ store: monolithSlotsStore(db), verifier, rng }));
   app.use(webRoutes({ distDir: config.WEB_DIST_DIR }));
   finishServiceApp(app, { log });

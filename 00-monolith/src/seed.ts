@@ -10,7 +10,7 @@ import { insertUser } from './users/data.ts';
 /** Every demo account shares this password; the lab guide prints it. */
 export const DEMO_PASSWORD = 'slots-and-forum';
 
-const demoThreads = [
+export const demoThreads = [
   {
     author: 'alice',
     title: 'Welcome to the forum',
@@ -36,6 +36,18 @@ const demoThreads = [
     ],
   },
 ];
+
+/** Each demo player's first spins: real draws from a seeded generator, the same on every run. */
+export function* demoSpins(usernames: readonly string[]) {
+  const rng = seededRandom(2017);
+  for (const username of usernames) {
+    for (let i = 0; i < 12; i++) {
+      const bet = 10;
+      const { reels, payout } = spin(bet, rng);
+      yield { username, bet, payout, reels, idempotencyKey: `seed-${username}-${i}` };
+    }
+  }
+}
 
 /** Seeds demo data once: a database that already has users is left alone. */
 export async function seed(db: Db): Promise<'seeded' | 'skipped'> {
@@ -65,14 +77,9 @@ export async function seed(db: Db): Promise<'seeded' | 'skipped'> {
   }
 
   // Real spins through the real settlement path, so the leaderboard starts with history.
-  const rng = seededRandom(2017);
-  for (const [username, userId] of ids) {
-    await ensureWallet(db, userId, machine.startingBalance);
-    for (let i = 0; i < 12; i++) {
-      const bet = 10;
-      const { reels, payout } = spin(bet, rng);
-      await settleSpin(db, { userId, bet, payout, reels, idempotencyKey: `seed-${username}-${i}` });
-    }
+  for (const userId of ids.values()) await ensureWallet(db, userId, machine.startingBalance);
+  for (const { username, ...demoSpin } of demoSpins([...ids.keys()])) {
+    await settleSpin(db, { userId: idOf(username), ...demoSpin });
   }
   return 'seeded';
 }

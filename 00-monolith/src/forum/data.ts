@@ -1,11 +1,12 @@
 import type { Db } from '../db.ts';
 import type { PageMark, PageRequest, Post, Thread, ThreadSummary } from './domain.ts';
+import type { ForumStore } from './store.ts';
 
 const author = { select: { id: true, username: true } } as const;
 const postFields = { id: true, threadId: true, body: true, createdAt: true, author } as const;
 
 /** Rows strictly past `after` in (createdAt, id) order: `lt` going newest first, `gt` oldest first. */
-function pastMark(after: PageMark | null, direction: 'lt' | 'gt') {
+export function pastMark(after: PageMark | null, direction: 'lt' | 'gt') {
   if (!after) return {};
   const beyond = <T>(value: T) => (direction === 'lt' ? { lt: value } : { gt: value });
   return {
@@ -20,7 +21,7 @@ function pastMark(after: PageMark | null, direction: 'lt' | 'gt') {
  * Cuts the `limit + 1` rows a query fetched down to one page. The extra row tells whether
  * another page exists without a COUNT query; the last row kept is where that page starts.
  */
-function toPage<T extends PageMark>(
+export function toPage<T extends PageMark>(
   rows: T[],
   limit: number,
 ): { items: T[]; next: PageMark | null } {
@@ -111,4 +112,14 @@ export async function insertPost(
     if (bumped.count === 0) return null;
     return tx.post.create({ data: { ...post, createdAt: now }, select: postFields });
   });
+}
+
+/** The forum store over the monolith's database: authors are rows of its users table. */
+export function monolithForumStore(db: Db): ForumStore {
+  return {
+    listThreads: (page) => listThreads(db, page),
+    findThread: (id, page) => findThread(db, id, page),
+    insertThread: ({ author, ...thread }) => insertThread(db, { authorId: author.id, ...thread }),
+    insertPost: ({ author, ...post }) => insertPost(db, { authorId: author.id, ...post }),
+  };
 }

@@ -11,6 +11,8 @@ export interface Post {
   body: string;
   author: Author;
   createdAt: Date;
+  /** The author's place on the slots leaderboard, when a stage knows it (stage 02 on). */
+  authorRank?: number;
 }
 
 export interface ThreadSummary {

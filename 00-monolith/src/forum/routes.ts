@@ -1,6 +1,7 @@
 import {
   currentUser,
   exactRouter,
+  type Logger,
   parseBody,
   parseQuery,
   problems,
@@ -8,22 +9,33 @@ import {
   type TokenVerifier,
 } from '@course/service-kit';
 import type { Request, Response, Router } from 'express';
-import type { Db } from '../db.ts';
-import { findThread, insertPost, insertThread, listThreads } from './data.ts';
 import {
   decodeCursor,
   encodeCursor,
   newPostSchema,
   newThreadSchema,
   type PageMark,
+  type Post,
   threadIdSchema,
   threadListQuerySchema,
   threadQuerySchema,
 } from './domain.ts';
+import type { ForumStore } from './store.ts';
+
+/** Leaderboard places by author id, for the badges on a thread page. */
+export type AuthorRanks = (
+  authorIds: readonly string[],
+  context: { requestId: string; log: Logger },
+) => Promise<ReadonlyMap<string, number>>;
 
 export interface ForumDeps {
-  db: Db;
+  store: ForumStore;
   verifier: TokenVerifier;
+  /**
+   * Where the badges come from. The monolith has none; stage 02's forum asks the slots service.
+   * It must never throw: a thread page without badges is better than no thread page.
+   */
+  authorRanks?: AuthorRanks;
 }
 
 /** A malformed id can never name a thread, so it is a 404 like any unknown id. */
@@ -45,18 +57,18 @@ function nextCursor(next: PageMark | null): string | null {
   return next ? encodeCursor(next) : null;
 }
 
-export function forumRoutes({ db, verifier }: ForumDeps): Router {
+export function forumRoutes({ store, verifier, authorRanks }: ForumDeps): Router {
   const auth = requireAuth(verifier);
 
   async function list(req: Request, res: Response) {
     const query = parseQuery(threadListQuerySchema, req.query);
-    const page = await listThreads(db, { limit: query.limit, after: pageStart(query.cursor) });
+    const page = await store.listThreads({ limit: query.limit, after: pageStart(query.cursor) });
     res.json({ items: page.items, nextCursor: nextCursor(page.next) });
   }
 
   async function create(req: Request, res: Response) {
     const { title, body } = parseBody(newThreadSchema, req.body);
-    const thread = await insertThread(db, { authorId: currentUser(res).id, title, body });
+    const thread = await store.insertThread({ author: currentUser(res), title, body });
     // The same Thread shape as GET: a new thread has one post, so there is no next page.
     res
       .status(201)
@@ -67,15 +79,29 @@ export function forumRoutes({ db, verifier }: ForumDeps): Router {
   async function show(req: Request, res: Response) {
     const id = threadIdFrom(req);
     const query = parseQuery(threadQuerySchema, req.query);
-    const found = await findThread(db, id, { limit: query.limit, after: pageStart(query.cursor) });
+    const found = await store.findThread(id, {
+      limit: query.limit,
+      after: pageStart(query.cursor),
+    });
     if (!found) throw problems.notFound('No such thread.');
-    res.json({ ...found.thread, nextCursor: nextCursor(found.next) });
+    const posts = await withBadges(found.thread.posts, res);
+    res.json({ ...found.thread, posts, nextCursor: nextCursor(found.next) });
+  }
+
+  async function withBadges(posts: Post[], res: Response): Promise<Post[]> {
+    if (!authorRanks || posts.length === 0) return posts;
+    const authorIds = [...new Set(posts.map((post) => post.author.id))];
+    const ranks = await authorRanks(authorIds, res.locals);
+    return posts.map((post) => {
+      const authorRank = ranks.get(post.author.id);
+      return authorRank === undefined ? post : { ...post, authorRank };
+    });
   }
 
   async function reply(req: Request, res: Response) {
     const threadId = threadIdFrom(req);
     const { body } = parseBody(newPostSchema, req.body);
-    const post = await insertPost(db, { threadId, authorId: currentUser(res).id, body });
+    const post = await store.insertPost({ threadId, author: currentUser(res), body });
     if (!post) throw problems.notFound('No such thread.');
     res.status(201).json(post);
   }

@@ -10,5 +10,5 @@ export {
   settleSpin,
 } from './data.ts';
 export { type LeaderboardEntry, machine, type SpinRecord } from './domain.ts';
-export { type SlotsDeps, slotsRoutes } from './routes.ts';
+export { LEADERBOARD_SIZE, type SlotsDeps, slotsRoutes } from './routes.ts';
 export type { SlotsStore, SpinOutcome, SpinToSettle } from './store.ts';

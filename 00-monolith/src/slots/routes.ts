@@ -26,7 +26,8 @@ export interface SlotsDeps {
   rng?: RandomSource;
 }
 
-const LEADERBOARD_SIZE = 10;
+/** How many players the leaderboard ranks; stage 02's badges go to these places only. */
+export const LEADERBOARD_SIZE = 10;
 
 function insufficientCredits(balance: number, bet: number): HttpError {
   return problems.conflict(

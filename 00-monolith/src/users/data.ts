@@ -1,10 +1,9 @@
 import type { AuthUser } from '@course/service-kit';
 import type { Db } from '../db.ts';
 import { isUniqueViolation } from '../prisma-errors.ts';
+import type { StoredUser, UsersStore } from './store.ts';
 
-export interface StoredUser extends AuthUser {
-  passwordHash: string;
-}
+export type { StoredUser } from './store.ts';
 
 /** Inserts a user; returns null when the username is taken (also when two registrations race). */
 export async function insertUser(
@@ -24,4 +23,12 @@ export async function findUserByUsername(db: Db, username: string): Promise<Stor
     where: { username },
     select: { id: true, username: true, passwordHash: true },
   });
+}
+
+/** The users store over the monolith's database. */
+export function monolithUsersStore(db: Db): UsersStore {
+  return {
+    insertUser: (user) => insertUser(db, user),
+    findUserByUsername: (username) => findUserByUsername(db, username),
+  };
 }

@@ -11,12 +11,11 @@ import {
   verifyPassword,
 } from '@course/service-kit';
 import type { Request, Response, Router } from 'express';
-import type { Db } from '../db.ts';
-import { findUserByUsername, insertUser } from './data.ts';
 import { credentialsSchema, registrationSchema } from './domain.ts';
+import type { UsersStore } from './store.ts';
 
 export interface UsersDeps {
-  db: Db;
+  store: UsersStore;
   issuer: TokenIssuer;
   verifier: TokenVerifier;
 }
@@ -37,21 +36,21 @@ function invalidCredentials(): HttpError {
   });
 }
 
-export function usersRoutes({ db, issuer, verifier }: UsersDeps): Router {
+export function usersRoutes({ store, issuer, verifier }: UsersDeps): Router {
   // Comparing against a real hash when the user does not exist keeps login time the same
   // for unknown usernames, so response times do not reveal who is registered.
   const decoyHash = hashPassword('decoy password that never matches');
 
   async function register(req: Request, res: Response) {
     const { username, password } = parseBody(registrationSchema, req.body);
-    const user = await insertUser(db, { username, passwordHash: await hashPassword(password) });
+    const user = await store.insertUser({ username, passwordHash: await hashPassword(password) });
     if (!user) throw usernameTaken(username);
     res.status(201).location('/api/me').json(user);
   }
 
   async function logIn(req: Request, res: Response) {
     const { username, password } = parseBody(credentialsSchema, req.body);
-    const stored = await findUserByUsername(db, username);
+    const stored = await store.findUserByUsername(username);
     const matches = await verifyPassword(password, stored?.passwordHash ?? (await decoyHash));
     if (!stored || !matches) throw invalidCredentials();
     const user = { id: stored.id, username: stored.username };

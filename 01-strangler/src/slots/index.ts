@@ -1,0 +1,3 @@
+// The slots service as later stages see it: stage 02 runs it with one more (internal) route.
+export { createDb, type SlotsDatabase } from './db.ts';
+export { slotsServiceStore } from './store.ts';
