@@ -39,6 +39,11 @@ export interface FacadeOptions<Target extends string> {
    * the facade is the front door; behind a load balancer, 1 (one hop).
    */
   trustProxy?: number | string | false;
+  /**
+   * What answers the requests no route matches, before the facade's 404: e.g. the web app's
+   * static files, when the facade is also the local stand-in for a CDN. Default: none.
+   */
+  fallback?: RequestHandler;
 }
 
 export interface Facade {
@@ -72,6 +77,7 @@ export function createFacade<Target extends string>(options: FacadeOptions<Targe
   app.use(healthRoutes({ ready: async () => {} }));
   app.use(forwardingHeaders());
   app.use(routeRequests(table, upstreams, compose, createForwarder(upstreams)));
+  if (options.fallback) app.use(options.fallback);
   app.use(notFoundHandler());
   app.use(problemHandler(log));
 

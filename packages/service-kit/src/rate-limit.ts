@@ -5,6 +5,9 @@ import { problems } from './errors.ts';
 
 // Probes from load balancers and orchestrators must never be throttled into "unhealthy".
 const UNLIMITED_PATHS = new Set(['/healthz', '/readyz']);
+// Service-to-service calls (stage 02 on): no gateway or load balancer route leads under
+// /internal, and a per-client limit would throttle a whole calling service as one client.
+const INTERNAL_PREFIX = '/internal/';
 
 /**
  * A fixed one-minute window per client IP, kept in memory: enough to stop a runaway client
@@ -19,7 +22,7 @@ export function rateLimiter(perMinute: number, log: Logger): RequestHandler | un
     // RateLimit/RateLimit-Policy headers (IETF draft 8), and Retry-After on a 429.
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    skip: (req) => UNLIMITED_PATHS.has(req.path),
+    skip: (req) => UNLIMITED_PATHS.has(req.path) || req.path.startsWith(INTERNAL_PREFIX),
     // Hand the 429 to the error middleware, so it is problem+json like every other error.
     handler: (_req, res, next) => {
       next(problems.tooManyRequests(Number(res.getHeader('Retry-After') ?? 60)));

@@ -13,6 +13,9 @@ describe('rate limiting', () => {
         app.get('/ping', (_req, res) => {
           res.json({ pong: true });
         });
+        app.get('/internal/ping', (_req, res) => {
+          res.json({ pong: true });
+        });
       },
       { rateLimitPerMinute, trustProxy },
     );
@@ -46,6 +49,17 @@ describe('rate limiting', () => {
     }
 
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+  });
+
+  it('never limits service-to-service calls under /internal, which no public route reaches', async () => {
+    const { url } = await serve(1);
+    await fetch(`${url}/ping`);
+
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(`${url}/internal/ping`)).status);
+
+    expect(statuses).toEqual([200, 200, 200]);
+    expect((await fetch(`${url}/ping`)).status).toBe(429);
   });
 
   it('behind one trusted proxy, limits each client by its forwarded address', async () => {
