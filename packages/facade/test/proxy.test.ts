@@ -216,6 +216,34 @@ describe('the facade as a proxy', () => {
   });
 });
 
+describe('a facade with a fallback', () => {
+  it('lets the fallback answer what no route claims, and still routes what one does', async () => {
+    const api = await startUpstream('api');
+    const facade = await startFacade({
+      table: defineRouteTable({
+        targets: ['api'],
+        routes: [{ name: 'api', paths: ['/api/*'], target: 'api' }],
+      }),
+      targets: { api: api.url },
+      fallback: (_req, res) => {
+        res.type('html').send('<p>the web app</p>');
+      },
+    });
+    try {
+      const page = await fetch(`${facade.url}/forum`);
+      const routed = await fetch(`${facade.url}/api/threads`);
+
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe('<p>the web app</p>');
+      expect(routed.headers.get('x-served-by')).toBe('api@01 (process)');
+      expect(api.requests.map((seen) => seen.url)).toEqual(['/api/threads']);
+    } finally {
+      await facade.close();
+      await api.kill();
+    }
+  });
+});
+
 describe('a facade behind a trusted proxy', () => {
   it('appends the address it sees to the X-Forwarded-For of the proxy it trusts', async () => {
     const monolith = await startUpstream('monolith');
