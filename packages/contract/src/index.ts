@@ -11,8 +11,8 @@ export {
 } from './client.ts';
 export { type ConformanceSuiteOptions, defineConformanceSuite } from './conformance.ts';
 export { defineFuzzSuite, type FuzzSuiteOptions } from './fuzz.ts';
-export { createHarness, type Harness, type Player } from './harness.ts';
 export type { components, operations, paths } from './generated/api.ts';
+export { createHarness, type Harness, type Player } from './harness.ts';
 export {
   decodeJwt,
   foreignSignedToken,

@@ -4,6 +4,7 @@ import { Link } from '../../lib/router.tsx';
 import { useApi, useCurrentSession } from '../../lib/services.tsx';
 import { useResource } from '../../lib/use-resource.ts';
 import { formatDate } from './format.ts';
+import { RankBadge } from './RankBadge.tsx';
 import { ReplyForm } from './ReplyForm.tsx';
 import './forum.css';
 import { useLoadMore } from './use-load-more.ts';
@@ -52,8 +53,14 @@ export function ThreadPage({ id }: { id: string }) {
               {thread.data.posts.map((post) => (
                 <li key={post.id} className="post">
                   <p className="post__meta">
-                    <strong>{post.author.username}</strong> ·{' '}
-                    <time dateTime={post.createdAt}>{formatDate(post.createdAt)}</time>
+                    <strong>{post.author.username}</strong>
+                    {post.authorRank !== undefined ? (
+                      <>
+                        {' '}
+                        <RankBadge rank={post.authorRank} />
+                      </>
+                    ) : null}{' '}
+                    · <time dateTime={post.createdAt}>{formatDate(post.createdAt)}</time>
                   </p>
                   <p className="post__body">{post.body}</p>
                 </li>
