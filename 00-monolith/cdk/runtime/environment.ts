@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import {
   databaseUrlFrom,
   environmentFile,
   readDatabaseSecret,
   readSecret,
 } from '@course/constructs/runtime';
-import { ed25519SigningJwk } from '@course/service-kit/signing-key';
+import { signingJwkFromSeed } from '@course/service-kit/signing-seed';
 
 /*
  * The monolith's secret environment, built once at boot on each instance by
@@ -17,13 +16,11 @@ import { ed25519SigningJwk } from '@course/service-kit/signing-key';
 export { type DatabaseSecret, databaseUrlFrom, environmentLine } from '@course/constructs/runtime';
 
 /**
- * The JWT signing key, derived from a generated secret: every instance of the group derives the
+ * JWT_PRIVATE_JWK, derived from a generated secret: every instance of the group derives the
  * same key, so a token issued by one is accepted by the others and survives a replacement.
  */
 export function signingJwkFrom(seedSecret: string): string {
-  return JSON.stringify(
-    ed25519SigningJwk(createHash('sha256').update(seedSecret, 'utf8').digest()),
-  );
+  return JSON.stringify(signingJwkFromSeed(seedSecret));
 }
 
 /** DATABASE_URL and JWT_PRIVATE_JWK from the secrets folder (database.json, jwt-seed.json). */

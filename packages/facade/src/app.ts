@@ -1,4 +1,5 @@
 import {
+  type BreakerOptions,
   healthRoutes,
   type Logger,
   notFoundHandler,
@@ -9,7 +10,6 @@ import {
   servedByHeader,
 } from '@course/service-kit';
 import express, { type Express, type RequestHandler } from 'express';
-import type { BreakerOptions } from './circuit-breaker.ts';
 import { type Composer, composeRoute, isSplit } from './compose.ts';
 import { forwardingHeaders } from './forwarding.ts';
 import { playerIdOf } from './player.ts';

@@ -1,7 +1,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Logger } from '@course/service-kit';
-import { type BreakerOptions, CircuitBreaker, type Outcome } from './circuit-breaker.ts';
+import {
+  type BreakerOptions,
+  CircuitBreaker,
+  type Logger,
+  type Outcome,
+} from '@course/service-kit';
 import { facadeProblems } from './problems.ts';
 
 /** One target of the route table as the facade talks to it. */

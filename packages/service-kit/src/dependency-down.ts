@@ -1,7 +1,10 @@
+import { DependencyError } from './dependency.ts';
+
 /**
- * Decides whether an error means "a dependency (the database) is unreachable" — answered with
- * 503 so load balancers and clients retry — rather than a bug (500). Drivers wrap errors in
- * each other (pg -> Prisma driver adapter -> Prisma client), so the whole chain is inspected.
+ * Decides whether an error means "a dependency (the database, another service) is unreachable"
+ * — answered with 503 so load balancers and clients retry — rather than a bug (500). Drivers
+ * wrap errors in each other (pg -> Prisma driver adapter -> Prisma client), so the whole chain
+ * is inspected.
  */
 export function isDependencyDown(err: unknown): boolean {
   return errorChain(err).some(looksLikeDependencyDown);
@@ -47,6 +50,9 @@ const PG_MESSAGES = [
 ];
 
 function looksLikeDependencyDown(node: Record<string, unknown>): boolean {
+  // A service-to-service call that met an open circuit, a timeout, no connection or a 5xx; its
+  // 4xx and wrong-shape failures are bugs, so the chain goes on to the cause (if any) instead.
+  if (node instanceof DependencyError && node.dependencyDown) return true;
   const codes = [node.code, node.errorCode, node.originalCode].filter(isString);
   if (codes.some(isDependencyCode)) return true;
   if (isString(node.kind) && DRIVER_ADAPTER_KINDS.has(node.kind)) return true;

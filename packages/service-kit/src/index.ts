@@ -11,12 +11,30 @@ export {
   type TokenVerifier,
 } from './auth.ts';
 export {
+  type BreakerOptions,
+  type BreakerState,
+  CircuitBreaker,
+  DEFAULT_FAILURE_THRESHOLD,
+  DEFAULT_OPEN_MS,
+  type Outcome,
+  type Permit,
+} from './circuit-breaker.ts';
+export {
   ConfigError,
   jwkJsonSchema,
   parseConfig,
   type ServiceConfig,
   serviceConfigSchema,
 } from './config.ts';
+export { type DatabaseSecret, databaseUrlFrom } from './database-url.ts';
+export {
+  type CallOptions,
+  createDependency,
+  type Dependency,
+  DependencyError,
+  type DependencyFailure,
+  type DependencyOptions,
+} from './dependency.ts';
 export { isDependencyDown } from './dependency-down.ts';
 export {
   fromZodError,
@@ -50,3 +68,4 @@ export {
 } from './request-context.ts';
 export { listen, type RunningServer, runUntilSignal } from './server.ts';
 export { type Ed25519PrivateJwk, ed25519SigningJwk } from './signing-key.ts';
+export { signingJwkFromSeed } from './signing-seed.ts';

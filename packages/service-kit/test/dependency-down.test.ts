@@ -1,6 +1,11 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { HttpError, isDependencyDown } from '../src/index.ts';
+import {
+  DependencyError,
+  type DependencyFailure,
+  HttpError,
+  isDependencyDown,
+} from '../src/index.ts';
 import { connectionRefusedError } from './closed-port.ts';
 
 /** A real ECONNRESET: the peer accepts the connection, then resets it. */
@@ -134,6 +139,26 @@ describe('isDependencyDown', () => {
     ['undefined', undefined],
   ])('rejects %s', (_case, err) => {
     expect(isDependencyDown(err)).toBe(false);
+  });
+
+  it.each<[DependencyFailure, number | undefined, boolean]>([
+    ['circuit-open', undefined, true],
+    ['timeout', undefined, true],
+    ['unreachable', undefined, true],
+    ['bad-status', 503, true],
+    ['bad-status', 500, true],
+    ['bad-status', 404, false],
+    ['bad-answer', undefined, false],
+  ])('takes a service call that failed with %s %s as down: %s', (reason, status, down) => {
+    const err = new DependencyError({
+      dependency: 'slots',
+      reason,
+      detail: 'test',
+      attempts: 1,
+      ...(status === undefined ? {} : { status }),
+    });
+
+    expect(isDependencyDown(err)).toBe(down);
   });
 
   it('terminates on a cause cycle', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DatabaseSecret } from '@course/service-kit/database-url';
 
 /*
  * Helpers for a NodeAppHost's `environmentScript`, the code that runs once at boot on each
@@ -16,36 +17,16 @@ import { fileURLToPath } from 'node:url';
  * Plain JavaScript with no CDK import: esbuild bundles it into the app (see node-app-bundle.ts).
  */
 
-/** The JSON that RDS's generated secret (PostgresDatabase's `secret`) holds. */
-export interface DatabaseSecret {
-  username: string;
-  password: string;
-  host: string;
-  port: number;
-  dbname: string;
-}
+// The secret → URL rule is shared with stage 02's containers, which must not depend on this
+// CDK package: it lives in the service kit.
+export type { DatabaseSecret } from '@course/service-kit/database-url';
+export { databaseUrlFrom } from '@course/service-kit/database-url';
 
 /**
  * Where the boot script puts Amazon's RDS certificate bundle: next to the environment script,
  * in the app folder (see the `setupCommands` that download it).
  */
 export const RDS_CA_BUNDLE_FILE = 'rds-ca.pem';
-
-/**
- * RDS for PostgreSQL 17 requires TLS; verify-full checks the server's certificate against
- * Amazon's RDS certificate bundle (downloaded at boot) and its host name.
- */
-export function databaseUrlFrom(secret: DatabaseSecret, caBundlePath: string): string {
-  const user = urlComponent(secret.username);
-  const password = urlComponent(secret.password);
-  const query = new URLSearchParams({ sslmode: 'verify-full', sslrootcert: caBundlePath });
-  return `postgresql://${user}:${password}@${secret.host}:${secret.port}/${secret.dbname}?${query}`;
-}
-
-/** Percent-encoded, quotes included, so that the URL fits in a single-quoted environment line. */
-function urlComponent(text: string): string {
-  return encodeURIComponent(text).replaceAll("'", '%27');
-}
 
 /** One secret's value as the boot script saved it: `<secretsDir>/<name>.json`. */
 export function readSecret(secretsDir: string, name: string): string {

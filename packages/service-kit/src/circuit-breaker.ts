@@ -6,7 +6,7 @@ export interface BreakerOptions {
    */
   failureThreshold?: number;
   /**
-   * How long an open circuit answers 503 without trying, before it lets one trial request
+   * How long an open circuit refuses without trying, before it lets one trial request
    * through. Default 1 000 ms: short enough that a restarted target is back within a second.
    */
   openMs?: number;
@@ -33,10 +33,11 @@ export interface Permit {
 }
 
 /**
- * A circuit breaker for one target. A target that is down costs every request a failed
- * connection (or worse, a full timeout); after a few failures in a row the breaker stops trying
- * and answers at once, and it tries again on its own, so the target needs no facade restart
- * when it comes back. Time is read, never scheduled: the breaker owns no timers to clean up.
+ * A circuit breaker for one target (a facade's upstream, a service's dependency). A target that
+ * is down costs every request a failed connection (or worse, a full timeout); after a few
+ * failures in a row the breaker stops trying and the caller answers at once, and it tries again
+ * on its own, so the caller needs no restart when the target comes back. Time is read, never
+ * scheduled: the breaker owns no timers to clean up.
  */
 export class CircuitBreaker {
   readonly #failureThreshold: number;
@@ -66,7 +67,7 @@ export class CircuitBreaker {
     return this.#state;
   }
 
-  /** A permit to send one request to the target, or undefined: answer 503 without trying. */
+  /** A permit to send one request to the target, or undefined: fail at once without trying. */
   admit(): Permit | undefined {
     if (this.#state === 'open' && this.#now() - this.#openedAt >= this.#openMs) {
       this.#change('half-open');

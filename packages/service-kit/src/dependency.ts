@@ -1,0 +1,314 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import {
+  type BreakerOptions,
+  type BreakerState,
+  CircuitBreaker,
+  type Outcome,
+} from './circuit-breaker.ts';
+
+/** Why a call to a dependency failed. */
+export type DependencyFailure =
+  /** Its circuit is open: no request was sent. */
+  | 'circuit-open'
+  /** No complete answer within `timeoutMs`. */
+  | 'timeout'
+  /** No connection, or the connection broke. */
+  | 'unreachable'
+  /** It answered with a status other than 2xx (see `status`). */
+  | 'bad-status'
+  /** It answered 2xx, but not JSON of the expected shape. */
+  | 'bad-answer';
+
+/**
+ * The one error a dependency client throws. The caller decides what to do without it (show the
+ * page without badges, answer 503, …): the client only says which dependency failed and why.
+ */
+export class DependencyError extends Error {
+  override readonly name = 'DependencyError';
+  readonly dependency: string;
+  readonly reason: DependencyFailure;
+  /** The HTTP status of a 'bad-status' failure. */
+  readonly status: number | undefined;
+  /** How many requests were sent: 0 when the circuit was open from the start. */
+  readonly attempts: number;
+
+  constructor(opts: {
+    dependency: string;
+    reason: DependencyFailure;
+    detail: string;
+    attempts: number;
+    status?: number;
+    cause?: unknown;
+  }) {
+    super(`${opts.dependency}: ${opts.detail}`, { cause: opts.cause });
+    this.dependency = opts.dependency;
+    this.reason = opts.reason;
+    this.status = opts.status;
+    this.attempts = opts.attempts;
+  }
+
+  /**
+   * True when the dependency is down, slow or overloaded, rather than disagreeing with us about
+   * the request or the answer (a 4xx or a wrong shape point to a bug, not an outage).
+   */
+  get dependencyDown(): boolean {
+    if (this.reason === 'bad-answer') return false;
+    return this.status === undefined || this.status >= 500;
+  }
+}
+
+export interface DependencyOptions {
+  /** Its name in logs and errors, e.g. 'slots'. */
+  name: string;
+  /** Its base URL, e.g. `http://slots.course.local:3000`; call paths are appended to it. */
+  baseUrl: string;
+  log: Logger;
+  /**
+   * The longest one attempt may take, answer body included. No default on purpose: it follows
+   * from the caller's own budget (how long its user may wait) and from how fast the dependency
+   * normally answers, and the caller's worst case is about `(retries + 1) × timeoutMs`.
+   */
+  timeoutMs: number;
+  /**
+   * Extra attempts after a failed first one, only for failures a second try can fix (no
+   * connection, a timeout, 502/503/504). Default 2: enough to get past one restarting instance
+   * or one dropped keep-alive connection; more only multiplies the load on a struggling service.
+   */
+  retries?: number;
+  /**
+   * The base of the exponential backoff: the wait before retry n (0, 1, …) is drawn uniformly
+   * from [0, backoffMs · 2^n] ("full jitter"), so the retries of many callers spread out instead
+   * of arriving together. Default 50 ms: a retry is for a blip, not for an outage (the breaker
+   * handles outages).
+   */
+  backoffMs?: number;
+  /** The breaker in front of this dependency. Default: 3 failures in a row open it for 1 s. */
+  breaker?: BreakerOptions;
+  /** Uniform random numbers in [0, 1) for the jitter. Default Math.random; tests pass their own. */
+  random?: () => number;
+  /** The breaker's clock in milliseconds. Default performance.now; tests move a fake one. */
+  now?: () => number;
+  /** How a backoff waits. Default a real timer; tests can record the waits instead. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface CallOptions {
+  /** Sent as X-Request-Id, so the dependency's log lines carry the id of the request that caused them. */
+  requestId?: string;
+}
+
+/** A client for one downstream service. */
+export interface Dependency {
+  readonly name: string;
+  /** Its circuit right now: 'closed' (calls go out), 'open' (they fail at once) or 'half-open'. */
+  readonly state: BreakerState;
+  /**
+   * The longest a call can take: (retries + 1) × timeoutMs + backoffMs × (2^retries − 1), every
+   * attempt timing out after the longest possible backoff (plus the event loop's scheduling slack).
+   */
+  readonly worstCaseMs: number;
+  /**
+   * GETs `path` (with its query string) and returns the answer parsed by `schema`. Throws
+   * DependencyError on any failure, after the retries that make sense.
+   */
+  getJson<S extends z.ZodType>(
+    path: string,
+    schema: S,
+    options?: CallOptions,
+  ): Promise<z.output<S>>;
+}
+
+const DEFAULT_RETRIES = 2;
+const DEFAULT_BACKOFF_MS = 50;
+
+/** Statuses that say "not now" (a proxy or load balancer without a healthy instance, overload). */
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+
+/** How one attempt ended. */
+type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: DependencyError };
+
+/**
+ * A client for one dependency, designed for its failure: every attempt has a timeout, failures
+ * that a second try can fix are retried a bounded number of times after a jittered backoff, and
+ * a circuit breaker stops calling a dependency that keeps failing, so that while it is down each
+ * call costs the caller nothing but a check. Only GET, which is safe to repeat.
+ *
+ * Connections are reused: Node's fetch keeps them alive in its global pool.
+ */
+export function createDependency(options: DependencyOptions): Dependency {
+  const { name, log } = options;
+  const base = dependencyUrl(name, options.baseUrl);
+  const timeoutMs = positive('timeoutMs', options.timeoutMs);
+  const retries = wholeNumber('retries', options.retries ?? DEFAULT_RETRIES);
+  const backoffMs = wholeNumber('backoffMs', options.backoffMs ?? DEFAULT_BACKOFF_MS);
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
+  const breaker = new CircuitBreaker({
+    ...options.breaker,
+    ...(options.now ? { now: options.now } : {}),
+    onChange: (state) => logBreakerChange(log, name, state),
+  });
+
+  /** One request, bounded by its own timeout, reported to the breaker. */
+  async function attempt<S extends z.ZodType>(
+    url: URL,
+    schema: S,
+    headers: Record<string, string>,
+    attempts: number,
+  ): Promise<AttemptResult<z.output<S>>> {
+    const fail = (
+      reason: DependencyFailure,
+      detail: string,
+      extra: { status?: number; cause?: unknown } = {},
+    ): AttemptResult<never> => ({
+      ok: false,
+      error: new DependencyError({ dependency: name, reason, detail, attempts, ...extra }),
+    });
+    // The signal bounds the whole attempt, reading the body included: a dependency that sends
+    // its headers and then stalls is as slow as one that never answers.
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      // 'manual': a redirect is not something a service API should answer; it becomes a bad status.
+      const response = await fetch(url, { headers, signal, redirect: 'manual' });
+      if (!response.ok) {
+        // Reading the small error body lets the connection go back to the pool.
+        await response.arrayBuffer();
+        return fail('bad-status', `answered ${response.status}`, { status: response.status });
+      }
+      const parsed = schema.safeParse(await response.json());
+      if (parsed.success) return { ok: true, value: parsed.data };
+      return fail('bad-answer', 'answered an unexpected shape', { cause: parsed.error });
+    } catch (err) {
+      // Asked first: an abort surfaces as whatever error the request or body read was in.
+      if (signal.aborted) {
+        return fail('timeout', `no answer within ${timeoutMs} ms`, { cause: err });
+      }
+      if (err instanceof SyntaxError) {
+        return fail('bad-answer', 'answered invalid JSON', { cause: err });
+      }
+      return fail('unreachable', 'cannot be reached', { cause: err });
+    }
+  }
+
+  return {
+    name,
+    get state() {
+      return breaker.state;
+    },
+    worstCaseMs: (retries + 1) * timeoutMs + backoffMs * (2 ** retries - 1),
+
+    async getJson(path, schema, callOptions = {}) {
+      const url = callUrl(base, path);
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (callOptions.requestId) headers['x-request-id'] = callOptions.requestId;
+      const context = { dependency: name, path: url.pathname, requestId: callOptions.requestId };
+
+      let lastError: DependencyError | undefined;
+      for (let retry = 0; ; retry++) {
+        const permit = breaker.admit();
+        if (permit === undefined) {
+          // Also when our own failed attempts have just opened it: retrying now would be the
+          // very request the open circuit is there to prevent.
+          const error = new DependencyError({
+            dependency: name,
+            reason: 'circuit-open',
+            detail:
+              retry === 0
+                ? 'circuit open, not called'
+                : `circuit opened after ${retry} failed attempts`,
+            attempts: retry,
+            cause: lastError,
+          });
+          // One line per call would flood the log while the circuit is open; the state change
+          // was logged once.
+          log.debug({ ...context, reason: error.reason }, 'dependency call refused: circuit open');
+          throw error;
+        }
+        const result = await attempt(url, schema, headers, retry + 1);
+        breaker.report(permit, breakerOutcome(result));
+        if (result.ok) return result.value;
+
+        lastError = result.error;
+        const { reason, status } = lastError;
+        if (retry >= retries || !isRetryable(lastError)) {
+          log.warn({ ...context, reason, status, attempts: retry + 1 }, 'dependency call failed');
+          throw lastError;
+        }
+        const waitMs = fullJitterMs(backoffMs, retry, random);
+        log.debug(
+          { ...context, reason, status, attempt: retry + 1, waitMs },
+          'dependency call retrying',
+        );
+        await sleep(waitMs);
+      }
+    },
+  };
+}
+
+/** A retry can fix a lost connection, a timeout and a "not now" status; never a 4xx or a wrong shape. */
+function isRetryable(error: DependencyError): boolean {
+  if (error.reason === 'timeout' || error.reason === 'unreachable') return true;
+  return error.reason === 'bad-status' && RETRYABLE_STATUSES.has(error.status ?? 0);
+}
+
+/**
+ * What an attempt tells the breaker. An answer we cannot use (a 5xx, a wrong shape) counts as a
+ * failure: for the caller the dependency is not working. A 4xx counts as a success: the
+ * dependency is up and answering, it only disagrees with this request.
+ */
+function breakerOutcome(result: AttemptResult<unknown>): Outcome {
+  if (result.ok) return 'success';
+  const { reason, status } = result.error;
+  return reason === 'bad-status' && status !== undefined && status < 500 ? 'success' : 'failure';
+}
+
+/** Full jitter: uniform in [0, base · 2^retry]. */
+function fullJitterMs(baseMs: number, retry: number, random: () => number): number {
+  return Math.round(random() * baseMs * 2 ** retry);
+}
+
+const BREAKER_MESSAGES: Record<BreakerState, string> = {
+  open: 'circuit opened: failing calls at once',
+  'half-open': 'circuit half-open: trying one call',
+  closed: 'circuit closed: dependency answering again',
+};
+
+function logBreakerChange(log: Logger, dependency: string, state: BreakerState): void {
+  const level = state === 'open' ? 'warn' : 'info';
+  log[level]({ dependency, state }, BREAKER_MESSAGES[state]);
+}
+
+function dependencyUrl(name: string, baseUrl: string): URL {
+  const url = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new TypeError(
+      `Dependency "${name}" needs an http(s) base URL without query, got ${baseUrl}`,
+    );
+  }
+  return url;
+}
+
+/**
+ * The base URL with `path` appended as text. Resolving `path` against the base instead would
+ * drop a base path and would let a path like `//elsewhere/` change the host.
+ */
+function callUrl(base: URL, path: string): URL {
+  if (!path.startsWith('/')) throw new TypeError(`A dependency path starts with "/", got ${path}`);
+  return new URL(base.href.replace(/\/$/, '') + path);
+}
+
+function positive(option: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`${option} must be > 0, got ${value}`);
+  }
+  return value;
+}
+
+function wholeNumber(option: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 0)) {
+    throw new RangeError(`${option} must be a whole number >= 0, got ${value}`);
+  }
+  return value;
+}
