@@ -5,6 +5,11 @@ import { Construct } from 'constructs';
 
 export interface CourseVpcProps {
   /**
+   * The VPC's address range; each subnet takes a /24 of it.
+   * @default '10.0.0.0/16'
+   */
+  cidr?: string;
+  /**
    * Availability zones to spread over.
    * @default 2 — the minimum an Application Load Balancer and an RDS subnet group accept.
    */
@@ -22,19 +27,26 @@ export interface CourseVpcProps {
  * hosts, the load balancer) lives in the public subnets; the database lives in the isolated ones,
  * which have no route out at all.
  *
- * Defaults: 2 AZs, /24 subnets, the default security group as AWS creates it (nothing is placed
+ * Defaults: 10.0.0.0/16 over 2 AZs, /24 subnets, the default security group as AWS creates it (nothing is placed
  * in it), and flow logs of all traffic to a CloudWatch log group kept for one week and deleted
  * with the stack.
  */
 export class CourseVpc extends Construct {
   readonly vpc: ec2.Vpc;
+  /**
+   * The VPC's address range as plain text (`vpc.vpcCidrBlock` is a CloudFormation reference),
+   * for security group rules that checks such as cdk-nag can read.
+   */
+  readonly cidr: string;
   /** Where the flow logs go: every accepted and rejected connection, for debugging. */
   readonly flowLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: CourseVpcProps = {}) {
     super(scope, id);
 
+    this.cidr = props.cidr ?? '10.0.0.0/16';
     this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(this.cidr),
       maxAzs: props.maxAzs ?? 2,
       natGateways: 0,
       subnetConfiguration: [

@@ -1,3 +1,8 @@
+export {
+  ContainerService,
+  type ContainerServiceProps,
+  type ContainerSetupStep,
+} from './container-service.ts';
 export { CourseVpc, type CourseVpcProps } from './course-vpc.ts';
 export { applyCourseNagChecks } from './nag.ts';
 export {
@@ -13,3 +18,8 @@ export {
 } from './node-app-host.ts';
 export { PostgresDatabase, type PostgresDatabaseProps } from './postgres-database.ts';
 export { RouteTableRules, type RouteTableRulesProps } from './route-table-rules.ts';
+export {
+  WebDistribution,
+  type WebDistributionApi,
+  type WebDistributionProps,
+} from './web-distribution.ts';

@@ -34,7 +34,8 @@ export interface PostgresDatabaseProps {
 }
 
 /**
- * A PostgreSQL server on RDS for one service's database.
+ * A PostgreSQL server on RDS for one service's database, or for several services' databases,
+ * each with a role of its own (`addUser`).
  *
  * Defaults: PostgreSQL 17 on db.t4g.micro, 20 GiB gp3, storage encrypted, single-AZ, one day of
  * automated backups, not publicly accessible, in the VPC's isolated subnets, and a security
@@ -117,8 +118,36 @@ export class PostgresDatabase extends Construct {
     );
   }
 
-  /** Opens 5432 to one security group (the app's), and to nothing else. */
+  /**
+   * Opens 5432 to one security group (the app's), and to nothing else. A peer that restricts
+   * its outbound traffic also gets the matching rule out to the database.
+   */
   allowFrom(peer: ec2.ISecurityGroup): void {
     this.securityGroup.addIngressRule(peer, ec2.Port.tcp(5432), 'PostgreSQL from the app');
+    if (!peer.allowAllOutbound) {
+      peer.addEgressRule(this.securityGroup, ec2.Port.tcp(5432), 'PostgreSQL to the database');
+    }
+  }
+
+  /**
+   * Generated credentials for one more role, `name`, and a database of the same name on this
+   * server: a secret shaped like the master's (`username`, `password`, `host`, `port`,
+   * `dbname`). The secret only holds them: the role and the database do not exist until
+   * something creates them with the master credentials (e.g. a service's setup step), owned by
+   * that role, so that each service can reach its own database and no other.
+   */
+  addUser(name: string): secretsmanager.ISecret {
+    // Deleted with the stack, like the master's (DatabaseSecret's default).
+    const secret = new rds.DatabaseSecret(this, `${name}User`, { username: name, dbname: name });
+    NagSuppressions.addResourceSuppressions(secret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Rotation needs a rotation Lambda that reaches both RDS and Secrets Manager, i.e. a ' +
+          'NAT gateway or VPC endpoints this course avoids for cost; a lab lives for hours.',
+      },
+    ]);
+    // The attachment adds the server's host and port to the secret, as RDS does for the master's.
+    return secret.attach(this.instance);
   }
 }

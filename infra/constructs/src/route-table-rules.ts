@@ -1,6 +1,6 @@
-import type { Route, RouteTable } from '@course/facade/route-table';
+import { type Route, type RouteTable, rulePriorities } from '@course/facade/route-table';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { Construct, type IDependable } from 'constructs';
+import { Construct, DependencyGroup, type IDependable } from 'constructs';
 
 export interface RouteTableRulesProps<Target extends string> {
   /** The listener that gets the rules and its default action; create it without a default. */
@@ -27,8 +27,9 @@ const CATCH_ALL = '/*';
  * table the local facade routes with (`@course/facade/route-table`).
  *
  * Defaults and rules of the translation:
- * - priority: the route's place in the table (1, 2, …), so the first matching route wins, as in
- *   the facade; condition: the route's path patterns.
+ * - priority: the route's `priority`, else one more than the route before it (so 1, 2, … when
+ *   no route sets one): the first matching route wins, as in the facade; condition: the route's
+ *   path patterns.
  * - a route whose paths are exactly `['/*']` is the listener's default action instead of a rule
  *   (it must be the last route); without one, the default action answers a 404 problem.
  * - a route with a canary: a weighted forward, `target` weighted 100 − share and the canary
@@ -43,21 +44,25 @@ const CATCH_ALL = '/*';
 export class RouteTableRules<Target extends string> extends Construct {
   /** The listener rules by route name (the catch-all route is the default action, not a rule). */
   readonly rules: Record<string, elbv2.ApplicationListenerRule> = {};
+  private readonly forwarders = new Map<Target, DependencyGroup>();
 
   constructor(scope: Construct, id: string, props: RouteTableRulesProps<Target>) {
     super(scope, id);
     const { listener, table } = props;
     const catchAll = catchAllRoute(table);
-    const ruled = table.routes.filter((route) => route !== catchAll);
+    const priorities = rulePriorities(table);
 
-    ruled.forEach((route, index) => {
+    table.routes.forEach((route, index) => {
+      const priority = priorities[index];
+      if (route === catchAll || priority === undefined) return;
       const rule = new elbv2.ApplicationListenerRule(this, route.name, {
         listener,
-        priority: index + 1,
+        priority,
         conditions: [elbv2.ListenerCondition.pathPatterns([...route.paths])],
         action: listenerAction(route, props.targetGroups),
       });
       waitForTargets(rule, route, props.readyWhen);
+      this.recordForwarder(rule, route);
       this.rules[route.name] = rule;
     });
 
@@ -68,6 +73,25 @@ export class RouteTableRules<Target extends string> extends Construct {
         action: listenerAction(catchAll, props.targetGroups),
       });
       waitForTargets(listener, catchAll, props.readyWhen);
+      this.recordForwarder(listener, catchAll);
+    }
+  }
+
+  /**
+   * What forwards requests to `target`: its rules, or the listener when its default action does.
+   * They are what ties the target's group to the load balancer, and ECS refuses to create a
+   * service whose target group no load balancer uses yet: make such a service depend on this.
+   * Empty when no route forwards to `target` (e.g. all of its routes are frozen).
+   */
+  routesTo(target: Target): IDependable {
+    return this.forwarders.get(target) ?? new DependencyGroup();
+  }
+
+  private recordForwarder(forwarder: IDependable, route: Route<Target>): void {
+    for (const target of forwardTargets(route)) {
+      const group = this.forwarders.get(target) ?? new DependencyGroup();
+      group.add(forwarder);
+      this.forwarders.set(target, group);
     }
   }
 }
@@ -150,10 +174,14 @@ function waitForTargets<Target extends string>(
   route: Route<Target>,
   readyWhen: Partial<Record<Target, IDependable>> = {},
 ): void {
-  if (route.frozen === true) return;
-  const targets = route.canary === undefined ? [route.target] : [route.target, route.canary.target];
-  for (const target of targets) {
+  for (const target of forwardTargets(route)) {
     const ready = readyWhen[target];
     if (ready !== undefined) resource.node.addDependency(ready);
   }
+}
+
+/** The targets a route's action can send a request to: none while it is frozen. */
+function forwardTargets<Target extends string>(route: Route<Target>): Target[] {
+  if (route.frozen === true) return [];
+  return route.canary === undefined ? [route.target] : [route.target, route.canary.target];
 }

@@ -10,6 +10,21 @@ function synthVpc(): Template {
 }
 
 describe('CourseVpc', () => {
+  it('spans 10.0.0.0/16 by default, and says so in plain text for security group rules', () => {
+    const stack = new Stack(new App(), 'Test');
+    const network = new CourseVpc(stack, 'Network');
+    const other = new CourseVpc(stack, 'Other', { cidr: '10.1.0.0/16' });
+
+    const template = Template.fromStack(stack);
+
+    expect(network.cidr).toBe('10.0.0.0/16');
+    expect(other.cidr).toBe('10.1.0.0/16');
+    const blocks = Object.values(template.findResources('AWS::EC2::VPC')).map(
+      (vpc) => vpc.Properties.CidrBlock,
+    );
+    expect(blocks.sort()).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
+  });
+
   it('creates no NAT gateway', () => {
     const template = synthVpc();
 

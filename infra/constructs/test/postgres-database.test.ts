@@ -4,13 +4,21 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
 import { CourseVpc, PostgresDatabase } from '../src/index.ts';
 
-function synthDatabase(opts: { allowApp?: boolean } = {}): Template {
+function synthDatabase(
+  opts: { allowApp?: boolean; allowTightApp?: boolean; users?: string[] } = {},
+): Template {
   const stack = new Stack(new App(), 'Test');
   const { vpc } = new CourseVpc(stack, 'Network');
   const database = new PostgresDatabase(stack, 'Database', { vpc });
   if (opts.allowApp) {
     database.allowFrom(new ec2.SecurityGroup(stack, 'AppSecurityGroup', { vpc }));
   }
+  if (opts.allowTightApp) {
+    database.allowFrom(
+      new ec2.SecurityGroup(stack, 'TightSecurityGroup', { vpc, allowAllOutbound: false }),
+    );
+  }
+  for (const user of opts.users ?? []) database.addUser(user);
   return Template.fromStack(stack);
 }
 
@@ -66,6 +74,53 @@ describe('PostgresDatabase', () => {
         'Fn::GetAtt': [Match.stringLikeRegexp('^AppSecurityGroup'), 'GroupId'],
       },
     });
+  });
+
+  it('opens the way out to 5432 for a peer that restricts its outbound traffic', () => {
+    const template = synthDatabase({ allowTightApp: true });
+
+    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TightSecurityGroup'), 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 5432,
+      ToPort: 5432,
+      DestinationSecurityGroupId: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^DatabaseSecurityGroup'), 'GroupId'],
+      },
+    });
+  });
+
+  it('gives each added user generated credentials of its own, for a database of its name', () => {
+    const template = synthDatabase({ users: ['users', 'forum'] });
+
+    const templates = Object.values(template.findResources('AWS::SecretsManager::Secret')).map(
+      (secret) => JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate),
+    );
+    expect(templates).toEqual(
+      expect.arrayContaining([
+        { username: 'users', dbname: 'users' },
+        { username: 'forum', dbname: 'forum' },
+      ]),
+    );
+    expect(templates).toHaveLength(3);
+  });
+
+  it("attaches each user's secret to the server, which adds its host and port", () => {
+    const template = synthDatabase({ users: ['users', 'forum'] });
+
+    const attachments = Object.values(
+      template.findResources('AWS::SecretsManager::SecretTargetAttachment'),
+    );
+    expect(attachments).toHaveLength(3);
+    for (const attachment of attachments) {
+      expect(attachment.Properties).toMatchObject({
+        TargetType: 'AWS::RDS::DBInstance',
+        TargetId: { Ref: expect.stringMatching(/^DatabaseInstance/) },
+      });
+    }
+    const secrets = new Set(attachments.map((attachment) => attachment.Properties.SecretId.Ref));
+    expect(secrets.size).toBe(3);
   });
 
   it('is deleted with the stack, without a final snapshot', () => {

@@ -26,10 +26,21 @@ const table = defineRouteTable<Target>({
 interface Synthesized {
   template: Template;
   /** Logical ids, to read references in the template. */
-  ids: { old: string; new: string; oldReady: string; newReady: string };
+  ids: {
+    old: string;
+    new: string;
+    oldReady: string;
+    newReady: string;
+    service: string;
+    listener: string;
+  };
 }
 
-function synthRules(routes: RouteTable<Target>): Synthesized {
+/**
+ * The rules of `routes`; with `serviceOf`, a stand-in for that target's ECS service, which must
+ * not be created before something forwards to its target group.
+ */
+function synthRules(routes: RouteTable<Target>, serviceOf?: Target): Synthesized {
   const stack = new Stack(new App(), 'Test');
   const { vpc } = new CourseVpc(stack, 'Network');
   const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'LoadBalancer', { vpc });
@@ -46,12 +57,14 @@ function synthRules(routes: RouteTable<Target>): Synthesized {
   const oldReady = new CfnWaitConditionHandle(stack, 'OldReady');
   const newReady = new CfnWaitConditionHandle(stack, 'NewReady');
 
-  new RouteTableRules(stack, 'Routes', {
+  const rules = new RouteTableRules(stack, 'Routes', {
     listener,
     table: routes,
     targetGroups,
     readyWhen: { old: oldReady, new: newReady },
   });
+  const service = new CfnWaitConditionHandle(stack, 'Service');
+  if (serviceOf !== undefined) service.node.addDependency(rules.routesTo(serviceOf));
 
   const id = (element: CfnElement) => stack.getLogicalId(element);
   const resourceId = (construct: elbv2.ApplicationTargetGroup) =>
@@ -63,6 +76,8 @@ function synthRules(routes: RouteTable<Target>): Synthesized {
       new: resourceId(targetGroups.new),
       oldReady: id(oldReady),
       newReady: id(newReady),
+      service: id(service),
+      listener: id(listener.node.defaultChild as CfnElement),
     },
   };
 }
@@ -228,6 +243,56 @@ describe('RouteTableRules', () => {
       type: 'about:blank',
       status: 404,
     });
+  });
+
+  it("takes a route's own priority, and counts on from it for the routes without one", () => {
+    const spaced = defineRouteTable<Target>({
+      ...table,
+      routes: [
+        { ...wallet, priority: 10 },
+        { name: 'search', paths: ['/api/search'], target: 'new' },
+        { name: 'stats', paths: ['/api/stats'], target: 'new', priority: 30 },
+        { name: 'rest', paths: ['/*'], target: 'old' },
+      ],
+    });
+
+    const rules = rulesOf(synthRules(spaced).template);
+
+    expect(rules.map((rule) => rule.Properties.Priority)).toEqual([10, 11, 30]);
+    expect(rules.map((rule) => rule.Properties.Conditions[0]?.PathPatternConfig.Values)).toEqual([
+      [...wallet.paths],
+      ['/api/search'],
+      ['/api/stats'],
+    ]);
+  });
+
+  it('names what forwards to a target, so that its ECS service can be created after it', () => {
+    const toNew = synthRules(table, 'new');
+    const toOld = synthRules(table, 'old');
+    const ruleIds = (template: Template) =>
+      Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')).sort();
+    const dependsOn = (synthesized: Synthesized) =>
+      (synthesized.template.findResources('AWS::CloudFormation::WaitConditionHandle')[
+        synthesized.ids.service
+      ]?.DependsOn ?? []) as string[];
+
+    // The wallet rule forwards to both (a canary), the search rule to new, the default to old.
+    expect(dependsOn(toNew).sort()).toEqual(ruleIds(toNew.template));
+    expect(dependsOn(toOld)).toContain(toOld.ids.listener);
+    expect(dependsOn(toOld)).toHaveLength(2);
+  });
+
+  it('names nothing for a target that only frozen routes lead to', () => {
+    const frozen = defineRouteTable<Target>({
+      ...table,
+      routes: [{ name: 'search', paths: ['/api/search'], target: 'new', frozen: true }],
+    });
+
+    const { template, ids } = synthRules(frozen, 'new');
+
+    expect(
+      template.findResources('AWS::CloudFormation::WaitConditionHandle')[ids.service]?.DependsOn,
+    ).toBeUndefined();
   });
 
   it('refuses a route of every path that is not the last one', () => {

@@ -30,6 +30,14 @@ export interface Route<Target extends string = string> {
    * e.g. while wallets are handed from one implementation to the other. Default false.
    */
   frozen?: boolean;
+  /**
+   * The priority of the route's listener rule on an ALB (1–50 000, lowest first). Default: one
+   * more than the route before it (the first route: 1). Priorities must grow along the table,
+   * whose order is the matching order. Leaving gaps (10, 20, …) lets a route be inserted later
+   * with a number of its own: renumbering the rules after it would make CloudFormation move
+   * one rule onto a priority that another still holds, which a listener refuses.
+   */
+  priority?: number;
 }
 
 /** Routes in priority order: the first whose pattern matches a path serves it. */
@@ -41,6 +49,8 @@ export interface RouteTable<Target extends string = string> {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** An ALB listener rule condition takes at most five path patterns. */
 export const MAX_PATHS_PER_ROUTE = 5;
+/** The highest listener rule priority an ALB accepts. */
+export const MAX_RULE_PRIORITY = 50_000;
 
 /** Checks a route table once, where it is defined; throws one error listing every problem. */
 export function defineRouteTable<const Target extends string>(
@@ -53,11 +63,13 @@ export function defineRouteTable<const Target extends string>(
   return table;
 }
 
-function routeTableProblems({ targets, routes }: RouteTable): string[] {
+function routeTableProblems(table: RouteTable): string[] {
+  const { targets, routes } = table;
   const problems: string[] = [];
   const known = new Set(targets);
   const names = new Set<string>();
-  for (const route of routes) {
+  const priorities = rulePriorities(table);
+  for (const [index, route] of routes.entries()) {
     const where = `route "${route.name}"`;
     if (names.has(route.name)) problems.push(`${where} is defined twice`);
     names.add(route.name);
@@ -81,8 +93,39 @@ function routeTableProblems({ targets, routes }: RouteTable): string[] {
     if (route.timeoutMs !== undefined && !isTimerDelay(route.timeoutMs)) {
       problems.push(`${where}: timeoutMs must be a positive number of milliseconds`);
     }
+    problems.push(...priorityProblems(where, priorities[index], priorities[index - 1]));
   }
   return problems;
+}
+
+/**
+ * The listener rule priority of each route, in table order: its own `priority`, or one more
+ * than the route before it.
+ */
+export function rulePriorities(table: RouteTable): number[] {
+  const priorities: number[] = [];
+  for (const route of table.routes) {
+    priorities.push(route.priority ?? (priorities.at(-1) ?? 0) + 1);
+  }
+  return priorities;
+}
+
+function priorityProblems(
+  where: string,
+  priority: number | undefined,
+  previous: number | undefined,
+): string[] {
+  if (priority === undefined) return [];
+  if (!Number.isInteger(priority) || priority < 1 || priority > MAX_RULE_PRIORITY) {
+    return [`${where}: priority ${priority} is not a whole number 1–${MAX_RULE_PRIORITY}`];
+  }
+  if (previous !== undefined && priority <= previous) {
+    return [
+      `${where}: priority ${priority} must be higher than the route before it (${previous}), ` +
+        'as the table is matched in order',
+    ];
+  }
+  return [];
 }
 
 // setTimeout fires at once for delays it cannot hold (Infinity, more than about 24.8 days).

@@ -8,6 +8,7 @@ import {
   pathMatches,
   type Route,
   type RouteTable,
+  rulePriorities,
   withCanaryShare,
 } from '../src/route-table.ts';
 
@@ -212,5 +213,57 @@ describe('withCanaryShare', () => {
 
   it('refuses a share that is not a whole percentage', () => {
     expect(() => withCanaryShare(table, 'new', 150)).toThrow(/canary share 150/);
+  });
+});
+
+describe('rulePriorities', () => {
+  const route = (name: string, priority?: number): Route<Target> => ({
+    name,
+    paths: [`/${name}`],
+    target: 'old',
+    priority,
+  });
+
+  it('numbers the routes 1, 2, 3… in table order when none has a priority', () => {
+    const table = defineRouteTable({ targets: ['old'], routes: [route('a'), route('b')] });
+
+    expect(rulePriorities(table)).toEqual([1, 2]);
+  });
+
+  it('keeps explicit priorities and counts on from them for the routes without one', () => {
+    const table = defineRouteTable({
+      targets: ['old'],
+      routes: [route('a', 10), route('b'), route('c', 20), route('d')],
+    });
+
+    expect(rulePriorities(table)).toEqual([10, 11, 20, 21]);
+  });
+
+  it('lets a route be inserted between two others without renumbering either', () => {
+    const before = defineRouteTable({
+      targets: ['old'],
+      routes: [route('a', 10), route('c', 20)],
+    });
+    const after = defineRouteTable({
+      targets: ['old'],
+      routes: [route('a', 10), route('b', 15), route('c', 20)],
+    });
+
+    expect(rulePriorities(before)).toEqual([10, 20]);
+    expect(rulePriorities(after)).toEqual([10, 15, 20]);
+  });
+
+  it('refuses priorities out of range, or not growing along the table', () => {
+    const message = problemsOf({
+      targets: ['old'],
+      routes: [route('a', 0), route('b', 20), route('c', 20), route('d', 5), route('e', 1.5)],
+    });
+
+    expect(message.split('\n').slice(1)).toEqual([
+      '  - route "a": priority 0 is not a whole number 1–50000',
+      '  - route "c": priority 20 must be higher than the route before it (20), as the table is matched in order',
+      '  - route "d": priority 5 must be higher than the route before it (20), as the table is matched in order',
+      '  - route "e": priority 1.5 is not a whole number 1–50000',
+    ]);
   });
 });

@@ -1,0 +1,225 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+
+/** Where a distribution sends the API's paths instead of the bucket. */
+export interface WebDistributionApi {
+  /** E.g. `VpcOrigin.withApplicationLoadBalancer(loadBalancer)`. */
+  origin: cloudfront.IOrigin;
+  /** CloudFront path patterns, e.g. `['/api/*', '/healthz']`. */
+  paths: readonly string[];
+}
+
+export interface WebDistributionProps {
+  /**
+   * The files of the web app: `Source.asset('<web>/dist')` once it is built, or a placeholder
+   * page (`Source.data('index.html', …)`).
+   */
+  site: s3deploy.ISource;
+  /**
+   * The API behind the same domain, so the browser calls it without CORS.
+   * @default none: the distribution serves the site only
+   */
+  api?: WebDistributionApi;
+  /**
+   * The edge locations that serve the site.
+   * @default PRICE_CLASS_100 — North America and Europe, the cheapest
+   */
+  priceClass?: cloudfront.PriceClass;
+}
+
+/**
+ * A single-page web app on S3 behind CloudFront, with an API behind the same distribution.
+ *
+ * Defaults: a private, encrypted bucket that only this distribution may read (origin access
+ * control), HTTPS on CloudFront's own domain (HTTP redirects to it), the site cached at the
+ * edge and emptied from the caches on every deploy, any path without a file extension served
+ * `index.html` (the app routes in the browser), and the API paths sent to the API origin with
+ * caching disabled and every viewer header, cookie and query string forwarded (the Host header
+ * excepted). `cdk destroy` deletes the files, the bucket and the distribution.
+ */
+export class WebDistribution extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+  /** `https://<distribution domain>` */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: WebDistributionProps) {
+    super(scope, id);
+
+    this.bucket = new s3.Bucket(this, 'Site', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // DESTROY: a course lab must leave nothing behind after `cdk destroy`. The deployment
+      // below deletes the files first (`retainOnDelete: false`), so the bucket is empty by then.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const { api } = props;
+    const apiBehaviors =
+      api === undefined
+        ? {}
+        : Object.fromEntries(api.paths.map((path) => [path, apiBehavior(api.origin)]));
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'The web app (S3) and its API',
+      defaultRootObject: 'index.html',
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        functionAssociations: [
+          {
+            function: new cloudfront.Function(this, 'AppRoutes', {
+              comment: 'Serves index.html for the paths the web app routes in the browser',
+              runtime: cloudfront.FunctionRuntime.JS_2_0,
+              code: cloudfront.FunctionCode.fromInline(APP_ROUTES_FUNCTION),
+            }),
+            eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+          },
+        ],
+      },
+      additionalBehaviors: apiBehaviors,
+    });
+    this.url = `https://${this.distribution.distributionDomainName}`;
+
+    // Every file is revalidated by browsers (`no-cache`): a deploy is seen at once, and the
+    // content-hashed assets cost a 304 each. The edge caches are emptied on each deploy.
+    const deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
+      sources: [props.site],
+      destinationBucket: this.bucket,
+      distribution: this.distribution,
+      distributionPaths: ['/*'],
+      cacheControl: [s3deploy.CacheControl.noCache()],
+      retainOnDelete: false,
+      memoryLimit: 256,
+      // DESTROY: the deployment function's own logs, deleted with the stack like the rest.
+      logGroup: new logs.LogGroup(this, 'DeploymentLogs', {
+        retention: logs.RetentionDays.ONE_WEEK,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+
+    this.suppressDeliberateFindings(deployment);
+  }
+
+  /** The cdk-nag findings this site accepts on purpose, each with its reason. */
+  private suppressDeliberateFindings(deployment: s3deploy.BucketDeployment): void {
+    const siteBucket = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    // The function CDK provides for every BucketDeployment of the stack (a singleton): its role
+    // and its default policy are its children.
+    const deploymentFunction = deployment.handlerRole.node.scope;
+    if (deploymentFunction === undefined) throw new Error('BucketDeployment without a function');
+    NagSuppressions.addResourceSuppressions(
+      deploymentFunction,
+      [
+        {
+          id: 'AwsSolutions-IAM4',
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+          ],
+          reason:
+            "CDK's deployment function writes its own logs with the AWS managed policy made " +
+            'for exactly that.',
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          appliesTo: [
+            'Action::s3:GetBucket*',
+            'Action::s3:GetObject*',
+            'Action::s3:List*',
+            'Action::s3:Abort*',
+            'Action::s3:DeleteObject*',
+            {
+              regex: '/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::cdk-.*-assets-.*\\/\\*$/g',
+            },
+            `Resource::<${siteBucket}.Arn>/*`,
+            'Resource::*',
+          ],
+          reason:
+            'Generated by BucketDeployment: read the site files from the CDK asset bucket, ' +
+            'replace the objects of the site bucket, and invalidate the distribution (CloudFront ' +
+            'invalidations have no resource-level permissions).',
+        },
+        {
+          id: 'AwsSolutions-L1',
+          reason:
+            "The runtime of CDK's deployment function is chosen and updated by aws-cdk-lib " +
+            '(it bundles the AWS CLI), not by this app.',
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.bucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          'Server access logs need a second bucket; CloudFront is the only reader of this ' +
+          'one, and its requests show in the CloudFront console metrics.',
+      },
+    ]);
+    NagSuppressions.addResourceSuppressions(this.distribution, [
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'A course lab is open to learners anywhere: no country is blocked.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'AWS WAF costs at least $5 a month per web ACL plus rules; each service rate-limits ' +
+          'its clients itself. `webAclId` on the distribution adds one.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'Standard access logs need a logging bucket with ACLs enabled; the services log every ' +
+          'API request to CloudWatch already.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          "The distribution uses CloudFront's own domain and certificate (no domain to buy), " +
+          'which fixes the minimum viewer TLS version; a custom domain lifts it to TLS 1.2.',
+      },
+    ]);
+  }
+}
+
+/**
+ * How CloudFront treats the API paths. Every answer is personal or changes with each request,
+ * so nothing is cached; with caching disabled, this origin request policy forwards the
+ * Authorization header too, with every other header (Host excepted), cookie and query string.
+ */
+function apiBehavior(origin: cloudfront.IOrigin): cloudfront.BehaviorOptions {
+  return {
+    origin,
+    viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+    allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+    cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+    originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+  };
+}
+
+/**
+ * A CloudFront Function (JavaScript 2.0 runtime) for the site's behaviour: a path without a
+ * file extension (`/`, `/forum/12`, `/leaderboard`) is a page of the app, which routes in the
+ * browser, so the edge serves `index.html` for it. Files (`/assets/app-1a2b.js`) pass through.
+ */
+const APP_ROUTES_FUNCTION = `
+function handler(event) {
+  var request = event.request;
+  if (!/\\.[A-Za-z0-9]+$/.test(request.uri)) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+`;
