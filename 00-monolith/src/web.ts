@@ -12,11 +12,15 @@ The API answers under <code>/api</code>, for example
 <p>Health: <a href="/healthz">/healthz</a> · readiness: <a href="/readyz">/readyz</a></p>
 </body></html>`;
 
-/** Paths the API owns: an unknown one must get a problem+json 404, never the web page. */
+/**
+ * Paths the API owns: an unknown one must get a problem+json 404, never the web page. From
+ * stage 02 on, /internal/ is for service-to-service calls, which a gateway must not answer.
+ */
 function isApiPath(path: string): boolean {
   return (
     path.startsWith('/api/') ||
     path === '/api' ||
+    path.startsWith('/internal/') ||
     path === '/healthz' ||
     path === '/readyz' ||
     path.startsWith('/.well-known/')

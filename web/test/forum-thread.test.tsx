@@ -115,10 +115,10 @@ describe("the author's slots leaderboard badge", () => {
     await screen.findByText('Ranked');
 
     const ranked = within(postItem('Ranked'));
-    expect(ranked.getByText('🏆 #3')).toBeInTheDocument();
+    expect(ranked.getByText('#3')).toBeInTheDocument();
     expect(ranked.getByText('3rd on the slots leaderboard')).toHaveClass('visually-hidden');
     const unranked = within(postItem('Unranked'));
-    expect(unranked.queryByText(/🏆/)).not.toBeInTheDocument();
+    expect(unranked.queryByText(/^#\d+$/)).not.toBeInTheDocument();
     expect(unranked.queryByText(/on the slots leaderboard/)).not.toBeInTheDocument();
   });
 
@@ -133,7 +133,7 @@ describe("the author's slots leaderboard badge", () => {
     await screen.findByText('Second');
 
     expect(shownPosts()).toEqual(['First', 'Second']);
-    expect(screen.queryByText(/🏆/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/^#\d+$/)).not.toBeInTheDocument();
     expect(screen.queryByText(/on the slots leaderboard/)).not.toBeInTheDocument();
   });
 
