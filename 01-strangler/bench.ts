@@ -7,10 +7,12 @@ import {
   freePort,
   type LoadOptions,
   type Measurement,
-  measure,
+  measureInTurns,
   quietAndUnthrottled,
   type RunningNginx,
   type RunningStage,
+  roundsFor,
+  SLICE_SECONDS,
   startNginx,
   startStage,
 } from '@course/local';
@@ -28,9 +30,6 @@ const WAYS = ['direct', 'facade', 'nginx'] as const;
 type Way = (typeof WAYS)[number];
 /** The three measurements of one path. */
 type Comparison = { path: string } & Record<Way, Measurement>;
-
-/** How long one way is loaded before the next way's turn. */
-const SLICE_SECONDS = 2;
 
 /**
  * Stage 01's benchmark: what the facade's extra hop costs. Each path is measured three ways,
@@ -69,10 +68,8 @@ export default async function bench(load: LoadOptions): Promise<Measurement[]> {
 }
 
 /**
- * The same GET against each base URL, in short slices taken in turn. The stage keeps getting
- * faster for tens of seconds (the JIT, the WebAssembly database) and the machine is shared:
- * measured one after the other, whichever way ran last would look best. In turns, every way
- * meets the same drift and noise. One unmeasured slice each comes first.
+ * The same GET against each base URL, in slices taken in turn so that every way meets the same
+ * drift and noise (see `measureInTurns`).
  */
 async function comparePath(
   path: string,
@@ -80,19 +77,12 @@ async function comparePath(
   load: LoadOptions,
 ): Promise<Comparison> {
   await expectOneServer(path, bases);
-  const slice = { ...load, durationSeconds: SLICE_SECONDS };
   const scenario = (way: Way) => ({ name: `${way} GET ${path}`, url: `${bases[way]}${path}` });
-  for (const way of WAYS) await measure(scenario(way), slice);
-  const slices: Record<Way, Measurement[]> = { direct: [], facade: [], nginx: [] };
-  for (let round = 0; round < roundsFor(load); round += 1) {
-    for (const way of WAYS) slices[way].push(await measure(scenario(way), slice));
-  }
-  return {
-    path,
-    direct: combine(slices.direct),
-    facade: combine(slices.facade),
-    nginx: combine(slices.nginx),
-  };
+  const measured = await measureInTurns(
+    { direct: scenario('direct'), facade: scenario('facade'), nginx: scenario('nginx') },
+    load,
+  );
+  return { path, ...measured };
 }
 
 /** All three ways must reach the same process, or the comparison compares nothing. */
@@ -108,34 +98,6 @@ async function expectOneServer(path: string, bases: Record<Way, string>): Promis
     const seen = answers.map((a) => `${a.way}: ${a.answer}`).join(', ');
     throw new Error(`GET ${path} does not reach one process three ways (${seen})`);
   }
-}
-
-/** --duration is the time per way, taken in whole slices. */
-function roundsFor(load: LoadOptions): number {
-  return Math.max(1, Math.round(load.durationSeconds / SLICE_SECONDS));
-}
-
-/**
- * One figure from a way's slices: throughput over all of them, and the median slice's
- * percentiles (percentiles of separate runs cannot be added up).
- */
-function combine(slices: Measurement[]): Measurement {
-  const total = (pick: (m: Measurement) => number) => slices.reduce((sum, m) => sum + pick(m), 0);
-  return {
-    name: slices[0]?.name ?? '',
-    requestsPerSecond: total((m) => m.requests) / (slices.length * SLICE_SECONDS),
-    p50Ms: median(slices.map((m) => m.p50Ms)),
-    p99Ms: median(slices.map((m) => m.p99Ms)),
-    requests: total((m) => m.requests),
-    failures: total((m) => m.failures),
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const at = (i: number) => sorted[i] ?? Number.NaN;
-  return sorted.length % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
 }
 
 /**

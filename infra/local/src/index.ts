@@ -3,8 +3,11 @@ export {
   type LoadOptions,
   type Measurement,
   measure,
+  measureInTurns,
   quietAndUnthrottled,
+  roundsFor,
   type Scenario,
+  SLICE_SECONDS,
 } from './bench/measure.ts';
 export {
   type NginxUpstreams,

@@ -7,8 +7,16 @@ export interface Scenario {
   url: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
-  /** Bodies are sent in turn, so each can carry another player's token or key. */
-  requests?: { headers?: Record<string, string>; body?: string }[];
+  /**
+   * Requests sent in turn by every connection, so each can carry another player's token or key,
+   * or go to another path (a mix). Each one's fields replace the scenario's.
+   */
+  requests?: {
+    method?: 'GET' | 'POST';
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }[];
 }
 
 export interface Measurement {
@@ -48,6 +56,63 @@ export async function measure(scenario: Scenario, load: LoadOptions): Promise<Me
     requests: result.requests.total,
     failures: result.non2xx + result.errors + result.timeouts,
   };
+}
+
+/** How long one scenario is loaded before the next one's turn, in `measureInTurns`. */
+export const SLICE_SECONDS = 2;
+
+/** --duration is the time per scenario, taken in whole slices. */
+export function roundsFor(load: LoadOptions): number {
+  return Math.max(1, Math.round(load.durationSeconds / SLICE_SECONDS));
+}
+
+/**
+ * Measures scenarios that are to be compared with each other in short slices taken in turn
+ * (in the order of the object's keys), and combines each one's slices into one figure. A stage
+ * keeps getting faster for tens of seconds (the JIT, the WebAssembly database) and the machine
+ * is shared: measured one after the other, whichever scenario ran last would look best. In
+ * turns, every scenario meets the same drift and noise. One unmeasured slice each comes first.
+ */
+export async function measureInTurns<Key extends string>(
+  scenarios: Record<Key, Scenario>,
+  load: LoadOptions,
+): Promise<Record<Key, Measurement>> {
+  const slice = { ...load, durationSeconds: SLICE_SECONDS };
+  const entries: [Key, Scenario][] = Object.entries<Scenario>(scenarios).map(([key, scenario]) => [
+    key as Key,
+    scenario,
+  ]);
+  for (const [, scenario] of entries) await measure(scenario, slice);
+  const slices = new Map<Key, Measurement[]>(entries.map(([key]) => [key, []]));
+  for (let round = 0; round < roundsFor(load); round += 1) {
+    for (const [key, scenario] of entries) slices.get(key)?.push(await measure(scenario, slice));
+  }
+  return Object.fromEntries(
+    [...slices].map(([key, measured]) => [key, combine(measured)]),
+  ) as Record<Key, Measurement>;
+}
+
+/**
+ * One figure from a scenario's slices: throughput over all of them, and the median slice's
+ * percentiles (percentiles of separate runs cannot be added up).
+ */
+function combine(slices: Measurement[]): Measurement {
+  const total = (pick: (m: Measurement) => number) => slices.reduce((sum, m) => sum + pick(m), 0);
+  return {
+    name: slices[0]?.name ?? '',
+    requestsPerSecond: total((m) => m.requests) / (slices.length * SLICE_SECONDS),
+    p50Ms: median(slices.map((m) => m.p50Ms)),
+    p99Ms: median(slices.map((m) => m.p99Ms)),
+    requests: total((m) => m.requests),
+    failures: total((m) => m.failures),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const at = (i: number) => sorted[i] ?? Number.NaN;
+  return sorted.length % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
 }
 
 /**
