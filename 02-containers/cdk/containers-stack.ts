@@ -1,0 +1,240 @@
+import {
+  ContainerService,
+  CourseVpc,
+  PostgresDatabase,
+  RouteTableRules,
+  WebDistribution,
+} from '@course/constructs';
+import { defineRouteTable, type RouteTable } from '@course/facade/route-table';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { CONTAINER_HEALTH_CHECK, DATABASE_SETUP_COMMAND, type Service } from './images.ts';
+
+/** The private DNS domain in which each service is `<service>.<domain>`. */
+export const SERVICE_DOMAIN = 'course.internal';
+
+/** The port every service listens on in its container. */
+export const SERVICE_PORT = 3000;
+
+/**
+ * The paths CloudFront sends to the load balancer; every other path is the web app on S3.
+ * They cover every path of the route table, and the health checks.
+ */
+export const API_PATHS = ['/api/*', '/.well-known/*', '/healthz', '/readyz'];
+
+/**
+ * Where the paths that no route of routes.ts serves go. Locally the gateway answers them itself:
+ * its health checks, and a 404 problem. On AWS there is no gateway process, and a load balancer's
+ * own answer can be neither application/problem+json nor carry an X-Request-Id, so the
+ * listener's default action sends them to the users service, which answers /healthz, /readyz,
+ * and a 404 problem for anything else. (`/internal/*` never gets here from the internet:
+ * CloudFront sends only the API paths to the load balancer, and users serves no internal path.)
+ */
+export const UNROUTED = { name: 'unrouted', paths: ['/*'], target: 'users' } as const;
+
+export interface ContainersStackProps extends StackProps {
+  /** Who serves which paths: routes.ts, the table the local gateway routes with. */
+  routes: RouteTable<Service>;
+  /** Each service's container image (see images.ts). */
+  image: (service: Service) => ecs.ContainerImage;
+  /** The web app's files (see web-app.ts). */
+  site: s3deploy.ISource;
+}
+
+/**
+ * Stage 02 on AWS: users, forum and slots as three ECS Fargate services, each with a database
+ * of its own on one RDS server, found by each other through Cloud Map, and reached from the
+ * internet only through CloudFront, which also serves the web app from S3.
+ */
+export class ContainersStack extends Stack {
+  constructor(scope: Construct, id: string, props: ContainersStackProps) {
+    super(scope, id, props);
+
+    // No NAT gateway (about $0.045 an hour plus data), and no interface endpoints either (ECR
+    // api and dkr, Logs, Secrets Manager: about $0.01 an hour each per AZ, so $0.08 for two
+    // AZs): the tasks run in the public subnets with public IPs, and their security groups let
+    // them out on HTTPS only. The database and the load balancer live in the isolated subnets.
+    const network = new CourseVpc(this, 'Network');
+    const { vpc } = network;
+
+    // One small server, a database and a role per service: each service's secret opens its
+    // own database only. The master credentials are for the setup step of each task.
+    const database = new PostgresDatabase(this, 'Database', {
+      vpc,
+      databaseName: 'course_admin',
+      username: 'course_admin',
+    });
+
+    // The users service signs tokens with a key derived from this random value, so every task
+    // signs with the same key and tokens survive a task replacement.
+    const jwtSeed = new secretsmanager.Secret(this, 'JwtSigningSeed', {
+      description: 'Seed of the users service JWT signing key (Ed25519), derived at start',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // DESTROY: a course lab must leave nothing behind after `cdk destroy`.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    NagSuppressions.addResourceSuppressions(jwtSeed, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Rotating the seed would change the signing key and log every user out; a lab ' +
+          'stack lives for hours. Key rotation with two published keys is a later stage.',
+      },
+    ]);
+
+    // The cluster is only a namespace for the services; Fargate runs the tasks. Cloud Map's
+    // private DNS is how the services find each other: <service>.course.internal.
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc });
+    NagSuppressions.addResourceSuppressions(cluster, [
+      {
+        id: 'AwsSolutions-ECS4',
+        reason:
+          'Container Insights bills its metrics (about as much as a task here); ECS and the ' +
+          "services' own logs show what a lab needs. `containerInsightsV2` turns it on.",
+      },
+    ]);
+    const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Discovery', {
+      name: SERVICE_DOMAIN,
+      vpc,
+      description: 'Stage 02 service discovery: <service>.course.internal',
+    });
+
+    // Each service: its image, its own database credentials, and a setup step that creates its
+    // role and database if missing and applies its migrations before the app starts.
+    const addService = (
+      name: Service,
+      environment: Record<string, string>,
+      secrets: Record<string, ecs.Secret> = {},
+    ): ContainerService => {
+      const credentials = ecs.Secret.fromSecretsManager(database.addUser(name));
+      const service = new ContainerService(this, capitalized(name), {
+        cluster,
+        namespace,
+        name,
+        image: props.image(name),
+        port: SERVICE_PORT,
+        environment: {
+          PORT: String(SERVICE_PORT),
+          // Listen on the task's network interface, not on loopback.
+          HOST: '0.0.0.0',
+          STAGE: '02',
+          // Two proxies stand in front: CloudFront adds the viewer's address to
+          // X-Forwarded-For, the load balancer adds CloudFront's. Believe exactly those two.
+          TRUST_PROXY: '2',
+          TOKEN_ISSUER: 'users',
+          ...environment,
+        },
+        secrets: { DATABASE_SECRET: credentials, ...secrets },
+        setup: {
+          command: DATABASE_SETUP_COMMAND,
+          environment: { SERVICE: name },
+          secrets: {
+            DATABASE_SECRET: credentials,
+            DATABASE_ADMIN_SECRET: ecs.Secret.fromSecretsManager(database.secret),
+          },
+        },
+        healthCheck: CONTAINER_HEALTH_CHECK,
+      });
+      database.allowFrom(service.securityGroup);
+      return service;
+    };
+    const users = addService(
+      'users',
+      {},
+      { JWT_SIGNING_SEED: ecs.Secret.fromSecretsManager(jwtSeed) },
+    );
+    const jwksUrl = `${users.url}/.well-known/jwks.json`;
+    const slots = addService('slots', { JWKS_URL: jwksUrl });
+    const forum = addService('forum', { JWKS_URL: jwksUrl, SLOTS_URL: slots.url });
+    const services: Record<Service, ContainerService> = { users, forum, slots };
+
+    // The only calls between services: the public keys from users, the ranks from slots.
+    users.admit(forum, 'forum -> users: the public keys (JWKS)');
+    users.admit(slots, 'slots -> users: the public keys (JWKS)');
+    slots.admit(forum, 'forum -> slots: leaderboard ranks for thread pages');
+
+    // The load balancer is internal, in the isolated subnets: CloudFront reaches it through a
+    // VPC origin, whose network interfaces CloudFront places in this VPC, and nothing on the
+    // internet can reach it at all. This needs neither a secret header that every listener rule
+    // would check (and that could leak) nor a lookup of CloudFront's address list at synth.
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      internetFacing: false,
+    });
+    loadBalancer.connections.allowFrom(
+      ec2.Peer.ipv4(network.cidr),
+      ec2.Port.tcp(80),
+      "HTTP from inside the VPC: CloudFront's VPC origin interfaces",
+    );
+    NagSuppressions.addResourceSuppressions(loadBalancer, [
+      {
+        id: 'AwsSolutions-ELB2',
+        reason:
+          'Access logs need an S3 bucket with a policy for the regional ELB account; each ' +
+          'service logs every request to CloudWatch already.',
+      },
+    ]);
+    const listener = loadBalancer.addListener('Http', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+    });
+
+    // routes.ts → listener rules; what no route serves → users (see UNROUTED). A service is
+    // created only once a rule forwards to its target group: ECS refuses a group in no use yet.
+    const rules = new RouteTableRules(this, 'Routes', {
+      listener,
+      table: withDefaultRoute(props.routes),
+      targetGroups: {
+        users: users.targetGroup,
+        forum: forum.targetGroup,
+        slots: slots.targetGroup,
+      },
+    });
+    for (const [name, service] of Object.entries(services) as Array<[Service, ContainerService]>) {
+      service.admit(loadBalancer, 'HTTP from the load balancer');
+      service.service.node.addDependency(rules.routesTo(name));
+    }
+
+    // The web app from S3, the API from the load balancer: one domain, so no CORS, and HTTPS
+    // with CloudFront's certificate, although the load balancer only speaks HTTP inside the VPC.
+    const web = new WebDistribution(this, 'Web', {
+      site: props.site,
+      api: {
+        origin: origins.VpcOrigin.withApplicationLoadBalancer(loadBalancer, {
+          protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+          httpPort: 80,
+        }),
+        paths: API_PATHS,
+      },
+    });
+
+    // What a learner opens in the browser and gives to `pnpm verify 02 --base-url`.
+    new CfnOutput(this, 'Url', { value: web.url, description: 'The stage, via CloudFront' });
+    new CfnOutput(this, 'LoadBalancerDns', {
+      value: loadBalancer.loadBalancerDnsName,
+      description: 'The internal load balancer: reachable from inside the VPC only',
+    });
+  }
+}
+
+/** The stage's route table, with UNROUTED as its last route unless it ends with a catch-all. */
+export function withDefaultRoute(table: RouteTable<Service>): RouteTable<Service> {
+  const last = table.routes.at(-1);
+  if (last?.paths.length === 1 && last.paths[0] === '/*') return table;
+  return defineRouteTable({ ...table, routes: [...table.routes, UNROUTED] });
+}
+
+function capitalized(name: string): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+}

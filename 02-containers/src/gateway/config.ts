@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { parseConfig, serviceConfigSchema } from '@course/service-kit';
+import { z } from 'zod';
+
+const defaultWebDist = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+const serviceUrl = z.url({ protocol: /^https?$/ });
+
+const gatewayConfigSchema = serviceConfigSchema.extend({
+  // Where the route table's targets listen: ports picked by the runner, names in compose.
+  USERS_URL: serviceUrl,
+  FORUM_URL: serviceUrl,
+  SLOTS_URL: serviceUrl,
+  // The built web app, served for every path no route claims (CloudFront + S3 do it on AWS).
+  WEB_DIST_DIR: z.string().min(1).default(defaultWebDist),
+  PROCESS_KIND: z.enum(['process', 'container']).default('process'),
+  // The gateway is the front door: it believes no X-Forwarded-For unless told which proxy
+  // stands in front of it, or a client could pick the address the services rate-limit.
+  TRUST_PROXY: z.union(
+    [z.undefined().transform(() => false as const), serviceConfigSchema.shape.TRUST_PROXY],
+    'expected a hop count (e.g. 1) or addresses/ranges (e.g. loopback, 10.0.0.0/16)',
+  ),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** Parses the environment once; throws a ConfigError that lists every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return parseConfig(gatewayConfigSchema, env);
+}

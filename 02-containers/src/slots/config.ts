@@ -1,0 +1,15 @@
+import { parseConfig } from '@course/service-kit';
+import { z } from 'zod';
+import { stage02ConfigSchema } from '../service.ts';
+
+const slotsConfigSchema = stage02ConfigSchema.extend({
+  // The users service's published public keys: tokens are verified here, never sent back.
+  JWKS_URL: z.url({ protocol: /^https?$/ }),
+});
+
+export type SlotsConfig = z.infer<typeof slotsConfigSchema>;
+
+/** Parses the environment once; throws a ConfigError that lists every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlotsConfig {
+  return parseConfig(slotsConfigSchema, env);
+}

@@ -1,0 +1,678 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyCourseNagChecks } from '@course/constructs';
+import { pathMatches } from '@course/facade/route-table';
+import { App, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_PATHS,
+  ContainersStack,
+  SERVICE_DOMAIN,
+  SERVICE_PORT,
+  UNROUTED,
+  withDefaultRoute,
+} from '../cdk/containers-stack.ts';
+import { DATABASE_SETUP_COMMAND, type Service, serviceImage } from '../cdk/images.ts';
+import { webAppSource } from '../cdk/web-app.ts';
+import routes from '../routes.ts';
+import { containerEnvironment } from '../src/container-env.ts';
+import { loadConfig as loadForumConfig } from '../src/forum/config.ts';
+import { loadConfig as loadSlotsConfig } from '../src/slots/config.ts';
+import { loadConfig as loadUsersConfig } from '../src/users/config.ts';
+
+const stageDir = fileURLToPath(new URL('..', import.meta.url));
+const SERVICES: readonly Service[] = ['users', 'forum', 'slots'];
+
+/** cdk.json's context (its feature flags), as `cdk deploy` applies it. */
+function deployContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(stageDir, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return cdkJson.context;
+}
+
+/** The stack `pnpm cdk deploy` deploys, with the app's own route table, images and site. */
+function synthContainers(stackProps: StackProps = {}): { app: App; stack: ContainersStack } {
+  const app = new App({ context: deployContext() });
+  const stack = new ContainersStack(app, 'CourseContainers', {
+    ...stackProps,
+    routes,
+    image: serviceImage,
+    site: webAppSource(),
+  });
+  applyCourseNagChecks(app);
+  return { app, stack };
+}
+
+let stack: ContainersStack;
+let template: Template;
+/** The synthesized cloud assembly's asset manifest: how each image is built. */
+let imageAssets: Record<string, { source: Record<string, string> }>;
+
+// Synthesizing stages three image contexts and the web build: more than vitest's defaults.
+const SYNTH_TIMEOUT = 120_000;
+
+beforeAll(() => {
+  const synthesized = synthContainers();
+  stack = synthesized.stack;
+  template = Template.fromStack(stack);
+  const manifest = JSON.parse(
+    readFileSync(join(synthesized.app.outdir, `${stack.artifactId}.assets.json`), 'utf8'),
+  ) as { dockerImages: typeof imageAssets };
+  imageAssets = manifest.dockerImages;
+}, SYNTH_TIMEOUT);
+
+/** A resource of the synthesized template; each helper below reads the properties it needs. */
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+}
+type Ref = { Ref: string };
+type GetAtt = { 'Fn::GetAtt': [string, string] };
+interface ContainerDefinition {
+  Name: string;
+  Essential?: boolean;
+  Command?: string[];
+  Image: { 'Fn::Sub': string };
+  Environment?: Array<{ Name: string; Value: string }>;
+  Secrets?: Array<{ Name: string; ValueFrom: Ref }>;
+  DependsOn?: Array<{ Condition: string; ContainerName: string }>;
+  HealthCheck?: Record<string, unknown>;
+  LogConfiguration?: { LogDriver: string; Options: Record<string, unknown> };
+}
+
+function resources(type: string): Array<[string, Resource]> {
+  return Object.entries(template.findResources(type)) as Array<[string, Resource]>;
+}
+
+/** The one resource of `type` whose logical id starts with `prefix`. */
+function resourceNamed(type: string, prefix: string): [string, Resource] {
+  const found = resources(type).filter(([id]) => id.startsWith(prefix));
+  expect(found, `${type} ${prefix}*`).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+const constructId = (service: Service) => `${service[0]?.toUpperCase()}${service.slice(1)}`;
+
+/** A service's containers: its app container (named after it) and its setup container. */
+function containersOf(service: Service): { app: ContainerDefinition; setup: ContainerDefinition } {
+  const [, task] = resourceNamed('AWS::ECS::TaskDefinition', `${constructId(service)}Task`);
+  const containers = task.Properties.ContainerDefinitions as ContainerDefinition[];
+  const app = containers.find((container) => container.Name === service);
+  const setup = containers.find((container) => container.Name === `${service}-setup`);
+  if (app === undefined || setup === undefined) throw new Error(`${service}: missing container`);
+  return { app, setup };
+}
+
+function environmentOf(container: ContainerDefinition): Record<string, string> {
+  return Object.fromEntries((container.Environment ?? []).map((e) => [e.Name, e.Value]));
+}
+
+function secretsOf(container: ContainerDefinition): Record<string, string> {
+  return Object.fromEntries((container.Secrets ?? []).map((s) => [s.Name, s.ValueFrom.Ref]));
+}
+
+/** The logical id of the secret attachment that holds a database user's credentials. */
+function userSecretOf(service: Service): string {
+  return resourceNamed('AWS::SecretsManager::SecretTargetAttachment', `Database${service}User`)[0];
+}
+
+function adminSecret(): string {
+  return resourceNamed('AWS::SecretsManager::SecretTargetAttachment', 'DatabaseInstance')[0];
+}
+
+function securityGroupOf(service: Service): string {
+  return resourceNamed('AWS::EC2::SecurityGroup', `${constructId(service)}SecurityGroup`)[0];
+}
+
+function targetGroupOf(service: Service): string {
+  return resourceNamed('AWS::ElasticLoadBalancingV2::TargetGroup', `${constructId(service)}`)[0];
+}
+
+/** Ingress rules between security groups, as "source -> destination:port" by logical id. */
+function ingressFlows(): string[] {
+  return resources('AWS::EC2::SecurityGroupIngress')
+    .map(([, rule]) => rule.Properties as Record<string, GetAtt & number>)
+    .map((rule) => {
+      const source = (rule.SourceSecurityGroupId as unknown as GetAtt)['Fn::GetAtt'][0];
+      const destination = (rule.GroupId as unknown as GetAtt)['Fn::GetAtt'][0];
+      expect(rule.FromPort).toBe(rule.ToPort);
+      return `${source} -> ${destination}:${rule.FromPort}`;
+    })
+    .sort();
+}
+
+/** The Dockerfile's HEALTHCHECK: its options and its command (exec form). */
+function dockerfileHealthCheck(): { options: Record<string, string>; command: string[] } {
+  const dockerfile = readFileSync(join(stageDir, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+  const instruction = dockerfile.split('\n').find((line) => line.startsWith('HEALTHCHECK '));
+  if (instruction === undefined) throw new Error('the Dockerfile has no HEALTHCHECK');
+  const options = Object.fromEntries(
+    [...instruction.matchAll(/--([a-z-]+)=(\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
+  );
+  const command = JSON.parse(instruction.slice(instruction.indexOf(' CMD ') + 5)) as string[];
+  return { options, command };
+}
+
+/** Docker durations as the Dockerfile writes them ("30s") → seconds, as ECS takes them. */
+function seconds(duration: string | undefined): number {
+  const match = /^(\d+)s$/.exec(duration ?? '');
+  if (match === null) throw new Error(`unexpected duration ${duration}`);
+  return Number(match[1]);
+}
+
+/** The listener rules in priority order, in the route table's terms. */
+function listenerRouting() {
+  const groupToService = new Map(SERVICES.map((service) => [targetGroupOf(service), service]));
+  return resources('AWS::ElasticLoadBalancingV2::ListenerRule')
+    .map(([, rule]) => rule.Properties as Record<string, unknown>)
+    .sort((a, b) => (a.Priority as number) - (b.Priority as number))
+    .map((rule) => {
+      const [condition] = rule.Conditions as Array<{ PathPatternConfig: { Values: string[] } }>;
+      const [action] = rule.Actions as Array<{ Type: string; TargetGroupArn: Ref }>;
+      return {
+        priority: rule.Priority,
+        paths: condition?.PathPatternConfig.Values,
+        forwardsTo: groupToService.get(action?.TargetGroupArn.Ref ?? ''),
+      };
+    });
+}
+
+describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
+  it('has no NAT gateway and no interface endpoint: tasks reach AWS over their public IPs', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    for (const [, service] of resources('AWS::ECS::Service')) {
+      expect(service.Properties.NetworkConfiguration).toMatchObject({
+        AwsvpcConfiguration: {
+          AssignPublicIp: 'ENABLED',
+          Subnets: [
+            { Ref: expect.stringMatching(/publicSubnet1/) },
+            { Ref: expect.stringMatching(/publicSubnet2/) },
+          ],
+        },
+      });
+    }
+  });
+
+  it('runs each service as a Fargate task for ARM64 with 0.25 vCPU and 512 MiB', () => {
+    const tasks = resources('AWS::ECS::TaskDefinition');
+
+    expect(tasks).toHaveLength(SERVICES.length);
+    for (const [, task] of tasks) {
+      expect(task.Properties).toMatchObject({
+        RequiresCompatibilities: ['FARGATE'],
+        RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+        Cpu: '256',
+        Memory: '512',
+      });
+    }
+  });
+
+  it("builds each service's containers from its own Dockerfile target, for linux/arm64", () => {
+    for (const service of SERVICES) {
+      const { app, setup } = containersOf(service);
+      for (const container of [app, setup]) {
+        const tag = container.Image['Fn::Sub'].split(':').at(-1) ?? '';
+
+        expect(imageAssets[tag]?.source, `${container.Name}`).toMatchObject({
+          dockerFile: '02-containers/Dockerfile',
+          dockerBuildTarget: service,
+          platform: 'linux/arm64',
+        });
+      }
+      // The app container runs the image's own command: the entrypoint the Dockerfile sets.
+      expect(app.Command).toBeUndefined();
+    }
+  });
+
+  it('gives each app container its own database secret only, and users its signing seed', () => {
+    for (const service of SERVICES) {
+      const { app } = containersOf(service);
+
+      const secrets = secretsOf(app);
+
+      expect(secrets.DATABASE_SECRET, service).toBe(userSecretOf(service));
+      expect(Object.values(secrets), service).not.toContain(adminSecret());
+      for (const other of SERVICES.filter((s) => s !== service)) {
+        expect(Object.values(secrets), `${service} holds ${other}'s secret`).not.toContain(
+          userSecretOf(other),
+        );
+      }
+    }
+    expect(Object.keys(secretsOf(containersOf('users').app)).sort()).toEqual([
+      'DATABASE_SECRET',
+      'JWT_SIGNING_SEED',
+    ]);
+    expect(Object.keys(secretsOf(containersOf('forum').app))).toEqual(['DATABASE_SECRET']);
+    expect(Object.keys(secretsOf(containersOf('slots').app))).toEqual(['DATABASE_SECRET']);
+  });
+
+  it('creates a database user per service, named after it, on the one RDS server', () => {
+    template.resourceCountIs('AWS::RDS::DBInstance', 1);
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      DBInstanceClass: 'db.t4g.micro',
+      PubliclyAccessible: false,
+      StorageEncrypted: true,
+    });
+    const credentials = resources('AWS::SecretsManager::Secret')
+      .map(([, secret]) => secret.Properties.GenerateSecretString as Record<string, string>)
+      .map((generated) => JSON.parse(generated.SecretStringTemplate ?? '{}'))
+      .filter((fields) => fields.dbname !== undefined && fields.username !== 'course_admin');
+
+    expect(credentials).toEqual(
+      expect.arrayContaining(SERVICES.map((s) => ({ username: s, dbname: s }))),
+    );
+    expect(credentials).toHaveLength(SERVICES.length);
+  });
+
+  it('runs the database setup first, with the admin secret, and starts the app on success', () => {
+    for (const service of SERVICES) {
+      const { app, setup } = containersOf(service);
+
+      expect(setup).toMatchObject({ Essential: false, Command: DATABASE_SETUP_COMMAND });
+      expect(environmentOf(setup)).toEqual({ SERVICE: service });
+      expect(secretsOf(setup)).toEqual({
+        DATABASE_SECRET: userSecretOf(service),
+        DATABASE_ADMIN_SECRET: adminSecret(),
+      });
+      expect(app.Essential).toBe(true);
+      expect(app.DependsOn).toEqual([{ Condition: 'SUCCESS', ContainerName: `${service}-setup` }]);
+    }
+    expect(existsSync(join(stageDir, DATABASE_SETUP_COMMAND.at(-1) ?? ''))).toBe(true);
+  });
+
+  it('gives each service an environment that its own config accepts, once the secrets arrive', () => {
+    const database = (name: string) =>
+      JSON.stringify({
+        username: name,
+        password: 'pw',
+        host: 'db.example',
+        port: 5432,
+        dbname: name,
+      });
+    const loaders = { users: loadUsersConfig, forum: loadForumConfig, slots: loadSlotsConfig };
+
+    for (const service of SERVICES) {
+      const { app } = containersOf(service);
+      const environment = containerEnvironment({
+        ...environmentOf(app),
+        DATABASE_SECRET: database(service),
+        ...(secretsOf(app).JWT_SIGNING_SEED === undefined
+          ? {}
+          : { JWT_SIGNING_SEED: 'a'.repeat(64) }),
+      });
+
+      const config = loaders[service](environment);
+
+      expect(config).toMatchObject({
+        HOST: '0.0.0.0',
+        PORT: SERVICE_PORT,
+        STAGE: '02',
+        TRUST_PROXY: 2,
+        TOKEN_ISSUER: 'users',
+      });
+      expect(new URL(config.DATABASE_URL).pathname).toBe(`/${service}`);
+    }
+  });
+
+  it('has users sign with the seed, and forum and slots find users and slots in Cloud Map', () => {
+    const jwksUrl = `http://users.${SERVICE_DOMAIN}:${SERVICE_PORT}/.well-known/jwks.json`;
+
+    expect(environmentOf(containersOf('forum').app)).toMatchObject({
+      JWKS_URL: jwksUrl,
+      SLOTS_URL: `http://slots.${SERVICE_DOMAIN}:${SERVICE_PORT}`,
+    });
+    expect(environmentOf(containersOf('slots').app)).toMatchObject({ JWKS_URL: jwksUrl });
+    expect(secretsOf(containersOf('users').app).JWT_SIGNING_SEED).toBe(
+      resourceNamed('AWS::SecretsManager::Secret', 'JwtSigningSeed')[0],
+    );
+  });
+
+  it('registers every service in a private DNS namespace, as A records', () => {
+    template.resourceCountIs('AWS::ServiceDiscovery::PrivateDnsNamespace', 1);
+    template.hasResourceProperties('AWS::ServiceDiscovery::PrivateDnsNamespace', {
+      Name: SERVICE_DOMAIN,
+    });
+    const registered = resources('AWS::ServiceDiscovery::Service').map(([, s]) => s.Properties);
+
+    expect(registered.map((s) => s.Name).sort()).toEqual([...SERVICES].sort());
+    for (const service of registered) {
+      expect(service.DnsConfig).toMatchObject({ DnsRecords: [{ Type: 'A', TTL: 10 }] });
+    }
+    for (const [, service] of resources('AWS::ECS::Service')) {
+      expect(service.Properties.ServiceRegistries).toHaveLength(1);
+    }
+  });
+
+  it('allows exactly the calls between services, the load balancer in, and each to its database', () => {
+    const [loadBalancer] = resourceNamed('AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
+    const [database] = resourceNamed('AWS::EC2::SecurityGroup', 'DatabaseSecurityGroup');
+    const sg = securityGroupOf;
+
+    expect(ingressFlows()).toEqual(
+      [
+        `${sg('forum')} -> ${sg('slots')}:${SERVICE_PORT}`,
+        `${sg('forum')} -> ${sg('users')}:${SERVICE_PORT}`,
+        `${sg('slots')} -> ${sg('users')}:${SERVICE_PORT}`,
+        ...SERVICES.map((s) => `${loadBalancer} -> ${sg(s)}:${SERVICE_PORT}`),
+        ...SERVICES.map((s) => `${sg(s)} -> ${database}:5432`),
+      ].sort(),
+    );
+  });
+
+  it('lets the tasks out on HTTPS, to the database and to the services they call, nothing else', () => {
+    for (const service of SERVICES) {
+      const [, group] = resourceNamed(
+        'AWS::EC2::SecurityGroup',
+        `${constructId(service)}SecurityGroup`,
+      );
+
+      expect(group.Properties.SecurityGroupEgress).toEqual([
+        expect.objectContaining({
+          CidrIp: '0.0.0.0/0',
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+        }),
+      ]);
+    }
+    const egressTo = (service: Service) =>
+      resources('AWS::EC2::SecurityGroupEgress')
+        .map(([, rule]) => rule.Properties as Record<string, GetAtt & number>)
+        .filter(
+          (rule) =>
+            (rule.GroupId as unknown as GetAtt)['Fn::GetAtt'][0] === securityGroupOf(service),
+        )
+        .map(
+          (rule) =>
+            `${(rule.DestinationSecurityGroupId as unknown as GetAtt)['Fn::GetAtt'][0]}:${rule.FromPort}`,
+        )
+        .sort();
+    const [database] = resourceNamed('AWS::EC2::SecurityGroup', 'DatabaseSecurityGroup');
+
+    expect(egressTo('users')).toEqual([`${database}:5432`]);
+    expect(egressTo('slots')).toEqual(
+      [`${database}:5432`, `${securityGroupOf('users')}:3000`].sort(),
+    );
+    expect(egressTo('forum')).toEqual(
+      [
+        `${database}:5432`,
+        `${securityGroupOf('slots')}:3000`,
+        `${securityGroupOf('users')}:3000`,
+      ].sort(),
+    );
+  });
+
+  it('routes as routes.ts says: its paths, in its order, each rule to its service', () => {
+    expect(listenerRouting()).toEqual(
+      routes.routes.map((route, index) => ({
+        priority: index + 1,
+        paths: [...route.paths],
+        forwardsTo: route.target,
+      })),
+    );
+  });
+
+  it('sends what no route serves to users, which answers health checks and 404 problems', () => {
+    const [, listener] = resourceNamed('AWS::ElasticLoadBalancingV2::Listener', 'LoadBalancer');
+
+    expect(listener.Properties).toMatchObject({ Port: 80, Protocol: 'HTTP' });
+    expect(listener.Properties.DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { Ref: targetGroupOf(UNROUTED.target) } },
+    ]);
+    expect(withDefaultRoute(routes).routes).toEqual([...routes.routes, UNROUTED]);
+  });
+
+  it('creates each ECS service only after a listener rule forwards to its target group', () => {
+    const groupOfRule = new Map(
+      resources('AWS::ElasticLoadBalancingV2::ListenerRule').map(([id, rule]) => [
+        id,
+        JSON.stringify(rule.Properties.Actions),
+      ]),
+    );
+    for (const service of SERVICES) {
+      const [, ecsService] = resourceNamed('AWS::ECS::Service', `${constructId(service)}Service`);
+
+      const rules = (ecsService.DependsOn ?? []).filter((id) => groupOfRule.has(id));
+
+      expect(rules.length, service).toBeGreaterThan(0);
+      for (const rule of rules) expect(groupOfRule.get(rule)).toContain(targetGroupOf(service));
+    }
+  });
+
+  it('keeps the load balancer internal, reachable on port 80 from inside the VPC only', () => {
+    const [, loadBalancer] = resourceNamed(
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'LoadBalancer',
+    );
+    const [, group] = resourceNamed('AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
+    const [, vpc] = resourceNamed('AWS::EC2::VPC', 'Network');
+
+    expect(loadBalancer.Properties.Scheme).toBe('internal');
+    expect(JSON.stringify(loadBalancer.Properties.Subnets)).toMatch(/isolated/);
+    expect(JSON.stringify(loadBalancer.Properties.Subnets)).not.toMatch(/public/);
+    expect(group.Properties.SecurityGroupIngress).toEqual([
+      expect.objectContaining({ CidrIp: vpc.Properties.CidrBlock, FromPort: 80, ToPort: 80 }),
+    ]);
+  });
+
+  it('checks the targets on /healthz, so that a database outage does not replace every task', () => {
+    for (const [, group] of resources('AWS::ElasticLoadBalancingV2::TargetGroup')) {
+      expect(group.Properties).toMatchObject({
+        TargetType: 'ip',
+        Port: SERVICE_PORT,
+        HealthCheckPath: '/healthz',
+      });
+    }
+  });
+
+  it("checks each app container's health exactly as the Dockerfile's HEALTHCHECK does", () => {
+    const { options, command } = dockerfileHealthCheck();
+
+    for (const service of SERVICES) {
+      expect(containersOf(service).app.HealthCheck, service).toEqual({
+        Command: ['CMD', ...command],
+        Interval: seconds(options.interval),
+        Timeout: seconds(options.timeout),
+        StartPeriod: seconds(options['start-period']),
+        Retries: Number(options.retries),
+      });
+    }
+  });
+
+  it('deploys with the circuit breaker: new tasks first, rolled back if they keep failing', () => {
+    const services = resources('AWS::ECS::Service');
+
+    expect(services).toHaveLength(SERVICES.length);
+    for (const [id, service] of services) {
+      expect(service.Properties.DeploymentConfiguration, id).toEqual({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      });
+      expect(service.Properties.HealthCheckGracePeriodSeconds, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('scales each service between 1 and 3 tasks on CPU', () => {
+    const targets = resources('AWS::ApplicationAutoScaling::ScalableTarget');
+    const policies = resources('AWS::ApplicationAutoScaling::ScalingPolicy');
+
+    expect(targets).toHaveLength(SERVICES.length);
+    for (const [, target] of targets) {
+      expect(target.Properties).toMatchObject({
+        MinCapacity: 1,
+        MaxCapacity: 3,
+        ScalableDimension: 'ecs:service:DesiredCount',
+      });
+    }
+    expect(policies).toHaveLength(SERVICES.length);
+    for (const [, policy] of policies) {
+      expect(policy.Properties).toMatchObject({
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: 'ECSServiceAverageCPUUtilization',
+          },
+        },
+      });
+    }
+  });
+
+  it('sends every log to a log group kept one week and deleted with the stack', () => {
+    const groups = resources('AWS::Logs::LogGroup');
+
+    for (const service of SERVICES) {
+      const [group] = resourceNamed('AWS::Logs::LogGroup', `${constructId(service)}Logs`);
+      const { app, setup } = containersOf(service);
+      for (const container of [app, setup]) {
+        expect(container.LogConfiguration).toMatchObject({
+          LogDriver: 'awslogs',
+          Options: { 'awslogs-group': { Ref: group } },
+        });
+      }
+    }
+    for (const [id, group] of groups) {
+      expect(group.DeletionPolicy, id).toBe('Delete');
+      expect(group.Properties.RetentionInDays, id).toBe(7);
+    }
+  });
+
+  it('serves the web app from a private bucket through CloudFront with origin access control', () => {
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    const [, distribution] = resourceNamed('AWS::CloudFront::Distribution', 'Web');
+    const config = distribution.Properties.DistributionConfig as {
+      DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string };
+      Origins: Array<{ Id: string; OriginAccessControlId?: GetAtt; VpcOriginConfig?: unknown }>;
+    };
+
+    const site = config.Origins.find((o) => o.Id === config.DefaultCacheBehavior.TargetOriginId);
+
+    expect(site?.OriginAccessControlId).toBeDefined();
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:GetObject',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs('Custom::CDKBucketDeployment', 1);
+  });
+
+  it('sends /api/* and the other API paths to the load balancer, uncached, all viewer data', () => {
+    const [, distribution] = resourceNamed('AWS::CloudFront::Distribution', 'Web');
+    const [vpcOrigin, origin] = resourceNamed('AWS::CloudFront::VpcOrigin', 'Web');
+    const [loadBalancer] = resourceNamed(
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'LoadBalancer',
+    );
+    const config = distribution.Properties.DistributionConfig as {
+      CacheBehaviors: Array<Record<string, unknown>>;
+      Origins: Array<{ Id: string; VpcOriginConfig?: { VpcOriginId: GetAtt } }>;
+    };
+    const api = config.Origins.find(
+      (o) => o.VpcOriginConfig?.VpcOriginId['Fn::GetAtt'][0] === vpcOrigin,
+    );
+
+    expect(origin.Properties.VpcOriginEndpointConfig).toMatchObject({
+      Arn: { Ref: loadBalancer },
+      HTTPPort: 80,
+      OriginProtocolPolicy: 'http-only',
+    });
+    expect(config.CacheBehaviors.map((b) => b.PathPattern)).toEqual(API_PATHS);
+    expect(API_PATHS).toContain('/api/*');
+    for (const behavior of config.CacheBehaviors) {
+      expect(behavior).toMatchObject({
+        TargetOriginId: api?.Id,
+        // Managed policies: CachingDisabled, AllViewerExceptHostHeader.
+        CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+        OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+        AllowedMethods: expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+      });
+    }
+  });
+
+  it('sends every path of the route table, and the health checks, from CloudFront to the load balancer', () => {
+    // A path pattern's wildcard stands for any text: try it with some.
+    const examples = [
+      ...routes.routes.flatMap((route) =>
+        route.paths.map((path) => path.replaceAll('*', 'x/y').replaceAll('?', 'z')),
+      ),
+      '/healthz',
+      '/readyz',
+      '/api/this-route-does-not-exist',
+    ];
+
+    for (const path of examples) {
+      expect(
+        API_PATHS.some((pattern) => pathMatches(pattern, path)),
+        path,
+      ).toBe(true);
+    }
+  });
+
+  it('outputs the CloudFront URL and the DNS name of the load balancer', () => {
+    const [distribution] = resourceNamed('AWS::CloudFront::Distribution', 'Web');
+    const [loadBalancer] = resourceNamed(
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'LoadBalancer',
+    );
+
+    template.hasOutput('Url', {
+      Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }]] },
+    });
+    template.hasOutput('LoadBalancerDns', { Value: { 'Fn::GetAtt': [loadBalancer, 'DNSName'] } });
+  });
+
+  it('leaves nothing behind on destroy, and says why next to each DESTROY', () => {
+    const kept = Object.entries(
+      template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>,
+    ).filter(([, resource]) =>
+      ['Retain', 'Snapshot', 'RetainExceptOnCreate'].includes(resource.DeletionPolicy ?? ''),
+    );
+    const cdkDir = join(stageDir, 'cdk');
+    const uncommented = readdirSync(cdkDir)
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) => {
+        const lines = readFileSync(join(cdkDir, file), 'utf8').split('\n');
+        return lines
+          .map((text, index) => ({ text, above: lines.slice(Math.max(0, index - 4), index) }))
+          .filter(({ text }) => text.includes('RemovalPolicy.DESTROY'))
+          .filter(({ above }) => !above.some((line) => /^\s*\/\/ DESTROY:/.test(line)))
+          .map(({ text }) => `${file}: ${text.trim()}`);
+      });
+
+    expect(kept).toEqual([]);
+    expect(uncommented).toEqual([]);
+  });
+
+  it('has no unsuppressed cdk-nag AwsSolutions finding', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('has none either in a concrete environment with partition literals (a recommended flag)', () => {
+    const { stack: deployed } = synthContainers({
+      env: { account: '111122223333', region: 'eu-west-1' },
+    });
+
+    expect(nagFindings(deployed)).toEqual([]);
+  });
+});
+
+function nagFindings(target: ContainersStack): string[] {
+  const nag = Match.stringLikeRegexp('AwsSolutions-.*');
+  const findings = [
+    ...Annotations.fromStack(target).findError('*', nag),
+    ...Annotations.fromStack(target).findWarning('*', nag),
+  ];
+  return findings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`);
+}
