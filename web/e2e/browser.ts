@@ -11,12 +11,27 @@ export const stageId = process.env.E2E_STAGE ?? '00';
  * Who answers the game's and the forum's API calls in each stage: what the "Served by" panel
  * must show. The front end is the same build in every stage; only these names change.
  */
-const servedByPerStage: Record<string, { slots: string; forum: string }> = {
-  '00': { slots: 'monolith@00 (process)', forum: 'monolith@00 (process)' },
-  '01': { slots: 'slots@01 (process)', forum: 'monolith@01 (process)' },
+interface ServedBy {
+  users: string;
+  slots: string;
+  forum: string;
+}
+
+const servedByPerStage: Record<string, ServedBy> = {
+  '00': {
+    users: 'monolith@00 (process)',
+    slots: 'monolith@00 (process)',
+    forum: 'monolith@00 (process)',
+  },
+  '01': {
+    users: 'monolith@01 (process)',
+    slots: 'slots@01 (process)',
+    forum: 'monolith@01 (process)',
+  },
+  '02': { users: 'users@02 (process)', slots: 'slots@02 (process)', forum: 'forum@02 (process)' },
 };
 
-export function expectedServedBy(): { slots: string; forum: string } {
+export function expectedServedBy(): ServedBy {
   const expected = servedByPerStage[stageId];
   if (!expected) throw new Error(`e2e/browser.ts does not know who serves stage ${stageId}`);
   return expected;

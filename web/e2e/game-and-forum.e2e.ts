@@ -51,6 +51,15 @@ describe('a full session in Chromium', () => {
     const username = uniqueUsername('e2e');
 
     await register(page, username);
+    await expect
+      .poll(() =>
+        page
+          .locator('.trace__row', { hasText: '/api/sessions' })
+          .first()
+          .getByTestId('served-by')
+          .textContent(),
+      )
+      .toBe(expectedServedBy().users);
     await page.getByLabel(/^Bet/).fill('5');
     await page.getByLabel(/^Bet/).press('Enter');
 
