@@ -1,10 +1,8 @@
-import { NodeAppHost, PostgresDatabase } from '@course/constructs';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { NodeAppHost, PostgresDatabase, signingSeedSecret } from '@course/constructs';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { NagSuppressions } from 'cdk-nag';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 
 export interface MonolithServiceProps {
@@ -46,14 +44,8 @@ export function addMonolithService(scope: Construct, props: MonolithServiceProps
     username: 'monolith',
   });
 
-  // The JWT signing key is derived from this random value at boot, so every instance signs
-  // with the same key and tokens survive an instance replacement.
-  const jwtSeed = new secretsmanager.Secret(scope, 'JwtSigningSeed', {
-    description: 'Seed of the monolith JWT signing key (Ed25519), derived at boot',
-    generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    // DESTROY: a course lab must leave nothing behind after `cdk destroy`.
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
+  // Every instance derives the same JWT signing key from this secret at boot.
+  const jwtSeed = signingSeedSecret(scope, 'JwtSigningSeed', { signer: 'monolith' });
 
   // The app: the bundle from app-bundle.ts, unpacked on each instance and run by systemd.
   // Migrations run before every start; the secrets become its environment file at boot
@@ -86,18 +78,5 @@ export function addMonolithService(scope: Construct, props: MonolithServiceProps
   // Only the app's instances may reach PostgreSQL.
   database.allowFrom(host.securityGroup);
 
-  // A deliberate shortcut of a low-cost lab, reported by cdk-nag and explained here.
-  NagSuppressions.addResourceSuppressions(
-    jwtSeed,
-    [
-      {
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'Rotating the seed would change the signing key and log every user out; a lab ' +
-          'stack lives for hours. Key rotation with two published keys is a later stage.',
-      },
-    ],
-    true,
-  );
   return { database, jwtSeed, host };
 }

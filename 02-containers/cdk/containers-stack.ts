@@ -3,17 +3,17 @@ import {
   CourseVpc,
   PostgresDatabase,
   RouteTableRules,
+  signingSeedSecret,
   WebDistribution,
 } from '@course/constructs';
 import { defineRouteTable, type RouteTable } from '@course/facade/route-table';
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -74,22 +74,9 @@ export class ContainersStack extends Stack {
       username: 'course_admin',
     });
 
-    // The users service signs tokens with a key derived from this random value, so every task
-    // signs with the same key and tokens survive a task replacement.
-    const jwtSeed = new secretsmanager.Secret(this, 'JwtSigningSeed', {
-      description: 'Seed of the users service JWT signing key (Ed25519), derived at start',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      // DESTROY: a course lab must leave nothing behind after `cdk destroy`.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    NagSuppressions.addResourceSuppressions(jwtSeed, [
-      {
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'Rotating the seed would change the signing key and log every user out; a lab ' +
-          'stack lives for hours. Key rotation with two published keys is a later stage.',
-      },
-    ]);
+    // Every users task derives the same JWT signing key from this secret, so tokens survive
+    // a task replacement.
+    const jwtSeed = signingSeedSecret(this, 'JwtSigningSeed', { signer: 'users' });
 
     // The cluster is only a namespace for the services; Fargate runs the tasks. Cloud Map's
     // private DNS is how the services find each other: <service>.course.internal.

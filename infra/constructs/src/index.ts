@@ -18,6 +18,7 @@ export {
 } from './node-app-host.ts';
 export { PostgresDatabase, type PostgresDatabaseProps } from './postgres-database.ts';
 export { RouteTableRules, type RouteTableRulesProps } from './route-table-rules.ts';
+export { type SigningSeedProps, signingSeedSecret } from './signing-seed.ts';
 export {
   WebDistribution,
   type WebDistributionApi,
