@@ -82,10 +82,10 @@ export const seeds = {
 
 // Run as a program by the stage runner: `node --import tsx src/seed.ts <users|forum|slots>`.
 if (import.meta.main) {
-  const log = createLogger({ service: 'seed' });
   const { DATABASE_URL, service } = parseConfig(
     z.object({ DATABASE_URL: z.string().min(1), service: z.enum(['users', 'forum', 'slots']) }),
     { ...process.env, service: process.argv[2] },
   );
-  log.info({ service, result: await seeds[service](DATABASE_URL) }, 'demo data');
+  const log = createLogger({ service: `seed-${service}` });
+  log.info({ result: await seeds[service](DATABASE_URL) }, 'demo data');
 }
