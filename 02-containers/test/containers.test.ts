@@ -12,6 +12,7 @@ import {
   startStage,
   workspaceRoot,
 } from '@course/local';
+import { DEMO_PASSWORD, demoSpins } from '@course/monolith/seed';
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { validate as validateDockerfile } from 'dockerfile-utils';
@@ -455,6 +456,33 @@ describe('the production tree the images run', () => {
     expect(machine.status).toBe(200);
     expect(machine.headers.get('x-served-by')).toBe('slots@02 (container)');
   }, 120_000);
+
+  it('seeds one alice in three databases: the id she logs in with owns her spins and threads', async () => {
+    if (!running) throw new Error('the stage did not start; see the previous test');
+    const login = await fetch(`${running.url}/api/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', password: DEMO_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const session = (await login.json()) as { token: string; user: { id: string } };
+
+    const spins = await fetch(`${running.url}/api/slots/spins?limit=100`, {
+      headers: { authorization: `Bearer ${session.token}` },
+    });
+    const { items: aliceSpins } = (await spins.json()) as { items: unknown[] };
+    const threads = await fetch(`${running.url}/api/threads`);
+    const { items: threadList } = (await threads.json()) as {
+      items: Array<{ author: { id: string; username: string } }>;
+    };
+    const aliceAuthorIds = threadList
+      .filter((thread) => thread.author.username === 'alice')
+      .map((thread) => thread.author.id);
+
+    expect(aliceSpins).toHaveLength([...demoSpins(['alice'])].length);
+    expect(aliceAuthorIds.length).toBeGreaterThan(0);
+    expect(new Set(aliceAuthorIds)).toEqual(new Set([session.user.id]));
+  });
 
   it('passes the image health check while the service is up, and fails it once it is down', async () => {
     if (!running) throw new Error('the stage did not start; see the previous test');
