@@ -1,5 +1,6 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { applyMigrations } from '@course/local';
+import { applyMigrations } from '@course/migrate';
 import {
   ConfigError,
   createLogger,
@@ -10,6 +11,7 @@ import {
 import pg from 'pg';
 import { z } from 'zod';
 import { containerEnvironment } from './container-env.ts';
+import { postgresUrlSchema } from './service.ts';
 
 /*
  * The one-shot program that runs before a service starts (compose: a `<service>-migrate`
@@ -27,16 +29,14 @@ import { containerEnvironment } from './container-env.ts';
 const SERVICES = ['users', 'forum', 'slots'] as const;
 type Service = (typeof SERVICES)[number];
 
-const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
-
 const setupConfigSchema = serviceConfigSchema
   .pick({ LOG_LEVEL: true })
   .extend({
     SERVICE: z.enum(SERVICES),
     /** The service's own database, as the service connects to it. */
-    DATABASE_URL: postgresUrl,
+    DATABASE_URL: postgresUrlSchema,
     /** An administrator of the server: absent, the database and role must already exist. */
-    DATABASE_ADMIN_URL: postgresUrl.optional(),
+    DATABASE_ADMIN_URL: postgresUrlSchema.optional(),
   })
   .superRefine(
     (config, ctx) => {
@@ -106,12 +106,29 @@ async function whileLocked(
 }
 
 /**
+ * The password as PostgreSQL stores it (SCRAM-SHA-256, RFC 5802), computed here so that the
+ * password itself is never part of an SQL statement, which the server may log. PostgreSQL
+ * normalizes a password with SASLprep first; for the ASCII passwords Secrets Manager generates,
+ * that changes nothing.
+ */
+function scramVerifier(password: string): string {
+  const iterations = 4096;
+  const salt = randomBytes(16);
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
+  const storedKey = createHash('sha256').update(hmac(salted, 'Client Key')).digest();
+  const serverKey = hmac(salted, 'Server Key');
+  const b64 = (bytes: Buffer) => bytes.toString('base64');
+  return `SCRAM-SHA-256$${iterations}:${b64(salt)}$${b64(storedKey)}:${b64(serverKey)}`;
+}
+
+/**
  * As the administrator: the service's role (its password set from the service's secret, so a
  * changed secret takes effect), a database it owns, and no one else allowed to connect to it.
  */
 async function provision(admin: pg.Client, target: Login, log: Logger): Promise<void> {
   const role = pg.escapeIdentifier(target.role);
-  const password = pg.escapeLiteral(target.password);
+  const password = pg.escapeLiteral(scramVerifier(target.password));
   const database = pg.escapeIdentifier(target.database);
 
   const roleExists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [target.role]);

@@ -160,6 +160,9 @@ describe('.dockerignore', () => {
     'pnpm-debug.log',
     '.env',
     '02-containers/.env',
+    '02-containers/.env.production',
+    'docs/labs/02-containers.md',
+    '02-containers/README.md',
   ])('keeps %s out of the build context', (path) => {
     expect(ignore.excludes(path)).toBe(true);
   });
@@ -171,6 +174,8 @@ describe('.dockerignore', () => {
     '02-containers/prisma/users/schema.prisma',
     '01-strangler/prisma/schema.prisma',
     'web/index.html',
+    // The install's postinstall generates infra/local's test client from this fixture.
+    'infra/local/test/fixtures/notes/prisma.config.ts',
   ])('sends %s, which the image is built from', (path) => {
     expect(ignore.excludes(path)).toBe(false);
   });
@@ -399,10 +404,15 @@ describe('the production tree the images run', () => {
       'express',
       '@prisma/client',
       '@course/service-kit',
-      '@course/local',
+      '@course/migrate',
     ]) {
       expect(installed(name), name).toBe(true);
     }
+    // Not even as a dependency of a dependency: the local runner and the benchmark tools.
+    const packages = readdirSync(join(deployDir, 'node_modules', '.pnpm'));
+    expect(
+      packages.filter((dir) => dir.startsWith('@course+local@') || dir.startsWith('autocannon@')),
+    ).toEqual([]);
     for (const name of [
       'aws-cdk-lib',
       'cdk-nag',

@@ -133,10 +133,10 @@ function bundleEntryPoints(
   });
 }
 
-/** The engine of the same @course/local that migrate.mjs bundles, so the versions always match. */
+/** The engine of the same @course/migrate that migrate.mjs bundles, so the versions always match. */
 function copySchemaEngine(outputDir: string): void {
-  const local = createRequire(require.resolve('@course/local'));
-  const packageDir = dirname(local.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
+  const migrate = createRequire(require.resolve('@course/migrate'));
+  const packageDir = dirname(migrate.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
   const target = join(outputDir, 'node_modules/@prisma/schema-engine-wasm');
   mkdirSync(target, { recursive: true });
   for (const file of [

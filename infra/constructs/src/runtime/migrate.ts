@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { applyMigrations } from '@course/local';
+import { applyMigrations } from '@course/migrate';
 import { createLogger, parseConfig } from '@course/service-kit';
 import { z } from 'zod';
 

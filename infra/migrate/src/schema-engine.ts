@@ -14,7 +14,6 @@ import type { SchemaContainer, SchemaEngine } from '@prisma/schema-engine-wasm';
 import * as glue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
 import { type Logger, silentLogger } from './logger.ts';
-import { startEmbeddedPostgres } from './postgres.ts';
 
 /*
  * Prisma's schema engine (the program behind `prisma migrate`) compiled to WebAssembly. The Prisma
@@ -31,10 +30,18 @@ declare global {
 export interface OpenSchemaEngineOptions {
   /** The Prisma schema files (datasource + models). */
   schemaFiles: SchemaContainer[];
-  /** The database to work on; absent: a throwaway in-memory embedded Postgres. */
+  /** The database to work on; absent: a throwaway database from `throwawayDatabase`. */
   databaseUrl?: string;
+  /**
+   * Starts an empty database for the engine to scratch in (creating a migration needs one as its
+   * "shadow" database), and stops it after. Absent: only work that needs none is possible.
+   */
+  throwawayDatabase?: ThrowawayDatabase;
   log?: Logger;
 }
+
+/** A source of empty, disposable PostgreSQL databases, e.g. an embedded Postgres. */
+export type ThrowawayDatabase = () => Promise<{ url: string; stop(): Promise<void> }>;
 
 export interface OpenedSchemaEngine {
   engine: SchemaEngine;
@@ -45,7 +52,7 @@ export interface OpenedSchemaEngine {
 export async function openSchemaEngine(opts: OpenSchemaEngineOptions): Promise<OpenedSchemaEngine> {
   const log = opts.log ?? silentLogger;
   const SchemaEngineClass = await loadSchemaEngine();
-  const resources = new Resources();
+  const resources = new Resources(opts.throwawayDatabase);
   try {
     const mainUrl = opts.databaseUrl ?? (await resources.startThrowawayPostgres());
     const factory = bindMigrationAwareSqlAdapterFactory(createAdapterFactory(mainUrl, resources));
@@ -128,6 +135,8 @@ function loadSchemaEngine(): Promise<typeof SchemaEngine> {
 class Resources {
   private readonly cleanups: Array<() => Promise<void>> = [];
 
+  constructor(private readonly throwawayDatabase: ThrowawayDatabase | undefined) {}
+
   createPool(url: string): pg.Pool {
     const pool = new pg.Pool({ connectionString: url, max: 2, Client: CatalogFriendlyClient });
     // An idle connection dropped by the server must not crash the process.
@@ -141,7 +150,10 @@ class Resources {
   }
 
   async startThrowawayPostgres(): Promise<string> {
-    const db = await startEmbeddedPostgres();
+    if (this.throwawayDatabase === undefined) {
+      throw new Error('the schema engine needs a throwaway database here: pass throwawayDatabase');
+    }
+    const db = await this.throwawayDatabase();
     this.cleanups.push(() => db.stop());
     return db.url;
   }
@@ -156,8 +168,9 @@ class Resources {
 
 /**
  * The engine needs a second, empty "shadow" database to replay the migrations folder when it
- * computes a new migration. Prisma's pg adapter would `CREATE DATABASE` one; a fresh in-memory
- * embedded Postgres is simpler and works whatever the main database is.
+ * computes a new migration. Prisma's pg adapter would `CREATE DATABASE` one; a fresh throwaway
+ * database (locally, an in-memory embedded Postgres) is simpler and works whatever the main
+ * database is.
  */
 function createAdapterFactory(
   mainUrl: string,
