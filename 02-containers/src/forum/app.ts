@@ -1,12 +1,7 @@
 import { type AuthorRanks, forumRoutes } from '@course/monolith/forum';
-import {
-  createServiceApp,
-  createTokenVerifier,
-  finishServiceApp,
-  healthRoutes,
-  type Logger,
-} from '@course/service-kit';
+import { createTokenVerifier, finishServiceApp, type Logger } from '@course/service-kit';
 import type { Express } from 'express';
+import { createStage02App } from '../service.ts';
 import { slotsBadges } from './badges.ts';
 import type { ForumConfig } from './config.ts';
 import type { ForumDatabase } from './db.ts';
@@ -30,14 +25,12 @@ export function createForumApp({ config, db, log, authorRanks }: ForumAppDeps): 
     jwks: new URL(config.JWKS_URL),
     issuer: config.TOKEN_ISSUER,
   });
-  const app = createServiceApp({
-    identity: { service: 'forum', stage: config.STAGE, kind: config.PROCESS_KIND },
+  const app = createStage02App({
+    service: 'forum',
+    config,
     log,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-    trustProxy: config.TRUST_PROXY,
+    ready: () => db.$queryRaw`SELECT 1`,
   });
-  app.use(healthRoutes({ ready: () => db.$queryRaw`SELECT 1`.then(() => {}) }));
   app.use(
     forumRoutes({
       store: forumServiceStore(db),

@@ -1,13 +1,13 @@
 import { parseConfig } from '@course/service-kit';
 import { z } from 'zod';
-import { stage02ConfigSchema } from '../service.ts';
+import { httpUrlSchema, stage02ConfigSchema } from '../service.ts';
 
 const forumConfigSchema = stage02ConfigSchema.extend({
   // The users service's published public keys: tokens are verified here, never sent back.
-  JWKS_URL: z.url({ protocol: /^https?$/ }),
+  JWKS_URL: httpUrlSchema,
   // Where the slots service answers: an address from the environment locally and in compose,
   // a Cloud Map DNS name on AWS. The forum finds it there, never in code.
-  SLOTS_URL: z.url({ protocol: /^https?$/ }),
+  SLOTS_URL: httpUrlSchema,
   // How long one badge lookup may take before the page is sent without badges. A thread page
   // must not be slower than its slowest optional part; try 1 to watch it degrade.
   SLOTS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(300),

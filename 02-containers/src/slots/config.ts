@@ -1,10 +1,10 @@
 import { parseConfig } from '@course/service-kit';
-import { z } from 'zod';
-import { stage02ConfigSchema } from '../service.ts';
+import type { z } from 'zod';
+import { httpUrlSchema, stage02ConfigSchema } from '../service.ts';
 
 const slotsConfigSchema = stage02ConfigSchema.extend({
   // The users service's published public keys: tokens are verified here, never sent back.
-  JWKS_URL: z.url({ protocol: /^https?$/ }),
+  JWKS_URL: httpUrlSchema,
 });
 
 export type SlotsConfig = z.infer<typeof slotsConfigSchema>;

@@ -1,14 +1,13 @@
 import { usersRoutes } from '@course/monolith/users';
 import {
-  createServiceApp,
   createTokenIssuer,
   createTokenVerifier,
   finishServiceApp,
-  healthRoutes,
   jwksRoute,
   type Logger,
 } from '@course/service-kit';
 import type { Express } from 'express';
+import { createStage02App } from '../service.ts';
 import type { UsersConfig } from './config.ts';
 import type { UsersDatabase } from './db.ts';
 import { usersServiceStore } from './store.ts';
@@ -29,14 +28,12 @@ export async function createUsersApp({ config, db, log }: UsersAppDeps): Promise
     issuer: config.TOKEN_ISSUER,
   });
   const verifier = createTokenVerifier({ jwks: issuer.jwks(), issuer: config.TOKEN_ISSUER });
-  const app = createServiceApp({
-    identity: { service: 'users', stage: config.STAGE, kind: config.PROCESS_KIND },
+  const app = createStage02App({
+    service: 'users',
+    config,
     log,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-    trustProxy: config.TRUST_PROXY,
+    ready: () => db.$queryRaw`SELECT 1`,
   });
-  app.use(healthRoutes({ ready: () => db.$queryRaw`SELECT 1`.then(() => {}) }));
   app.use(jwksRoute(issuer));
   app.use(usersRoutes({ store: usersServiceStore(db), issuer, verifier }));
   finishServiceApp(app, { log });

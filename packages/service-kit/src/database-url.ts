@@ -23,7 +23,8 @@ export function databaseUrlFrom(secret: DatabaseSecret, caBundlePath?: string): 
   const password = urlComponent(secret.password);
   const query = new URLSearchParams({ sslmode: 'verify-full' });
   if (caBundlePath !== undefined) query.set('sslrootcert', caBundlePath);
-  return `postgresql://${user}:${password}@${secret.host}:${secret.port}/${secret.dbname}?${query}`;
+  const database = urlComponent(secret.dbname);
+  return `postgresql://${user}:${password}@${secret.host}:${secret.port}/${database}?${query}`;
 }
 
 /** Percent-encoded, quotes included, so that the URL fits in a single-quoted environment line. */

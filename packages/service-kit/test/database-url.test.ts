@@ -19,6 +19,13 @@ describe('databaseUrlFrom', () => {
     expect(url.pathname).toBe('/forum');
   });
 
+  it('keeps a database name that URLs would misread', () => {
+    const url = new URL(databaseUrlFrom({ ...rdsSecret, dbname: 'forum?v2#x' }));
+
+    expect(decodeURIComponent(url.pathname.slice(1))).toBe('forum?v2#x');
+    expect(url.searchParams.get('sslmode')).toBe('verify-full');
+  });
+
   it('verifies the server certificate against the given CA bundle', () => {
     const url = new URL(databaseUrlFrom(rdsSecret, '/etc/ssl/certs/rds.pem'));
 
