@@ -118,6 +118,9 @@ export class ContainersStack extends Stack {
           // X-Forwarded-For, the load balancer adds CloudFront's. Believe exactly those two.
           TRUST_PROXY: '2',
           TOKEN_ISSUER: 'users',
+          // The connection budget: a db.t4g.micro takes about 80 connections. 3 services × 3
+          // tasks × 3 = 27, twice that while a deployment runs old and new tasks side by side.
+          DB_POOL_MAX: '3',
           ...environment,
         },
         secrets: { DATABASE_SECRET: credentials, ...secrets },
