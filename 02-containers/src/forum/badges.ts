@@ -45,8 +45,10 @@ export function slotsBadges({
       return new Map(ranks.map(({ userId, rank }) => [userId, rank]));
     } catch (err) {
       if (!(err instanceof DependencyError)) throw err;
-      // The fallback: no badges. Logged, so a page without them is explained in the logs.
-      requestLog.warn(
+      // The fallback: no badges. One line per page, so each page without them is explained,
+      // at info like the request log itself: the dependency client has already warned of the
+      // failure, and of an open circuit once, so an outage does not flood the log with warnings.
+      requestLog.info(
         { dependency: 'slots', reason: err.reason },
         'thread page sent without badges',
       );
