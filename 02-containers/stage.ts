@@ -5,20 +5,14 @@ import type {
   StageContext,
   StageDefinition,
 } from '@course/local';
+import { migrationsOf, type Service } from './src/services.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-// The slots service keeps stage 01's schema and migrations, from where they were born.
-const slotsPrisma = fileURLToPath(
-  new URL('prisma/', import.meta.resolve('@course/strangler/package.json')),
-);
 
-type Service = 'users' | 'forum' | 'slots';
-
-function database(name: Service, prismaDir: string): DatabaseDefinition {
+function database(name: Service): DatabaseDefinition {
   return {
     name,
-    schemaPath: `${prismaDir}schema.prisma`,
-    migrationsDir: `${prismaDir}migrations`,
+    ...migrationsOf(name),
     seed: {
       name: `seed-${name}`,
       cwd: here,
@@ -60,11 +54,7 @@ const jwksUrl = (ctx: StageContext) => `${urlOf(ctx, 'users')}/.well-known/jwks.
 export default {
   id: '02',
   title: 'containers',
-  databases: [
-    database('users', `${here}prisma/users/`),
-    database('forum', `${here}prisma/forum/`),
-    database('slots', slotsPrisma),
-  ],
+  databases: [database('users'), database('forum'), database('slots')],
   processes: [
     service('users', (ctx) => ({ JWT_PRIVATE_JWK: ctx.secrets.jwtPrivateJwk })),
     service('slots', (ctx) => ({ JWKS_URL: jwksUrl(ctx) })),

@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { Service } from '../src/services.ts';
 
-/** The services this stage deploys, each a target of the Dockerfile and of routes.ts. */
-export type Service = 'users' | 'forum' | 'slots';
+export type { Service };
 
 // The build context is the repository root, as for `docker build -f 02-containers/Dockerfile .`:
 // the services depend on workspace packages outside this folder (see /.dockerignore).

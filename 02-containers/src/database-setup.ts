@@ -1,5 +1,4 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { applyMigrations } from '@course/migrate';
 import {
   ConfigError,
@@ -12,6 +11,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { containerEnvironment } from './container-env.ts';
 import { postgresUrlSchema } from './service.ts';
+import { migrationsOf, SERVICES } from './services.ts';
 
 /*
  * The one-shot program that runs before a service starts (compose: a `<service>-migrate`
@@ -25,9 +25,6 @@ import { postgresUrlSchema } from './service.ts';
  * administrator would. Then it applies the service's migrations as the service's own role, so
  * the tables belong to it. Every step is idempotent: it runs before every start.
  */
-
-const SERVICES = ['users', 'forum', 'slots'] as const;
-type Service = (typeof SERVICES)[number];
 
 const setupConfigSchema = serviceConfigSchema
   .pick({ LOG_LEVEL: true })
@@ -60,14 +57,6 @@ const setupConfigSchema = serviceConfigSchema
   );
 
 type SetupConfig = z.infer<typeof setupConfigSchema>;
-
-// Where each service's schema and migrations live, next to its code.
-const prismaDirs: Record<Service, URL> = {
-  users: new URL('../prisma/users/', import.meta.url),
-  forum: new URL('../prisma/forum/', import.meta.url),
-  // The slots service keeps stage 01's schema and migrations, from where they were born.
-  slots: new URL('prisma/', import.meta.resolve('@course/strangler/package.json')),
-};
 
 /** Whom a database URL connects as, and to which database. */
 interface Login {
@@ -160,13 +149,11 @@ async function setUp(config: SetupConfig, log: Logger): Promise<void> {
     const target = loginOf(config.DATABASE_URL);
     await whileLocked(config.DATABASE_ADMIN_URL, (admin) => provision(admin, target, log));
   }
-  const prismaDir = prismaDirs[config.SERVICE];
   // One at a time here too: a migration another task is still applying would look failed.
   await whileLocked(config.DATABASE_URL, async () => {
     const { applied } = await applyMigrations({
       databaseUrl: config.DATABASE_URL,
-      schemaPath: fileURLToPath(new URL('schema.prisma', prismaDir)),
-      migrationsDir: fileURLToPath(new URL('migrations', prismaDir)),
+      ...migrationsOf(config.SERVICE),
       log,
     });
     log.info({ applied: applied.length }, 'database schema up to date');

@@ -5,6 +5,7 @@ import { createDb as createSlotsDb, slotsServiceStore } from '@course/strangler/
 import { z } from 'zod';
 import { createForumDb } from './forum/db.ts';
 import { forumServiceStore } from './forum/store.ts';
+import { SERVICES } from './services.ts';
 import { createUsersDb } from './users/db.ts';
 
 /*
@@ -83,7 +84,7 @@ export const seeds = {
 // Run as a program by the stage runner: `node --import tsx src/seed.ts <users|forum|slots>`.
 if (import.meta.main) {
   const { DATABASE_URL, service } = parseConfig(
-    z.object({ DATABASE_URL: z.string().min(1), service: z.enum(['users', 'forum', 'slots']) }),
+    z.object({ DATABASE_URL: z.string().min(1), service: z.enum(SERVICES) }),
     { ...process.env, service: process.argv[2] },
   );
   const log = createLogger({ service: `seed-${service}` });
