@@ -1,4 +1,9 @@
-import { databaseUrlFrom, parseConfig, signingJwkFromSeed } from '@course/service-kit';
+import {
+  type DatabaseSecret,
+  databaseUrlFrom,
+  parseConfig,
+  signingJwkFromSeed,
+} from '@course/service-kit';
 import { z } from 'zod';
 
 /*
@@ -8,7 +13,10 @@ import { z } from 'zod';
  * docker compose those two are set directly, and then they win.
  */
 
-/** The JSON of an RDS / Secrets Manager database secret. Other keys (engine, …) are ignored. */
+/**
+ * The checks of service-kit's `DatabaseSecret` (the shape `databaseUrlFrom` takes), which the
+ * compiler keeps in step with it. Other keys (engine, …) are ignored.
+ */
 const databaseSecretSchema = z.object({
   username: z.string().min(1),
   password: z.string().min(1),
@@ -16,7 +24,7 @@ const databaseSecretSchema = z.object({
   // Secrets Manager stores a number; a hand-written secret may hold "5432".
   port: z.coerce.number().int().min(1).max(65_535),
   dbname: z.string().min(1),
-});
+}) satisfies z.ZodType<DatabaseSecret>;
 
 /**
  * A database secret as JSON text. Never report JSON.parse's own message: it quotes the text,
