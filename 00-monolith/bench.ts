@@ -8,6 +8,7 @@ import {
   type Measurement,
   measure,
   quietAndUnthrottled,
+  signUpPlayer,
   startStage,
 } from '@course/local';
 import stage from './stage.ts';
@@ -26,7 +27,7 @@ export default async function bench(load: LoadOptions): Promise<Measurement[]> {
   });
   try {
     const players = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => signUp(running.url, `bench_${i}`)),
+      Array.from({ length: 20 }, (_, i) => signUpPlayer(running.url, `bench_${i}`)),
     );
     const spin = JSON.stringify({ bet: 1 });
     const results: Measurement[] = [];
@@ -57,16 +58,4 @@ export default async function bench(load: LoadOptions): Promise<Measurement[]> {
     await running.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-async function signUp(baseUrl: string, username: string): Promise<string> {
-  const init = (body: unknown): RequestInit => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const credentials = { username, password: 'benchmark-password' };
-  await fetch(`${baseUrl}/api/users`, init(credentials));
-  const res = await fetch(`${baseUrl}/api/sessions`, init(credentials));
-  return ((await res.json()) as { token: string }).token;
 }

@@ -14,6 +14,7 @@ import {
   type Scenario,
   SLICE_SECONDS,
   type StageDefinition,
+  signUpPlayer,
   startStage,
 } from '@course/local';
 import { demoThreads } from '@course/monolith/seed';
@@ -180,28 +181,12 @@ async function prepare(stage: StageId, url: string): Promise<Target> {
   // One at a time: password hashing is slow on purpose, and twenty at once can outlast the
   // gateway's timeout on a busy machine.
   const tokens: string[] = [];
-  for (let i = 0; i < PLAYERS; i += 1) tokens.push(await signUp(url, `bench_${i}`));
+  for (let i = 0; i < PLAYERS; i += 1) tokens.push(await signUpPlayer(url, `bench_${i}`));
   const title = demoThreads[0]?.title;
   const list = await getJson<{ items: { id: string; title: string }[] }>(`${url}/api/threads`);
   const thread = list.items.find((item) => item.title === title);
   if (!thread) throw new Error(`stage ${stage} lists no seeded thread "${title}"`);
   return { stage, url, tokens, threadId: thread.id };
-}
-
-async function signUp(url: string, username: string): Promise<string> {
-  const credentials = JSON.stringify({ username, password: 'benchmark-password' });
-  const post = (path: string) =>
-    fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: credentials,
-    });
-  const registered = await post('/api/users');
-  if (!registered.ok) throw new Error(`${url}: signing up ${username}: ${registered.status}`);
-  await registered.body?.cancel();
-  const session = await post('/api/sessions');
-  if (!session.ok) throw new Error(`${url}: logging in ${username}: ${session.status}`);
-  return ((await session.json()) as { token: string }).token;
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -326,7 +311,7 @@ function explain(results: Map<ScenarioName, Result>): void {
       `${signed(list.extraP50)} at p50 and ${list.percent.toFixed(1)} % of stage 00's ` +
       'throughput. (`pnpm bench 01` measures a proxy hop on its own.)',
     `Token checks call no one: forum and slots verify tokens with users' public key, fetched ` +
-      `once from /.well-known/jwks.json. What a spin adds (${signed(spins.extraP50)} at p50, ` +
+      `from /.well-known/jwks.json and cached. What a spin adds (${signed(spins.extraP50)} at p50, ` +
       `${spins.percent.toFixed(1)} % of the throughput) is the hop and the slots service's ` +
       `own work on its own database.`,
     thread.fallbacks === 0

@@ -15,6 +15,7 @@ export {
   type StartNginxOptions,
   startNginx,
 } from './bench/nginx.ts';
+export { signUpPlayer } from './bench/players.ts';
 export { freePort } from './free-port.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export {
