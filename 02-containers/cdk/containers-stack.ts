@@ -6,7 +6,7 @@ import {
   signingSeedSecret,
   WebDistribution,
 } from '@course/constructs';
-import { defineRouteTable, type RouteTable } from '@course/facade/route-table';
+import type { RouteTable } from '@course/facade/route-table';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -39,7 +39,7 @@ export const API_PATHS = ['/api/*', '/.well-known/*', '/healthz', '/readyz'];
  * and a 404 problem for anything else. (`/internal/*` never gets here from the internet:
  * CloudFront sends only the API paths to the load balancer, and users serves no internal path.)
  */
-export const UNROUTED = { name: 'unrouted', paths: ['/*'], target: 'users' } as const;
+const UNROUTED_TARGET: Service = 'users';
 
 export interface ContainersStackProps extends StackProps {
   /** Who serves which paths: routes.ts, the table the local gateway routes with. */
@@ -180,11 +180,12 @@ export class ContainersStack extends Stack {
       open: false,
     });
 
-    // routes.ts → listener rules; what no route serves → users (see UNROUTED). A service is
+    // routes.ts → listener rules; what no route serves → users (see UNROUTED_TARGET). A service is
     // created only once a rule forwards to its target group: ECS refuses a group in no use yet.
     const rules = new RouteTableRules(this, 'Routes', {
       listener,
-      table: withDefaultRoute(props.routes),
+      table: props.routes,
+      defaultTarget: UNROUTED_TARGET,
       targetGroups: {
         users: users.targetGroup,
         forum: forum.targetGroup,
@@ -216,13 +217,6 @@ export class ContainersStack extends Stack {
       description: 'The internal load balancer: reachable from inside the VPC only',
     });
   }
-}
-
-/** The stage's route table, with UNROUTED as its last route unless it ends with a catch-all. */
-export function withDefaultRoute(table: RouteTable<Service>): RouteTable<Service> {
-  const last = table.routes.at(-1);
-  if (last?.paths.length === 1 && last.paths[0] === '/*') return table;
-  return defineRouteTable({ ...table, routes: [...table.routes, UNROUTED] });
 }
 
 function capitalized(name: string): string {

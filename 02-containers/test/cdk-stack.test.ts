@@ -11,8 +11,6 @@ import {
   ContainersStack,
   SERVICE_DOMAIN,
   SERVICE_PORT,
-  UNROUTED,
-  withDefaultRoute,
 } from '../cdk/containers-stack.ts';
 import { DATABASE_SETUP_COMMAND, type Service, serviceImage } from '../cdk/images.ts';
 import { webAppSource } from '../cdk/web-app.ts';
@@ -423,9 +421,8 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
 
     expect(listener.Properties).toMatchObject({ Port: 80, Protocol: 'HTTP' });
     expect(listener.Properties.DefaultActions).toEqual([
-      { Type: 'forward', TargetGroupArn: { Ref: targetGroupOf(UNROUTED.target) } },
+      { Type: 'forward', TargetGroupArn: { Ref: targetGroupOf('users') } },
     ]);
-    expect(withDefaultRoute(routes).routes).toEqual([...routes.routes, UNROUTED]);
   });
 
   it('creates each ECS service only after a listener rule forwards to its target group', () => {

@@ -17,6 +17,13 @@ export interface RouteTableRulesProps<Target extends string> {
    * @default none: rules are created as soon as their target groups exist
    */
   readyWhen?: Partial<Record<Target, IDependable>>;
+  /**
+   * Where the paths that no route matches go, for a table without a catch-all route: a target
+   * whose service answers them, e.g. with its health checks and a 404 problem that carries an
+   * X-Request-Id, which the load balancer's own answer cannot.
+   * @default a 404 problem answered by the load balancer itself
+   */
+  defaultTarget?: Target;
 }
 
 /** The one route that matches every path; it becomes the listener's default action. */
@@ -31,7 +38,8 @@ const CATCH_ALL = '/*';
  *   no route sets one): the first matching route wins, as in the facade; condition: the route's
  *   path patterns.
  * - a route whose paths are exactly `['/*']` is the listener's default action instead of a rule
- *   (it must be the last route); without one, the default action answers a 404 problem.
+ *   (it must be the last route); without one, the default action forwards to `defaultTarget`,
+ *   or answers a 404 problem.
  * - a route with a canary: a weighted forward, `target` weighted 100 − share and the canary
  *   share. Both groups stay in the action even at weight 0, so moving the share is a weight
  *   change, not a new rule.
@@ -49,7 +57,7 @@ export class RouteTableRules<Target extends string> extends Construct {
   constructor(scope: Construct, id: string, props: RouteTableRulesProps<Target>) {
     super(scope, id);
     const { listener, table } = props;
-    const catchAll = catchAllRoute(table);
+    const catchAll = catchAllRoute(table, props.defaultTarget) ?? defaultRoute(props.defaultTarget);
     const priorities = rulePriorities(table);
 
     table.routes.forEach((route, index) => {
@@ -98,14 +106,28 @@ export class RouteTableRules<Target extends string> extends Construct {
 
 const NO_ROUTE = 'No route of the route table matches this path.';
 
+/** `defaultTarget` as the route of every path, the default action's. */
+function defaultRoute<Target extends string>(
+  target: Target | undefined,
+): Route<Target> | undefined {
+  return target === undefined ? undefined : { name: 'unrouted', paths: [CATCH_ALL], target };
+}
+
 /** The `['/*']` route, if any; it must come last, as it would shadow every route after it. */
 function catchAllRoute<Target extends string>(
   table: RouteTable<Target>,
+  defaultTarget: Target | undefined,
 ): Route<Target> | undefined {
   const index = table.routes.findIndex(
     (route) => route.paths.length === 1 && route.paths[0] === CATCH_ALL,
   );
   if (index === -1) return undefined;
+  if (defaultTarget !== undefined) {
+    throw new Error(
+      `RouteTableRules: route "${table.routes[index]?.name}" already matches every path ('/*'); ` +
+        'give it or defaultTarget, not both.',
+    );
+  }
   if (index !== table.routes.length - 1) {
     throw new Error(
       `RouteTableRules: route "${table.routes[index]?.name}" matches every path ('/*'), so it ` +

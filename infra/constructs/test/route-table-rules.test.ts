@@ -40,7 +40,11 @@ interface Synthesized {
  * The rules of `routes`; with `serviceOf`, a stand-in for that target's ECS service, which must
  * not be created before something forwards to its target group.
  */
-function synthRules(routes: RouteTable<Target>, serviceOf?: Target): Synthesized {
+function synthRules(
+  routes: RouteTable<Target>,
+  serviceOf?: Target,
+  defaultTarget?: Target,
+): Synthesized {
   const stack = new Stack(new App(), 'Test');
   const { vpc } = new CourseVpc(stack, 'Network');
   const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'LoadBalancer', { vpc });
@@ -62,6 +66,7 @@ function synthRules(routes: RouteTable<Target>, serviceOf?: Target): Synthesized
     table: routes,
     targetGroups,
     readyWhen: { old: oldReady, new: newReady },
+    defaultTarget,
   });
   const service = new CfnWaitConditionHandle(stack, 'Service');
   if (serviceOf !== undefined) service.node.addDependency(rules.routesTo(serviceOf));
@@ -243,6 +248,23 @@ describe('RouteTableRules', () => {
       type: 'about:blank',
       status: 404,
     });
+  });
+
+  it('forwards what no route matches to defaultTarget, and names the listener as what forwards to it', () => {
+    const noCatchAll = defineRouteTable({ ...table, routes: table.routes.slice(0, 2) });
+    const { template, ids } = synthRules(noCatchAll, 'new', 'new');
+
+    expect(listenerOf(template).Properties.DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { Ref: ids.new } },
+    ]);
+    expect(rulesOf(template)).toHaveLength(2);
+    expect(
+      template.findResources('AWS::CloudFormation::WaitConditionHandle')[ids.service]?.DependsOn,
+    ).toContain(ids.listener);
+  });
+
+  it('refuses a defaultTarget for a table that has a route of every path', () => {
+    expect(() => synthRules(table, undefined, 'new')).toThrow(/not both/);
   });
 
   it("takes a route's own priority, and counts on from it for the routes without one", () => {
