@@ -24,7 +24,10 @@ function database(name: Service): DatabaseDefinition {
 
 const urlOf = (ctx: StageContext, process: string) => `http://127.0.0.1:${ctx.ports[process]}`;
 
-/** A service of this stage: its entrypoint (the containers' too), its port and environment. */
+/**
+ * A service of this stage: its entrypoint, run from the sources (its image runs the same file
+ * compiled, see cdk/bundles.ts), its port and environment.
+ */
 function service(
   name: Service,
   env: (ctx: StageContext) => Record<string, string>,

@@ -17,7 +17,12 @@ import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { CONTAINER_HEALTH_CHECK, DATABASE_SETUP_COMMAND, type Service } from './images.ts';
+import {
+  CONTAINER_HEALTH_CHECK,
+  DATABASE_SETUP_COMMAND,
+  HEALTH_CHECK_GRACE_PERIOD,
+  type Service,
+} from './images.ts';
 
 /** The private DNS domain in which each service is `<service>.<domain>`. */
 export const SERVICE_DOMAIN = 'course.internal';
@@ -44,8 +49,8 @@ const UNROUTED_TARGET: Service = 'users';
 export interface ContainersStackProps extends StackProps {
   /** Who serves which paths: routes.ts, the table the local gateway routes with. */
   routes: RouteTable<Service>;
-  /** Each service's container image (see images.ts). */
-  image: (service: Service) => ecs.ContainerImage;
+  /** Each service's container image, built into `scope`'s app (see images.ts). */
+  image: (scope: Construct, service: Service) => ecs.ContainerImage;
   /** The web app's files (see web-app.ts). */
   site: s3deploy.ISource;
 }
@@ -107,7 +112,7 @@ export class ContainersStack extends Stack {
         cluster,
         namespace,
         name,
-        image: props.image(name),
+        image: props.image(this, name),
         port: SERVICE_PORT,
         environment: {
           PORT: String(SERVICE_PORT),
@@ -133,6 +138,7 @@ export class ContainersStack extends Stack {
           },
         },
         healthCheck: CONTAINER_HEALTH_CHECK,
+        healthCheckGracePeriod: HEALTH_CHECK_GRACE_PERIOD,
       });
       database.allowFrom(service.securityGroup);
       return service;

@@ -1,27 +1,42 @@
-import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, Stage } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { Construct } from 'constructs';
 import type { Service } from '../src/services.ts';
+import { buildBundle } from './bundles.ts';
 
+export { DATABASE_SETUP_COMMAND } from './bundles.ts';
 export type { Service };
 
-// The build context is the repository root, as for `docker build -f 02-containers/Dockerfile .`:
-// the services depend on workspace packages outside this folder (see /.dockerignore).
-const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The service's image, built for linux/arm64 (Graviton) by `cdk deploy` and pushed to the CDK
+ * bootstrap ECR repository. Its build context is the service's bundle (bundles.ts), built here
+ * at synth into the cloud assembly's folder: the asset's hash is the hash of that folder, so only
+ * a service whose bundle changed gets a new image and a new deployment. Synthesis needs no
+ * Docker; `cdk deploy` does.
+ */
+export function serviceImage(scope: Construct, service: Service): ecs.ContainerImage {
+  const outdir = Stage.of(scope)?.outdir;
+  if (outdir === undefined) throw new Error(`${scope.node.path} is not inside a CDK app`);
+  const contextDir = join(outdir, 'bundles', service);
+  rmSync(contextDir, { recursive: true, force: true });
+  mkdirSync(contextDir, { recursive: true });
+  buildBundle(contextDir, service);
+  return ecs.ContainerImage.fromAsset(contextDir, { platform: Platform.LINUX_ARM64 });
+}
 
 /**
- * The service's image: the Dockerfile's target of that name, built for linux/arm64 (Graviton)
- * by `cdk deploy` and pushed to the CDK bootstrap ECR repository. Synthesis only stages the
- * build context; no Docker is needed until deploy.
+ * How long after a task starts ECS ignores failed health checks. From `pnpm measure-startup`
+ * (25 % of one CPU, the tasks' 0.25 vCPU, against embedded PostgreSQL; see the README): a
+ * service's database setup took at most 1.6 s from its bundle, and its server at most 2.5 s
+ * from process start to /readyz, about 4 s together. A Graviton vCPU share, the image pull, TLS
+ * to RDS and a cold file cache are not in that figure, so the grace allows some fifteen times
+ * as much; a task that has not come up within a minute is broken, and the circuit breaker rolls
+ * the deployment back sooner than with the two minutes this replaced.
  */
-export function serviceImage(service: Service): ecs.ContainerImage {
-  return ecs.ContainerImage.fromAsset(repositoryRoot, {
-    file: '02-containers/Dockerfile',
-    target: service,
-    platform: Platform.LINUX_ARM64,
-  });
-}
+export const HEALTH_CHECK_GRACE_PERIOD = Duration.seconds(60);
 
 /**
  * The Dockerfile's HEALTHCHECK, repeated because ECS ignores an image's own: liveness only
@@ -40,6 +55,3 @@ export const CONTAINER_HEALTH_CHECK: ecs.HealthCheck = {
   startPeriod: Duration.seconds(30),
   retries: 3,
 };
-
-/** The one-shot database setup, run from the service's own image before the service starts. */
-export const DATABASE_SETUP_COMMAND = ['node', '--import', 'tsx', 'src/database-setup.ts'];

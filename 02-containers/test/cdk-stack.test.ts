@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyCourseNagChecks } from '@course/constructs';
@@ -6,13 +8,19 @@ import { pathMatches } from '@course/facade/route-table';
 import { App, type StackProps } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildBundle } from '../cdk/bundles.ts';
 import {
   API_PATHS,
   ContainersStack,
   SERVICE_DOMAIN,
   SERVICE_PORT,
 } from '../cdk/containers-stack.ts';
-import { DATABASE_SETUP_COMMAND, type Service, serviceImage } from '../cdk/images.ts';
+import {
+  DATABASE_SETUP_COMMAND,
+  HEALTH_CHECK_GRACE_PERIOD,
+  type Service,
+  serviceImage,
+} from '../cdk/images.ts';
 import { webAppSource } from '../cdk/web-app.ts';
 import routes from '../routes.ts';
 import { containerEnvironment } from '../src/container-env.ts';
@@ -48,6 +56,8 @@ let stack: ContainersStack;
 let template: Template;
 /** The synthesized cloud assembly's asset manifest: how each image is built. */
 let imageAssets: Record<string, { source: Record<string, string> }>;
+/** The cloud assembly's folder, where each image's staged build context is. */
+let assemblyDir: string;
 
 // Synthesizing stages three image contexts and the web build: more than vitest's defaults.
 const SYNTH_TIMEOUT = 120_000;
@@ -60,6 +70,7 @@ beforeAll(() => {
     readFileSync(join(synthesized.app.outdir, `${stack.artifactId}.assets.json`), 'utf8'),
   ) as { dockerImages: typeof imageAssets };
   imageAssets = manifest.dockerImages;
+  assemblyDir = synthesized.app.outdir;
 }, SYNTH_TIMEOUT);
 
 /** A resource of the synthesized template; each helper below reads the properties it needs. */
@@ -156,6 +167,26 @@ function dockerfileHealthCheck(): { options: Record<string, string>; command: st
   return { options, command };
 }
 
+/** The asset hash an image's container names as its tag. */
+function imageTagOf(container: ContainerDefinition): string {
+  return container.Image['Fn::Sub'].split(':').at(-1) ?? '';
+}
+
+/** Each file under `dir` by its relative path, with the SHA-256 of its bytes. */
+function filesWithContent(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((path) => statSync(join(dir, path)).isFile())
+      .sort()
+      .map((path) => [
+        path,
+        createHash('sha256')
+          .update(readFileSync(join(dir, path)))
+          .digest('hex'),
+      ]),
+  );
+}
+
 /** Docker durations as the Dockerfile writes them ("30s") → seconds, as ECS takes them. */
 function seconds(duration: string | undefined): number {
   const match = /^(\d+)s$/.exec(duration ?? '');
@@ -211,22 +242,42 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
     }
   });
 
-  it("builds each service's containers from its own Dockerfile target, for linux/arm64", () => {
-    for (const service of SERVICES) {
+  it("builds each service's containers from one image, for linux/arm64", () => {
+    const tags = SERVICES.map((service) => {
       const { app, setup } = containersOf(service);
-      for (const container of [app, setup]) {
-        const tag = container.Image['Fn::Sub'].split(':').at(-1) ?? '';
+      const tag = imageTagOf(app);
 
-        expect(imageAssets[tag]?.source, `${container.Name}`).toMatchObject({
-          dockerFile: '02-containers/Dockerfile',
-          dockerBuildTarget: service,
-          platform: 'linux/arm64',
-        });
-      }
+      expect(imageTagOf(setup), service).toBe(tag);
+      expect(imageAssets[tag]?.source, service).toEqual({
+        directory: expect.any(String),
+        platform: 'linux/arm64',
+      });
       // The app container runs the image's own command: the entrypoint the Dockerfile sets.
       expect(app.Command).toBeUndefined();
-    }
+      return tag;
+    });
+
+    expect(new Set(tags).size).toBe(SERVICES.length);
   });
+
+  it.each(SERVICES)(
+    "builds the %s image from a context that is the service's bundle and nothing else",
+    (service) => {
+      const fresh = mkdtempSync(join(tmpdir(), `course-02-${service}-`));
+      try {
+        buildBundle(fresh, service);
+        const context = join(
+          assemblyDir,
+          imageAssets[imageTagOf(containersOf(service).app)]?.source.directory ?? '',
+        );
+
+        // The asset hash is a hash of this folder: it changes when the service's bundle does.
+        expect(filesWithContent(context)).toEqual(filesWithContent(fresh));
+      } finally {
+        rmSync(fresh, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('gives each app container its own database secret only, and users its signing seed', () => {
     for (const service of SERVICES) {
@@ -281,7 +332,8 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
       expect(app.Essential).toBe(true);
       expect(app.DependsOn).toEqual([{ Condition: 'SUCCESS', ContainerName: `${service}-setup` }]);
     }
-    expect(existsSync(join(stageDir, DATABASE_SETUP_COMMAND.at(-1) ?? ''))).toBe(true);
+    const context = imageAssets[imageTagOf(containersOf('users').setup)]?.source.directory ?? '';
+    expect(existsSync(join(assemblyDir, context, DATABASE_SETUP_COMMAND.at(-1) ?? ''))).toBe(true);
   });
 
   it('gives each service an environment that its own config accepts, once the secrets arrive', () => {
@@ -492,7 +544,9 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
         MinimumHealthyPercent: 100,
         MaximumPercent: 200,
       });
-      expect(service.Properties.HealthCheckGracePeriodSeconds, id).toBeGreaterThan(0);
+      expect(service.Properties.HealthCheckGracePeriodSeconds, id).toBe(
+        HEALTH_CHECK_GRACE_PERIOD.toSeconds(),
+      );
     }
   });
 

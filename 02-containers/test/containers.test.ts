@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,7 +11,6 @@ import {
   type StageDefinition,
   startEmbeddedPostgres,
   startStage,
-  workspaceRoot,
 } from '@course/local';
 import { DEMO_PASSWORD, demoSpins } from '@course/monolith/seed';
 import { Ajv } from 'ajv';
@@ -20,9 +20,17 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  BUNDLED_PROCESSES,
+  type BundledProcess,
+  buildBundle,
+  bundleOf,
+  DATABASE_SETUP_COMMAND,
+} from '../cdk/bundles.ts';
 import { containerEnvironment } from '../src/container-env.ts';
 import { loadConfig as loadForumConfig } from '../src/forum/config.ts';
 import { loadConfig as loadGatewayConfig } from '../src/gateway/config.ts';
+import { SERVICES, type Service } from '../src/services.ts';
 import { loadConfig as loadSlotsConfig } from '../src/slots/config.ts';
 import { loadConfig as loadUsersConfig } from '../src/users/config.ts';
 import stage from '../stage.ts';
@@ -30,15 +38,15 @@ import stage from '../stage.ts';
 /*
  * This machine (and CI) has no Docker engine, so nothing here builds an image or starts a
  * container. What can be checked without one is checked: the Dockerfile and the compose file
- * against their rules and against the code they start, and the production tree the image is made
- * of, run as plain processes with the image's environment.
+ * against their rules and against the code they start, and the bundles the images are built
+ * from, run as plain processes with the image's command and environment.
  */
 
 const stageDir = fileURLToPath(new URL('..', import.meta.url));
 const dockerfileText = readFileSync(join(stageDir, 'Dockerfile'), 'utf8');
 const dockerfile = parseDockerfile(dockerfileText);
 const PROCESSES = stage.processes.map(({ name }) => name);
-const SERVICES = ['users', 'forum', 'slots'] as const;
+
 // ajv-formats is CommonJS; under `nodenext` its default export arrives as `.default`.
 const addFormats = ajvFormats.default;
 
@@ -51,134 +59,42 @@ describe('the Dockerfile', () => {
     expect(problems).toEqual([]);
   });
 
-  it('builds every stage on one exact Node 24 release of the slim Debian image', () => {
-    const externalBases = dockerfile.stages
-      .map((buildStage) => buildStage.base)
-      .filter((base) => !dockerfile.stages.some((other) => other.name === base));
-
-    expect(externalBases.length).toBeGreaterThan(0);
-    for (const base of externalBases) expect(base).toMatch(/^node:24\.\d+\.\d+-bookworm-slim$/);
-    expect(new Set(externalBases).size).toBe(1);
+  it('is one stage on one exact Node 24 release of the slim Debian image', () => {
+    expect(dockerfile.stages.map((buildStage) => buildStage.base)).toEqual([
+      expect.stringMatching(/^node:24\.\d+\.\d+-bookworm-slim$/),
+    ]);
   });
 
-  it('installs the pnpm release that package.json names as its package manager', () => {
-    const rootPackage = z
-      .object({ packageManager: z.string() })
-      .parse(JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')));
-    const pnpmVersion = instructionsOf('build', 'ARG')
-      .map((args) => /^PNPM_VERSION=(\S+)$/.exec(args)?.[1])
-      .find((version) => version !== undefined);
+  it('runs the image unprivileged, exposing its port, with a health check', () => {
+    const user = lastOf('USER');
+    const env = imageEnvironment();
 
-    expect(`pnpm@${pnpmVersion}`).toBe(rootPackage.packageManager);
+    expect(user).toBeDefined();
+    expect(['root', '0', '0:0']).not.toContain(user);
+    expect(instructionsOf('EXPOSE').flatMap((args) => args.split(/\s+/))).toContain(env.PORT);
+    expect(healthCheckCommand()?.join(' ')).toContain('/healthz');
+    expect(env).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0', STAGE: '02' });
   });
 
-  it('has a build stage and one target for each process the local runner starts', () => {
-    const names = dockerfile.stages.map((buildStage) => buildStage.name);
-
-    expect(names).toContain('build');
-    for (const name of PROCESSES) expect(names).toContain(name);
+  it('copies its build context, the bundle, and nothing else', () => {
+    expect(instructionsOf('COPY')).toEqual(['. ./']);
   });
-
-  it.each(PROCESSES)(
-    'runs the %s target unprivileged, exposing its port, with a health check',
-    (target) => {
-      const user = lastOf(target, 'USER');
-      const env = imageEnvironment(target);
-
-      expect(user).toBeDefined();
-      expect(['root', '0', '0:0']).not.toContain(user);
-      expect(instructionsOf(target, 'EXPOSE').flatMap((args) => args.split(/\s+/))).toContain(
-        env.PORT,
-      );
-      expect(healthCheckCommand(target)?.join(' ')).toContain('/healthz');
-      expect(env).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0', STAGE: '02' });
-    },
-  );
 
   it.each(stage.processes)(
-    'starts the $name target with the command the local runner uses',
+    "starts $name's bundle compiled from the file the local runner starts",
     (runnerProcess) => {
-      const cmd = lastOf(runnerProcess.name, 'CMD');
+      const [node, entry] = imageCommand();
+      const name = bundledProcess(runnerProcess.name);
+      const source = runnerProcess.command.find((arg) => arg.endsWith('.ts')) ?? '';
 
-      expect(cmd, 'CMD in exec form (a JSON array)').toMatch(/^\[/);
-      expect(JSON.parse(cmd ?? '')).toEqual(runnerProcess.command);
-      // The image's WORKDIR holds the deployed package, whose root is this stage folder.
-      expect(resolve(runnerProcess.cwd)).toBe(resolve(stageDir));
+      expect(node).toBe('node');
+      expect(entry).toMatch(/^[\w-]+\.mjs$/);
+      // The bundle's entry points are named by their output file, without `.mjs`.
+      expect(bundleOf(name).entryPoints[entry?.replace(/\.mjs$/, '') ?? '']).toBe(
+        join(runnerProcess.cwd, source),
+      );
     },
   );
-
-  it('names entrypoint files that exist', () => {
-    const scripts = stage.processes.flatMap(({ command, cwd }) =>
-      command.filter((arg) => arg.endsWith('.ts')).map((arg) => join(cwd, arg)),
-    );
-
-    expect(scripts).toHaveLength(PROCESSES.length);
-    for (const script of scripts) expect(existsSync(script), script).toBe(true);
-  });
-
-  it('copies from the build context only paths that exist and that .dockerignore lets in', () => {
-    const ignore = dockerignore();
-    const sources = dockerfile.stages.flatMap((buildStage) =>
-      buildStage.instructions
-        .filter(({ keyword, args }) => keyword === 'COPY' && !args.includes('--from='))
-        .flatMap(({ args }) => copySources(args)),
-    );
-
-    expect(sources.length).toBeGreaterThan(0);
-    for (const source of sources) {
-      expect(existsSync(join(workspaceRoot, source)), source).toBe(true);
-      if (source !== '.') expect(ignore.excludes(source), source).toBe(false);
-    }
-  });
-
-  it('copies from earlier stages only', () => {
-    dockerfile.stages.forEach((buildStage, index) => {
-      for (const { args } of buildStage.instructions.filter((i) => i.keyword === 'COPY')) {
-        const from = /--from=(\S+)/.exec(args)?.[1];
-        if (from === undefined) continue;
-        const earlier = dockerfile.stages.slice(0, index).map((s) => s.name);
-        expect(earlier, `COPY --from=${from} in ${buildStage.name}`).toContain(from);
-      }
-    });
-  });
-});
-
-describe('.dockerignore', () => {
-  const ignore = dockerignore();
-
-  it.each([
-    '.git/HEAD',
-    'node_modules/.pnpm/lock.yaml',
-    '02-containers/node_modules/tsx/package.json',
-    '.data/02-containers/users/PG_VERSION',
-    '00-monolith/cdk.out/manifest.json',
-    'web/dist/index.html',
-    'artifacts/e2e.json',
-    'coverage/index.html',
-    '02-containers/src/generated/users/client.ts',
-    '01-strangler/src/generated/prisma/client.ts',
-    'pnpm-debug.log',
-    '.env',
-    '02-containers/.env',
-    '02-containers/.env.production',
-    'docs/labs/02-containers.md',
-    '02-containers/README.md',
-  ])('keeps %s out of the build context', (path) => {
-    expect(ignore.excludes(path)).toBe(true);
-  });
-
-  it.each([
-    'pnpm-lock.yaml',
-    'package.json',
-    '02-containers/src/users/server.ts',
-    '02-containers/prisma/users/schema.prisma',
-    '01-strangler/prisma/schema.prisma',
-    'web/index.html',
-    // The install's postinstall generates infra/local's test client from this fixture.
-    'infra/local/test/fixtures/notes/prisma.config.ts',
-  ])('sends %s, which the image is built from', (path) => {
-    expect(ignore.excludes(path)).toBe(false);
-  });
 });
 
 describe('docker-compose.yml', () => {
@@ -213,15 +129,15 @@ describe('docker-compose.yml', () => {
     expect(valid).toBe(true);
   });
 
-  it('builds every image from this Dockerfile, from the repository root, for a target it has', () => {
-    const targets = dockerfile.stages.map((buildStage) => buildStage.name);
-    const built = Object.values(compose.services).flatMap((s) => (s.build ? [s.build] : []));
-
-    expect(built.length).toBeGreaterThan(0);
-    for (const build of built) {
-      expect(resolve(stageDir, build.context)).toBe(resolve(workspaceRoot));
-      expect(resolve(workspaceRoot, build.dockerfile)).toBe(resolve(stageDir, 'Dockerfile'));
-      expect(targets).toContain(build.target);
+  it("builds each process's image from its own bundle, where `pnpm bundle` writes it", () => {
+    for (const name of BUNDLED_PROCESSES) {
+      expect(resolve(stageDir, service(name).build?.context ?? ''), name).toBe(
+        join(stageDir, 'bundles', name),
+      );
+    }
+    for (const [name, s] of Object.entries(compose.services)) {
+      if (s.build === undefined) continue;
+      expect(s.build, name).toEqual(service(name.replace(/-migrate$/, '')).build);
     }
   });
 
@@ -248,7 +164,7 @@ describe('docker-compose.yml', () => {
     );
 
     for (const [name, s] of Object.entries(compose.services)) {
-      const imageHasHealthCheck = s.build !== undefined && healthCheckCommand(s.build.target);
+      const imageHasHealthCheck = s.build !== undefined && healthCheckCommand() !== undefined;
       const hasHealthCheck = s.healthcheck !== undefined || Boolean(imageHasHealthCheck);
       expect(hasHealthCheck || oneShots.has(name), `${name}: a health check or a one-shot`).toBe(
         true,
@@ -268,8 +184,10 @@ describe('docker-compose.yml', () => {
   it.each(SERVICES)('migrates %s with the database setup program from its own image', (name) => {
     const migrate = service(`${name}-migrate`);
 
-    expect(migrate.command).toEqual(['node', '--import', 'tsx', 'src/database-setup.ts']);
-    expect(existsSync(join(stageDir, 'src/database-setup.ts'))).toBe(true);
+    expect(migrate.command).toEqual(DATABASE_SETUP_COMMAND);
+    expect(Object.keys(bundleOf(name).entryPoints).map((entry) => `${entry}.mjs`)).toContain(
+      DATABASE_SETUP_COMMAND.at(-1),
+    );
     expect(migrate.image).toBe(service(name).image);
     expect(migrate.build).toEqual(service(name).build);
     expect(environmentOf(`${name}-migrate`)).toEqual({
@@ -310,10 +228,8 @@ describe('docker-compose.yml', () => {
   });
 
   /** What a process sees in its container: the image's environment, then compose's. */
-  const containerConfigInput = (name: string) => {
-    const target = service(name).build?.target ?? name;
-    return containerEnvironment({ ...imageEnvironment(target), ...environmentOf(name) });
-  };
+  const containerConfigInput = (name: string) =>
+    containerEnvironment({ ...imageEnvironment(), ...environmentOf(name) });
 
   it('gives users an environment its config accepts, with a stable signing key', () => {
     const config = loadUsersConfig(containerConfigInput('users'));
@@ -348,7 +264,9 @@ describe('docker-compose.yml', () => {
     const config = loadGatewayConfig(containerConfigInput('gateway'));
 
     expect(config).toMatchObject({ HOST: '0.0.0.0', PORT: 3000, STAGE: '02' });
-    expect(config.WEB_DIST_DIR).toBe(imageEnvironment('gateway').WEB_DIST_DIR);
+    // The web build the gateway's bundle carries, in the image's WORKDIR.
+    expect(Object.keys(bundleOf('gateway').optionalFolders ?? {})).toEqual(['web']);
+    expect(config.WEB_DIST_DIR).toBe(`${lastOf('WORKDIR')}/web`);
     // Nothing stands in front of the gateway: it must believe no client's X-Forwarded-For.
     expect(config.TRUST_PROXY).toBe(false);
     for (const [variable, target] of [
@@ -358,101 +276,141 @@ describe('docker-compose.yml', () => {
     ] as const) {
       const url = new URL(config[variable]);
       expect(url.hostname).toBe(target);
-      expect(url.port).toBe(imageEnvironment(target).PORT);
+      expect(url.port).toBe(imageEnvironment().PORT);
     }
   });
 });
 
 /*
- * The image's /app is `pnpm deploy --prod` of this package. Files git ignores, like the Prisma
- * clients generated at install, are the ones most likely to go missing there, and the stage's
- * processes are run from such a tree, exactly as the containers would run them.
+ * Each image's /app is its process's bundle (cdk/bundles.ts), built here exactly as `cdk synth`
+ * and `pnpm bundle` build it, and run with the local Node as the containers would run it: the
+ * image's command, in the bundle's folder, with the image's environment.
  */
-describe('the production tree the images run', () => {
-  let deployDir = '';
+describe('the bundles the images are built from', () => {
+  let bundlesDir = '';
+  const bundleDir = (name: BundledProcess) => join(bundlesDir, name);
   let running: RunningStage | undefined;
   const logs: string[] = [];
 
   beforeAll(async () => {
-    deployDir = await mkdtemp(join(tmpdir(), 'course-02-deploy-'));
-    // The Dockerfile's own deploy command, so that the tree tested is the tree it builds.
-    const deploy = await run(dockerfileDeployCommand(deployDir), { cwd: workspaceRoot });
-    if (deploy.code !== 0) throw new Error(`pnpm deploy failed:\n${deploy.output}`);
+    bundlesDir = await mkdtemp(join(tmpdir(), 'course-02-bundles-'));
+    for (const name of BUNDLED_PROCESSES) {
+      mkdirSync(bundleDir(name));
+      buildBundle(bundleDir(name), name);
+    }
   }, 120_000);
 
   afterAll(async () => {
     await running?.stop();
-    if (deployDir) await rm(deployDir, { recursive: true, force: true });
+    if (bundlesDir) await rm(bundlesDir, { recursive: true, force: true });
   }, 60_000);
 
-  it('has the Prisma clients generated at install, although git ignores them', () => {
-    for (const client of [
-      'src/generated/users/client.ts',
-      'src/generated/forum/client.ts',
-      // The slots service's client belongs to stage 01's package, where its schema lives.
-      'node_modules/@course/strangler/src/generated/prisma/client.ts',
-    ]) {
-      expect(existsSync(join(deployDir, client)), client).toBe(true);
-    }
-  });
-
-  it('has the production dependencies and none of the development ones', () => {
-    const installed = (name: string) => existsSync(join(deployDir, 'node_modules', name));
-
-    for (const name of [
-      'tsx',
-      'express',
-      '@prisma/client',
-      '@course/service-kit',
-      '@course/migrate',
-    ]) {
-      expect(installed(name), name).toBe(true);
-    }
-    // Not even as a dependency of a dependency: the local runner and the benchmark tools.
-    const packages = readdirSync(join(deployDir, 'node_modules', '.pnpm'));
-    expect(
-      packages.filter((dir) => dir.startsWith('@course+local@') || dir.startsWith('autocannon@')),
-    ).toEqual([]);
-    for (const name of [
-      'aws-cdk-lib',
-      'cdk-nag',
-      '@course/constructs',
-      'vitest',
-      'dockerfile-utils',
-    ]) {
-      expect(installed(name), name).toBe(false);
-    }
-  });
-
-  it('applies migrations with the database setup program run from the tree', async () => {
-    const database = await startEmbeddedPostgres({});
-    try {
-      const setup = await run(['node', '--import', 'tsx', 'src/database-setup.ts'], {
-        cwd: deployDir,
-        env: {
-          ...imageEnvironment('forum'),
-          SERVICE: 'forum',
-          DATABASE_URL: database.url,
-          LOG_LEVEL: 'warn',
-        },
-      });
-
-      expect(setup.code, setup.output).toBe(0);
-      expect(await appliedMigrations(database.url)).toEqual(
-        readdirSync(join(stageDir, 'prisma/forum/migrations'), { withFileTypes: true })
-          .filter((entry) => entry.isDirectory())
-          .map((entry) => entry.name)
-          .sort(),
+  it.each(SERVICES)(
+    'holds the %s server, its database setup, its migrations and the schema engine',
+    (name) => {
+      for (const file of [
+        'server.mjs',
+        DATABASE_SETUP_COMMAND.at(-1) ?? '',
+        'prisma/schema.prisma',
+        'node_modules/@prisma/schema-engine-wasm/schema_engine_bg.wasm',
+        'Dockerfile',
+      ]) {
+        expect(existsSync(join(bundleDir(name), file)), file).toBe(true);
+      }
+      expect(migrationFolders(join(bundleDir(name), 'prisma/migrations'))).toEqual(
+        migrationFolders(migrationsDirOf(name)),
       );
-    } finally {
-      await database.stop();
-    }
-  }, 60_000);
+    },
+  );
 
-  it('runs every process of the stage from the tree, with the image environment', async () => {
-    running = await startStage(fromTree(stage, deployDir), {
+  it.each(BUNDLED_PROCESSES)(
+    'holds compiled JavaScript only for %s: no TypeScript, no installed packages but the engine',
+    (name) => {
+      const files = filesOf(bundleDir(name));
+
+      expect(files.filter((file) => file.endsWith('.ts'))).toEqual([]);
+      expect(readdirSync(join(bundleDir(name)))).not.toContain('node');
+      expect(
+        files.filter(
+          (file) =>
+            file.startsWith('node_modules/') &&
+            !file.startsWith('node_modules/@prisma/schema-engine-wasm/'),
+        ),
+      ).toEqual([]);
+    },
+  );
+
+  it.each(BUNDLED_PROCESSES)(
+    "compiles none of the other processes' code into %s's bundle",
+    (name) => {
+      const others = BUNDLED_PROCESSES.filter((other) => other !== name);
+      // esbuild begins each module's code with a `// <path>` comment.
+      const modules = filesOf(bundleDir(name))
+        .filter((file) => file.endsWith('.mjs'))
+        .flatMap((file) =>
+          [...readFileSync(join(bundleDir(name), file), 'utf8').matchAll(/^\/\/ (\S+)$/gm)].map(
+            (match) => match[1] ?? '',
+          ),
+        );
+
+      expect(modules.some((path) => path.includes(`src/${name}/`))).toBe(true);
+      for (const other of others) {
+        expect(
+          modules.filter((path) => path.includes(`src/${other}/`)),
+          other,
+        ).toEqual([]);
+      }
+    },
+  );
+
+  it('builds the same bundle, byte for byte, from the same sources', async () => {
+    const again = await mkdtemp(join(tmpdir(), 'course-02-bundle-again-'));
+    try {
+      buildBundle(again, 'users');
+
+      expect(contentHash(again)).toBe(contentHash(bundleDir('users')));
+    } finally {
+      await rm(again, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the Dockerfile out of the image, as the bundle's .dockerignore says", () => {
+    const ignored = readFileSync(join(bundleDir('users'), '.dockerignore'), 'utf8').split('\n');
+
+    expect(ignored).toEqual(expect.arrayContaining(['Dockerfile', '.dockerignore']));
+    expect(readFileSync(join(bundleDir('users'), 'Dockerfile'), 'utf8')).toBe(dockerfileText);
+  });
+
+  it.each(SERVICES)(
+    "applies the %s service's own migrations with the setup command of its image",
+    async (name) => {
+      const database = await startEmbeddedPostgres({});
+      try {
+        const setup = await run(DATABASE_SETUP_COMMAND, {
+          cwd: bundleDir(name),
+          env: {
+            ...imageEnvironment(),
+            SERVICE: name,
+            DATABASE_URL: database.url,
+            LOG_LEVEL: 'warn',
+          },
+        });
+
+        expect(setup.code, setup.output).toBe(0);
+        expect(await appliedMigrations(database.url)).toEqual(
+          migrationFolders(migrationsDirOf(name)),
+        );
+      } finally {
+        await database.stop();
+      }
+    },
+    60_000,
+  );
+
+  it('runs every process of the stage from its bundle, with the image command and environment', async () => {
+    running = await startStage(fromBundles(stage, bundleDir), {
       publicPort: await freePort(),
-      dataDir: join(deployDir, '.data'),
+      dataDir: join(bundlesDir, '.data'),
       env: {},
       log: (line) => logs.push(line),
     });
@@ -498,9 +456,9 @@ describe('the production tree the images run', () => {
     if (!running) throw new Error('the stage did not start; see the previous test');
     const port = new URL(running.processUrls.users ?? '').port;
     const check = () =>
-      run(healthCheckCommand('users') ?? [], {
-        cwd: deployDir,
-        env: { ...imageEnvironment('users'), PORT: port },
+      run(healthCheckCommand() ?? [], {
+        cwd: bundleDir('users'),
+        env: { ...imageEnvironment(), PORT: port },
       });
 
     const whileUp = await check();
@@ -566,89 +524,38 @@ function parseDockerfile(text: string): { stages: BuildStage[] } {
   return { stages };
 }
 
-/** A target's stage and the stages it is built FROM, the base first. */
-function lineage(target: string): BuildStage[] {
-  const found = dockerfile.stages.find((buildStage) => buildStage.name === target);
-  if (!found) throw new Error(`the Dockerfile has no stage "${target}"`);
-  const parent = dockerfile.stages.some((buildStage) => buildStage.name === found.base);
-  return parent ? [...lineage(found.base), found] : [found];
-}
-
-/** Every `keyword` instruction's arguments in the image a target builds, in order. */
-function instructionsOf(target: string, keyword: string): string[] {
-  return lineage(target).flatMap((buildStage) =>
+/** Every `keyword` instruction's arguments in the image, in order. */
+function instructionsOf(keyword: string): string[] {
+  return dockerfile.stages.flatMap((buildStage) =>
     buildStage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args),
   );
 }
 
-function lastOf(target: string, keyword: string): string | undefined {
-  return instructionsOf(target, keyword).at(-1);
+function lastOf(keyword: string): string | undefined {
+  return instructionsOf(keyword).at(-1);
 }
 
-/** The ENV a target's image starts its processes with. */
-function imageEnvironment(target: string): Record<string, string> {
+/** The ENV the image starts its processes with. */
+function imageEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const args of instructionsOf(target, 'ENV')) {
+  for (const args of instructionsOf('ENV')) {
     for (const [, name = '', value = ''] of args.matchAll(/(\w+)=(\S+)/g)) env[name] = value;
   }
   return env;
 }
 
-/** The build stage's `pnpm deploy` command, writing to `outDir` instead of the image's /out. */
-function dockerfileDeployCommand(outDir: string): string[] {
-  const deploy = instructionsOf('build', 'RUN').find((args) => /^pnpm .* deploy /.test(args));
-  if (!deploy) throw new Error('the build stage has no `pnpm … deploy` RUN');
-  const [command = ''] = deploy.split('&&');
-  const argv = command.trim().split(/\s+/);
-  if (!argv.includes('--prod')) throw new Error(`the deploy must be --prod: ${command}`);
-  return argv.map((arg) => (arg === '/out' ? outDir : arg));
+/** The image's CMD (exec form). */
+function imageCommand(): string[] {
+  const cmd = lastOf('CMD') ?? '';
+  if (!cmd.startsWith('[')) throw new Error(`CMD must be in exec form (a JSON array): ${cmd}`);
+  return z.array(z.string()).parse(JSON.parse(cmd));
 }
 
 /** The HEALTHCHECK's command (exec form), without its options. */
-function healthCheckCommand(target: string): string[] | undefined {
-  const args = lastOf(target, 'HEALTHCHECK');
+function healthCheckCommand(): string[] | undefined {
+  const args = lastOf('HEALTHCHECK');
   const command = args === undefined ? undefined : /\bCMD\s+(\[.*\])$/.exec(args)?.[1];
   return command === undefined ? undefined : z.array(z.string()).parse(JSON.parse(command));
-}
-
-/** The sources of a shell-form COPY: every argument but the flags and the destination. */
-function copySources(args: string): string[] {
-  return args
-    .split(/\s+/)
-    .filter((arg) => !arg.startsWith('--'))
-    .slice(0, -1);
-}
-
-/**
- * The repository's .dockerignore as Docker applies it: a pattern matches a path or any folder
- * above it, `**` spans folders, `*` does not, and the last matching pattern wins (`!` re-includes).
- */
-function dockerignore(): { excludes(path: string): boolean } {
-  const rules = readFileSync(join(workspaceRoot, '.dockerignore'), 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const include = line.startsWith('!');
-      const pattern = (include ? line.slice(1) : line).replace(/^\/+/, '');
-      const source = pattern
-        .split(/(\*\*\/?|\*|\?)/)
-        .map((part) => {
-          if (part === '**/' || part === '**') return '(?:.*/)?';
-          if (part === '*') return '[^/]*';
-          if (part === '?') return '[^/]';
-          return part.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-        })
-        .join('');
-      return { include, regex: new RegExp(`^${source}(?:/.*)?$`) };
-    });
-  return {
-    excludes(path) {
-      let excluded = false;
-      for (const rule of rules) if (rule.regex.test(path)) excluded = !rule.include;
-      return excluded;
-    },
-  };
 }
 
 // --- docker-compose.yml: the parts these tests read ----------------------------------------
@@ -659,7 +566,7 @@ const dependencySchema = z.object({
 
 const composeServiceSchema = z.object({
   image: z.string().optional(),
-  build: z.object({ context: z.string(), dockerfile: z.string(), target: z.string() }).optional(),
+  build: z.object({ context: z.string() }).optional(),
   command: z.array(z.string()).optional(),
   // Strings only: YAML would turn an unquoted 1 or true into a number or a boolean.
   environment: z.record(z.string(), z.string()).optional(),
@@ -670,28 +577,74 @@ const composeServiceSchema = z.object({
 
 const composeSchema = z.object({ services: z.record(z.string(), composeServiceSchema) });
 
-// --- the production tree -----------------------------------------------------------------
+// --- the bundles ----------------------------------------------------------------------------
 
-/** The stage as the runner starts it, but from the deployed tree and with the image's ENV. */
-function fromTree(definition: StageDefinition, dir: string): StageDefinition {
+function bundledProcess(name: string): BundledProcess {
+  const found = BUNDLED_PROCESSES.find((bundled) => bundled === name);
+  if (found === undefined) throw new Error(`${name} has no bundle`);
+  return found;
+}
+
+/**
+ * The stage as the runner starts it, but each process from its bundle with the image's command
+ * and environment. (The runner still migrates and seeds the databases from the sources.)
+ */
+function fromBundles(
+  definition: StageDefinition,
+  bundleDir: (name: BundledProcess) => string,
+): StageDefinition {
   return {
     ...definition,
-    databases: definition.databases.map((database) => ({
-      ...database,
-      seed: database.seed && { ...database.seed, cwd: dir },
-    })),
-    processes: definition.processes.map((runnerProcess) => ({
-      ...runnerProcess,
-      cwd: dir,
-      env: (ctx) => ({
-        ...imageEnvironment(runnerProcess.name),
-        // Tests listen on loopback only; the image's 0.0.0.0 is for a container's interface.
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        ...runnerProcess.env?.(ctx),
-      }),
-    })),
+    processes: definition.processes.map((runnerProcess) => {
+      const dir = bundleDir(bundledProcess(runnerProcess.name));
+      return {
+        ...runnerProcess,
+        command: imageCommand(),
+        cwd: dir,
+        env: (ctx) => ({
+          ...imageEnvironment(),
+          // Tests listen on loopback only; the image's 0.0.0.0 is for a container's interface.
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          // Where compose points the gateway: the web folder of its bundle (see its test).
+          WEB_DIST_DIR: join(dir, 'web'),
+          ...runnerProcess.env?.(ctx),
+        }),
+      };
+    }),
   };
+}
+
+/** Every file under `dir`, by its path relative to it. */
+function filesOf(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => statSync(join(dir, path)).isFile())
+    .sort();
+}
+
+/** One hash of every file's path and bytes under `dir`, as an image asset's fingerprint sees them. */
+function contentHash(dir: string): string {
+  const hash = createHash('sha256');
+  for (const file of filesOf(dir))
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(dir, file)));
+  return hash.digest('hex');
+}
+
+function migrationsDirOf(service: Service): string {
+  const definition = stage.databases.find((database) => database.name === service);
+  if (!definition) throw new Error(`stage 02 has no database named ${service}`);
+  return definition.migrationsDir;
+}
+
+/** The migration folders under `dir`, in the order they apply. */
+function migrationFolders(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 async function appliedMigrations(databaseUrl: string): Promise<string[]> {

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 
 /** A one-shot step that runs in the service's own image before each of its app containers. */
 export interface ContainerSetupStep {
-  /** Replaces the image's command, e.g. `['node', '--import', 'tsx', 'src/setup.ts']`. */
+  /** Replaces the image's command, e.g. `['node', 'setup.mjs']`. */
   command: string[];
   /** @default none */
   environment?: Record<string, string>;

@@ -22,7 +22,8 @@ import { buildSync } from 'esbuild';
  *   node/bin/node           Node for linux-arm64 (Graviton)
  *
  * Stage 00 bundles the monolith with it, stage 01 the monolith (the same bundle) and the slots
- * service: one builder, so both stages' instances boot the same way.
+ * service: one builder, so both stages' instances boot the same way. Stage 02 builds each
+ * service's container image from such a folder, without node/ (its base image brings Node).
  */
 
 const constructsDir = fileURLToPath(new URL('..', import.meta.url));
