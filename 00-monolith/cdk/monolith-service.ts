@@ -66,8 +66,9 @@ export function addMonolithService(scope: Construct, props: MonolithServiceProps
     environment: {
       NODE_ENV: 'production',
       STAGE: props.stage,
-      // One load balancer in front: believe its X-Forwarded-For (rate limiting per client).
-      TRUST_PROXY: '1',
+      // Two proxies stand in front: CloudFront adds the viewer's address to X-Forwarded-For,
+      // the load balancer adds CloudFront's. Believe exactly those two (rate limiting per client).
+      TRUST_PROXY: '2',
       WEB_DIST_DIR: '/opt/course-monolith/web',
     },
     port: 3000,

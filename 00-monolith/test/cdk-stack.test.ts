@@ -21,12 +21,16 @@ function deployContext(): Record<string, unknown> {
   return { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
 }
 
+// Synthesizing (the stack, CloudFront, the lookup's custom resource, cdk-nag) takes a few seconds,
+// more on a busy machine: more than vitest's default 10 s for a hook.
+const SYNTH_TIMEOUT = 60_000;
+
 beforeAll(() => {
   const app = new App({ context: deployContext() });
   stack = new MonolithStack(app, 'CourseMonolith', { appAsset: monolithAppAsset });
   applyCourseNagChecks(app);
   template = Template.fromStack(stack);
-});
+}, SYNTH_TIMEOUT);
 
 function resourcesOf(type: string) {
   return Object.values(template.findResources(type));
@@ -37,9 +41,14 @@ function userData(): string {
   return JSON.stringify(launchTemplate?.Properties.LaunchTemplateData);
 }
 
-describe('MonolithStack', () => {
-  it('runs no Lambda function, whose implicit log group would outlive `cdk destroy`', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 0);
+describe('MonolithStack', { timeout: SYNTH_TIMEOUT }, () => {
+  it('runs one Lambda function, the prefix-list lookup, logging to a group deleted with it', () => {
+    const [fn] = resourcesOf('AWS::Lambda::Function');
+    const logGroups = template.findResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+
+    // Its implicit log group would outlive `cdk destroy`: it logs to one of the stack's own.
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    expect(Object.keys(logGroups)).toContain(fn?.Properties.LoggingConfig.LogGroup.Ref);
   });
 
   it('has no NAT gateway', () => {
@@ -139,10 +148,82 @@ describe('MonolithStack', () => {
     );
   });
 
-  it('outputs the Url', () => {
+  it('outputs the HTTPS URL of the CloudFront distribution as the Url', () => {
+    const [distribution] = Object.keys(template.findResources('AWS::CloudFront::Distribution'));
+
     template.hasOutput('Url', {
-      Value: { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [Match.anyValue(), 'DNSName'] }]] },
+      Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }]] },
     });
+  });
+
+  it('serves every path from the load balancer through CloudFront, over HTTPS, uncached', () => {
+    const [distribution] = resourcesOf('AWS::CloudFront::Distribution');
+    const [vpcOriginId, vpcOrigin] = Object.entries(
+      template.findResources('AWS::CloudFront::VpcOrigin'),
+    )[0] ?? [undefined, undefined];
+    const [loadBalancerId] = Object.keys(
+      template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'),
+    );
+    const config = distribution?.Properties.DistributionConfig;
+
+    expect(config.Origins).toEqual([
+      expect.objectContaining({
+        VpcOriginConfig: { VpcOriginId: { 'Fn::GetAtt': [vpcOriginId, 'Id'] } },
+      }),
+    ]);
+    expect(config.CacheBehaviors).toBeUndefined();
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      TargetOriginId: config.Origins[0].Id,
+      ViewerProtocolPolicy: 'redirect-to-https',
+      // The managed CachingDisabled and AllViewerExceptHostHeader policies: the Authorization
+      // header, cookies and query strings reach the app, and no answer is cached.
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+      AllowedMethods: expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    });
+    expect(vpcOrigin?.Properties.VpcOriginEndpointConfig).toMatchObject({
+      Arn: { Ref: loadBalancerId },
+      HTTPPort: 80,
+      OriginProtocolPolicy: 'http-only',
+    });
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+  });
+
+  it('keeps the load balancer internal and admits only CloudFront, by its prefix list, on 80', () => {
+    const [loadBalancer] = resourcesOf('AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const [group] = loadBalancer?.Properties.SecurityGroups[0]['Fn::GetAtt'] ?? [];
+    const [lookup] = Object.keys(template.findResources('Custom::AWS'));
+    const inline =
+      template.findResources('AWS::EC2::SecurityGroup')[group]?.Properties.SecurityGroupIngress;
+    const toLoadBalancer = resourcesOf('AWS::EC2::SecurityGroupIngress').filter(
+      (rule) => rule.Properties.GroupId['Fn::GetAtt']?.[0] === group,
+    );
+
+    expect(loadBalancer?.Properties.Scheme).toBe('internal');
+    expect(JSON.stringify(loadBalancer?.Properties.Subnets)).toMatch(/isolated/i);
+    expect(inline).toBeUndefined();
+    expect(toLoadBalancer.map((rule) => rule.Properties)).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 80,
+        ToPort: 80,
+        SourcePrefixListId: { 'Fn::GetAtt': [lookup, 'PrefixLists.0.PrefixListId'] },
+      }),
+    ]);
+    expect(
+      JSON.parse(template.findResources('Custom::AWS')[lookup ?? '']?.Properties.Create),
+    ).toMatchObject({
+      action: 'DescribeManagedPrefixLists',
+      parameters: {
+        Filters: [
+          { Name: 'prefix-list-name', Values: ['com.amazonaws.global.cloudfront.origin-facing'] },
+        ],
+      },
+    });
+  });
+
+  it('trusts exactly two proxies for the client address: CloudFront and the load balancer', () => {
+    expect(userData()).toContain('Environment=\\"TRUST_PROXY=2\\"');
   });
 
   it('gives every log group a retention', () => {
@@ -162,11 +243,14 @@ describe('MonolithStack', () => {
 
     expect(deleted).toEqual([
       'AWS::Logs::LogGroup AppLogs',
+      'AWS::Logs::LogGroup CloudFrontOriginFacingPrefixListLogs',
       'AWS::Logs::LogGroup NetworkFlowLogs',
       'AWS::RDS::DBInstance DatabaseInstance',
       // The generated credentials follow their database.
       'AWS::SecretsManager::Secret CourseMonolithDatabaseInstanceSecret',
       'AWS::SecretsManager::Secret JwtSigningSeed',
+      // The prefix-list lookup: deleting it calls nothing (it has no onDelete call).
+      'Custom::AWS CloudFrontOriginFacingPrefixList',
     ]);
     for (const { file, line } of destroyPolicies()) {
       expect(line, `${file}: RemovalPolicy.DESTROY needs a "DESTROY:" comment`).toMatch(/DESTROY/);

@@ -11,7 +11,7 @@ export interface SlotsServiceProps {
   app: Asset;
   /** The stage's one load balancer; the route table's rules send the slots routes here. */
   loadBalancer: elbv2.ApplicationLoadBalancer;
-  /** Where the monolith publishes its public keys, e.g. http://<alb>/.well-known/jwks.json. */
+  /** Where the monolith publishes its public keys, e.g. http://<internal alb>/.well-known/jwks.json. */
   jwksUrl: string;
   /** The monolith's database, which the wallet handoff copies wallets from (and back). */
   monolithDatabase: PostgresDatabase;
@@ -57,8 +57,10 @@ export class SlotsService extends Construct {
       environment: {
         NODE_ENV: 'production',
         STAGE: '01',
-        // One load balancer in front: believe its X-Forwarded-For (rate limiting per client).
-        TRUST_PROXY: '1',
+        // Two proxies stand in front: CloudFront adds the viewer's address to X-Forwarded-For,
+        // the load balancer adds CloudFront's. Believe exactly those two (rate limiting per
+        // client).
+        TRUST_PROXY: '2',
         // The monolith still issues every token; the keys come through the load balancer, so
         // no secret is shared between the two.
         TOKEN_ISSUER: 'monolith',

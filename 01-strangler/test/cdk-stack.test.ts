@@ -202,16 +202,21 @@ function hostSecurityGroup(from: Template, prefix: 'MonolithApp' | 'SlotsApp'): 
 }
 
 describe('StranglerStack', { timeout: SYNTH_TIMEOUT }, () => {
-  it('has no NAT gateway and runs no Lambda function', () => {
+  it('has no NAT gateway, and one Lambda function: the prefix-list lookup', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('Custom::AWS', 1);
   });
 
-  it('has one internet-facing load balancer on port 80, one target group per target', () => {
+  it('has one internal load balancer on port 80, one target group per target', () => {
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
-      Scheme: 'internet-facing',
-    });
+    const [, loadBalancer] = resourceNamed(
+      template,
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'LoadBalancer',
+    );
+    expect(loadBalancer.Properties.Scheme).toBe('internal');
+    expect(JSON.stringify(loadBalancer.Properties.Subnets)).toMatch(/isolated/);
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80 });
     const groups = resources(template, 'AWS::ElasticLoadBalancingV2::TargetGroup');
@@ -325,7 +330,8 @@ describe('StranglerStack', { timeout: SYNTH_TIMEOUT }, () => {
     expect(environment).toEqual({
       NODE_ENV: 'production',
       STAGE: '01',
-      TRUST_PROXY: '1',
+      // CloudFront and the load balancer: two proxies append to X-Forwarded-For.
+      TRUST_PROXY: '2',
       TOKEN_ISSUER: 'monolith',
       JWKS_URL: `http://\${${loadBalancer}.DNSName}/.well-known/jwks.json`,
       PORT: '3000',
@@ -377,9 +383,81 @@ describe('StranglerStack', { timeout: SYNTH_TIMEOUT }, () => {
     expect(everything).not.toMatch(/"Environment":\s*\{\s*"Variables"/);
   });
 
-  it('outputs the Url of the load balancer', () => {
+  it('runs the monolith behind the same two proxies, trusting two hops too', () => {
+    expect(unitEnvironment(bootScriptOf(template, 'MonolithApp')).TRUST_PROXY).toBe('2');
+  });
+
+  it('admits CloudFront (by its prefix list) and the slots host to the load balancer, on 80', () => {
+    const [, loadBalancer] = resourceNamed(
+      template,
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'LoadBalancer',
+    );
+    const [group] = (loadBalancer.Properties.SecurityGroups as GetAtt[])[0]?.['Fn::GetAtt'] ?? [];
+    const [lookup] = resourceNamed(template, 'Custom::AWS', 'CloudFrontOriginFacingPrefixList');
+    const [, securityGroup] = resourceNamed(template, 'AWS::EC2::SecurityGroup', group ?? '');
+
+    const rules = resources(template, 'AWS::EC2::SecurityGroupIngress')
+      .map(([, rule]) => rule.Properties)
+      .filter((rule) => (rule.GroupId as GetAtt)['Fn::GetAtt'][0] === group)
+      .map(({ GroupId: _group, Description: _description, ...rule }) => rule);
+
+    expect(securityGroup.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        {
+          IpProtocol: 'tcp',
+          FromPort: 80,
+          ToPort: 80,
+          SourcePrefixListId: { 'Fn::GetAtt': [lookup, 'PrefixLists.0.PrefixListId'] },
+        },
+        {
+          IpProtocol: 'tcp',
+          FromPort: 80,
+          ToPort: 80,
+          SourceSecurityGroupId: {
+            'Fn::GetAtt': [hostSecurityGroup(template, 'SlotsApp'), 'GroupId'],
+          },
+        },
+      ]),
+    );
+    expect(rules).toHaveLength(2);
+  });
+
+  it('serves every path through CloudFront from the load balancer, a VPC origin', () => {
+    const [, distribution] = resourceNamed(template, 'AWS::CloudFront::Distribution', 'Web');
+    const [vpcOrigin, origin] = resourceNamed(template, 'AWS::CloudFront::VpcOrigin', 'Web');
+    const [loadBalancer] = resourceNamed(
+      template,
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'LoadBalancer',
+    );
+    const config = distribution.Properties.DistributionConfig as {
+      DefaultCacheBehavior: Record<string, unknown>;
+      CacheBehaviors?: unknown[];
+      Origins: Array<{ Id: string; VpcOriginConfig?: { VpcOriginId: GetAtt } }>;
+    };
+
+    expect(config.Origins).toHaveLength(1);
+    expect(config.Origins[0]?.VpcOriginConfig?.VpcOriginId['Fn::GetAtt'][0]).toBe(vpcOrigin);
+    expect(config.CacheBehaviors).toBeUndefined();
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      TargetOriginId: config.Origins[0]?.Id,
+      ViewerProtocolPolicy: 'redirect-to-https',
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+    });
+    expect(origin.Properties.VpcOriginEndpointConfig).toMatchObject({
+      Arn: { Ref: loadBalancer },
+      HTTPPort: 80,
+      OriginProtocolPolicy: 'http-only',
+    });
+  });
+
+  it('outputs the HTTPS URL of the CloudFront distribution as the Url', () => {
+    const [distribution] = resourceNamed(template, 'AWS::CloudFront::Distribution', 'Web');
+
     template.hasOutput('Url', {
-      Value: { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [Match.anyValue(), 'DNSName'] }]] },
+      Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }]] },
     });
   });
 
@@ -387,6 +465,7 @@ describe('StranglerStack', { timeout: SYNTH_TIMEOUT }, () => {
     const groups = resources(template, 'AWS::Logs::LogGroup');
 
     expect(groups.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'CloudFrontOriginFacingPrefixListLogs',
       'MonolithAppLogs',
       'NetworkFlowLogs',
       'SlotsAppLogs',

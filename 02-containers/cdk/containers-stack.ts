@@ -1,15 +1,15 @@
 import {
   ContainerService,
   CourseVpc,
+  LoadBalancerOrigin,
   PostgresDatabase,
   RouteTableRules,
   signingSeedSecret,
+  suppressLoadBalancerFindings,
   WebDistribution,
 } from '@course/constructs';
 import type { RouteTable } from '@course/facade/route-table';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -53,6 +53,11 @@ export interface ContainersStackProps extends StackProps {
   image: (scope: Construct, service: Service) => ecs.ContainerImage;
   /** The web app's files (see web-app.ts). */
   site: s3deploy.ISource;
+  /**
+   * The availability zones, by name: two or more in which CloudFront offers VPC origins.
+   * @default the region's first two
+   */
+  availabilityZones?: readonly string[];
 }
 
 /**
@@ -68,8 +73,9 @@ export class ContainersStack extends Stack {
     // api and dkr, Logs, Secrets Manager: about $0.01 an hour each per AZ, so $0.08 for two
     // AZs): the tasks run in the public subnets with public IPs, and their security groups let
     // them out on HTTPS only. The database and the load balancer live in the isolated subnets.
-    const network = new CourseVpc(this, 'Network');
-    const { vpc } = network;
+    const { vpc } = new CourseVpc(this, 'Network', {
+      availabilityZones: props.availabilityZones,
+    });
 
     // One small server, a database and a role per service: each service's secret opens its
     // own database only. The master credentials are for the setup step of each task.
@@ -160,26 +166,16 @@ export class ContainersStack extends Stack {
 
     // The load balancer is internal, in the isolated subnets: CloudFront reaches it through a
     // VPC origin, whose network interfaces CloudFront places in this VPC, and nothing on the
-    // internet can reach it at all. This needs neither a secret header that every listener rule
-    // would check (and that could leak) nor a lookup of CloudFront's address list at synth.
+    // internet can reach it at all. This needs no secret header that every listener rule would
+    // check (and that could leak). Its one inbound rule admits CloudFront's origin-facing prefix
+    // list, looked up at deploy time (see LoadBalancerOrigin): the VPC origin's interfaces do not
+    // use the VPC's address range, so a rule for the VPC's CIDR would time every request out.
     const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       internetFacing: false,
     });
-    loadBalancer.connections.allowFrom(
-      ec2.Peer.ipv4(network.cidr),
-      ec2.Port.tcp(80),
-      "HTTP from inside the VPC: CloudFront's VPC origin interfaces",
-    );
-    NagSuppressions.addResourceSuppressions(loadBalancer, [
-      {
-        id: 'AwsSolutions-ELB2',
-        reason:
-          'Access logs need an S3 bucket with a policy for the regional ELB account; each ' +
-          'service logs every request to CloudWatch already.',
-      },
-    ]);
+    suppressLoadBalancerFindings(loadBalancer);
     const listener = loadBalancer.addListener('Http', {
       port: 80,
       protocol: elbv2.ApplicationProtocol.HTTP,
@@ -208,10 +204,7 @@ export class ContainersStack extends Stack {
     const web = new WebDistribution(this, 'Web', {
       site: props.site,
       api: {
-        origin: origins.VpcOrigin.withApplicationLoadBalancer(loadBalancer, {
-          protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
-          httpPort: 80,
-        }),
+        origin: new LoadBalancerOrigin(this, 'Origin', { loadBalancer }).origin,
         paths: API_PATHS,
       },
     });

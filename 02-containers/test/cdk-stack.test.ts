@@ -142,12 +142,19 @@ function targetGroupOf(service: Service): string {
   return resourceNamed('AWS::ElasticLoadBalancingV2::TargetGroup', `${constructId(service)}`)[0];
 }
 
-/** Ingress rules between security groups, as "source -> destination:port" by logical id. */
+/**
+ * Ingress rules, as "source -> destination:port" by logical id: the source is a security group,
+ * or `prefix list <lookup>` for a prefix list whose id a custom resource looks up.
+ */
 function ingressFlows(): string[] {
   return resources('AWS::EC2::SecurityGroupIngress')
     .map(([, rule]) => rule.Properties as Record<string, GetAtt & number>)
     .map((rule) => {
-      const source = (rule.SourceSecurityGroupId as unknown as GetAtt)['Fn::GetAtt'][0];
+      const prefixList = rule.SourcePrefixListId as unknown as GetAtt | undefined;
+      const source =
+        prefixList === undefined
+          ? (rule.SourceSecurityGroupId as unknown as GetAtt)['Fn::GetAtt'][0]
+          : `prefix list ${prefixList['Fn::GetAtt'][0]}`;
       const destination = (rule.GroupId as unknown as GetAtt)['Fn::GetAtt'][0];
       expect(rule.FromPort).toBe(rule.ToPort);
       return `${source} -> ${destination}:${rule.FromPort}`;
@@ -402,10 +409,12 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
   it('allows exactly the calls between services, the load balancer in, and each to its database', () => {
     const [loadBalancer] = resourceNamed('AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
     const [database] = resourceNamed('AWS::EC2::SecurityGroup', 'DatabaseSecurityGroup');
+    const [cloudFront] = resourceNamed('Custom::AWS', 'CloudFrontOriginFacingPrefixList');
     const sg = securityGroupOf;
 
     expect(ingressFlows()).toEqual(
       [
+        `prefix list ${cloudFront} -> ${loadBalancer}:80`,
         `${sg('forum')} -> ${sg('slots')}:${SERVICE_PORT}`,
         `${sg('forum')} -> ${sg('users')}:${SERVICE_PORT}`,
         `${sg('slots')} -> ${sg('users')}:${SERVICE_PORT}`,
@@ -494,20 +503,41 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
     }
   });
 
-  it('keeps the load balancer internal, reachable on port 80 from inside the VPC only', () => {
+  it("keeps the load balancer internal, admitting on port 80 CloudFront's prefix list only", () => {
     const [, loadBalancer] = resourceNamed(
       'AWS::ElasticLoadBalancingV2::LoadBalancer',
       'LoadBalancer',
     );
-    const [, group] = resourceNamed('AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
-    const [, vpc] = resourceNamed('AWS::EC2::VPC', 'Network');
+    const [groupId, group] = resourceNamed('AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
+    const [lookupId, lookup] = resourceNamed('Custom::AWS', 'CloudFrontOriginFacingPrefixList');
+    const toLoadBalancer = resources('AWS::EC2::SecurityGroupIngress')
+      .map(([, rule]) => rule.Properties)
+      .filter((rule) => (rule.GroupId as GetAtt)['Fn::GetAtt'][0] === groupId);
 
     expect(loadBalancer.Properties.Scheme).toBe('internal');
     expect(JSON.stringify(loadBalancer.Properties.Subnets)).toMatch(/isolated/);
     expect(JSON.stringify(loadBalancer.Properties.Subnets)).not.toMatch(/public/);
-    expect(group.Properties.SecurityGroupIngress).toEqual([
-      expect.objectContaining({ CidrIp: vpc.Properties.CidrBlock, FromPort: 80, ToPort: 80 }),
+    // CloudFront's VPC origin does not connect from the VPC's range: no CIDR rule at all.
+    expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(toLoadBalancer).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 80,
+        ToPort: 80,
+        SourcePrefixListId: { 'Fn::GetAtt': [lookupId, 'PrefixLists.0.PrefixListId'] },
+      }),
     ]);
+    expect(toLoadBalancer.filter((rule) => 'CidrIp' in rule || 'CidrIpv6' in rule)).toEqual([]);
+    // The prefix list's id, looked up by name when the stack deploys (synth stays offline).
+    expect(JSON.parse(lookup.Properties.Create as string)).toMatchObject({
+      service: 'EC2',
+      action: 'DescribeManagedPrefixLists',
+      parameters: {
+        Filters: [
+          { Name: 'prefix-list-name', Values: ['com.amazonaws.global.cloudfront.origin-facing'] },
+        ],
+      },
+    });
   });
 
   it('checks the targets on /healthz, so that a database outage does not replace every task', () => {

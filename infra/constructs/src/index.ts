@@ -3,7 +3,12 @@ export {
   type ContainerServiceProps,
   type ContainerSetupStep,
 } from './container-service.ts';
-export { CourseVpc, type CourseVpcProps } from './course-vpc.ts';
+export { availabilityZonesOption, CourseVpc, type CourseVpcProps } from './course-vpc.ts';
+export {
+  CLOUDFRONT_ORIGIN_FACING,
+  LoadBalancerOrigin,
+  type LoadBalancerOriginProps,
+} from './load-balancer-origin.ts';
 export { applyCourseNagChecks } from './nag.ts';
 export {
   buildNodeAppBundle,
@@ -14,7 +19,7 @@ export {
 export {
   NodeAppHost,
   type NodeAppHostProps,
-  suppressPublicLoadBalancerFindings,
+  suppressLoadBalancerFindings,
 } from './node-app-host.ts';
 export { PostgresDatabase, type PostgresDatabaseProps } from './postgres-database.ts';
 export { RouteTableRules, type RouteTableRulesProps } from './route-table-rules.ts';

@@ -90,16 +90,16 @@ export interface NodeAppHostProps {
    * A load balancer shared with other hosts. The host then creates no load balancer and no
    * listener, only its `targetGroup`, and leaves the routing to the caller (listener rules, e.g.
    * `RouteTableRules`); its instances still admit the load balancer only.
-   * @default its own internet-facing load balancer, HTTP on port 80, forwarding everything here
+   * @default its own internal load balancer, HTTP on port 80, forwarding everything here
    */
   loadBalancer?: elbv2.ApplicationLoadBalancer;
 }
 
 /**
- * A Node app behind an internet-facing Application Load Balancer (HTTP on port 80), on an EC2
- * Auto Scaling group of Amazon Linux 2023 ARM64 instances. The load balancer is the host's own,
- * or one shared with other hosts (`loadBalancer`), whose listener rules pick the host's
- * `targetGroup`.
+ * A Node app behind an Application Load Balancer (HTTP on port 80), on an EC2 Auto Scaling group
+ * of Amazon Linux 2023 ARM64 instances. The load balancer is the host's own, or one shared with
+ * other hosts (`loadBalancer`), whose listener rules pick the host's `targetGroup`. Its own is
+ * internal, in the isolated subnets, and admits nobody: `LoadBalancerOrigin` lets CloudFront in.
  *
  * Defaults: t4g.micro, min 1 / desired 1 / max 2, in the VPC's public subnets with a public IP
  * (so no NAT gateway is needed to reach S3, Secrets Manager or CloudWatch), an 8 GiB encrypted
@@ -122,8 +122,6 @@ export class NodeAppHost extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
-  /** `http://<load balancer DNS name>` */
-  readonly url: string;
 
   constructor(scope: Construct, id: string, props: NodeAppHostProps) {
     super(scope, id);
@@ -229,14 +227,16 @@ export class NodeAppHost extends Construct {
     };
     if (props.loadBalancer === undefined) {
       this.loadBalancer = this.ownLoadBalancer(props.vpc);
+      // Not `open`: the listener adds no rule for the whole internet to the load balancer's
+      // security group; whoever may connect is admitted by name (LoadBalancerOrigin).
       const listener = this.loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
-        open: true,
+        open: false,
       });
       // addTargets also opens the instances' security group to the load balancer on `port`.
       this.targetGroup = listener.addTargets('App', targets);
-      suppressPublicLoadBalancerFindings(this.loadBalancer);
+      suppressLoadBalancerFindings(this.loadBalancer);
     } else {
       this.loadBalancer = props.loadBalancer;
       this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
@@ -249,16 +249,19 @@ export class NodeAppHost extends Construct {
         'The app port from the load balancer',
       );
     }
-    this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
     this.suppressDeliberateFindings();
   }
 
-  /** An internet-facing load balancer for this host alone. */
+  /**
+   * An internal load balancer for this host alone, in the isolated subnets: it has no public
+   * address, and CloudFront reaches it as a VPC origin. The instances stay in the public
+   * subnets, where they reach S3, Secrets Manager and CloudWatch without a NAT gateway.
+   */
   private ownLoadBalancer(vpc: ec2.IVpc): elbv2.ApplicationLoadBalancer {
     return new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      internetFacing: false,
     });
   }
 
@@ -303,30 +306,18 @@ export class NodeAppHost extends Construct {
 }
 
 /**
- * The cdk-nag findings of the course's public load balancers (a host's own, or one shared by
- * several hosts), accepted on purpose, each with its reason.
+ * The cdk-nag finding of the course's load balancers (a host's own, or one shared by several
+ * hosts or services), accepted on purpose, with its reason.
  */
-export function suppressPublicLoadBalancerFindings(
-  loadBalancer: elbv2.ApplicationLoadBalancer,
-): void {
-  NagSuppressions.addResourceSuppressions(
-    loadBalancer,
-    [
-      {
-        id: 'AwsSolutions-ELB2',
-        reason:
-          'Access logs need an S3 bucket with a policy for the regional ELB account; the app ' +
-          'already logs every request to CloudWatch. Adding them is a documented exercise.',
-      },
-      {
-        id: 'AwsSolutions-EC23',
-        reason:
-          'A public website: the load balancer must accept anyone, on port 80 only (HTTPS ' +
-          'needs a domain and a certificate, a documented exercise).',
-      },
-    ],
-    true,
-  );
+export function suppressLoadBalancerFindings(loadBalancer: elbv2.ApplicationLoadBalancer): void {
+  NagSuppressions.addResourceSuppressions(loadBalancer, [
+    {
+      id: 'AwsSolutions-ELB2',
+      reason:
+        'Access logs need an S3 bucket with a policy for the regional ELB account; the apps ' +
+        'already log every request to CloudWatch.',
+    },
+  ]);
 }
 
 interface UserDataInput {

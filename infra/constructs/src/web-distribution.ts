@@ -7,25 +7,28 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
-/** Where a distribution sends the API's paths instead of the bucket. */
+/** The API behind the distribution's domain. */
 export interface WebDistributionApi {
-  /** E.g. `VpcOrigin.withApplicationLoadBalancer(loadBalancer)`. */
+  /** E.g. `LoadBalancerOrigin`'s `origin`. */
   origin: cloudfront.IOrigin;
-  /** CloudFront path patterns, e.g. `['/api/*', '/healthz']`. */
-  paths: readonly string[];
+  /**
+   * With a `site`: the CloudFront path patterns sent to the API instead of the bucket, e.g.
+   * `['/api/*', '/healthz']`. Without one, the API serves every path, so give none.
+   * @default every path, when there is no `site`
+   */
+  paths?: readonly string[];
 }
 
 export interface WebDistributionProps {
+  /** The API, behind the same domain as the site, so the browser calls it without CORS. */
+  api: WebDistributionApi;
   /**
-   * The files of the web app: `Source.asset('<web>/dist')` once it is built, or a placeholder
-   * page (`Source.data('index.html', …)`).
+   * The files of the web app, served from a private S3 bucket: `Source.asset('<web>/dist')` once
+   * it is built, or a placeholder page (`Source.data('index.html', …)`).
+   * @default none: the API's origin serves every path, the web app included (an app that serves
+   * its own web build, like the monolith)
    */
-  site: s3deploy.ISource;
-  /**
-   * The API behind the same domain, so the browser calls it without CORS.
-   * @default none: the distribution serves the site only
-   */
-  api?: WebDistributionApi;
+  site?: s3deploy.ISource;
   /**
    * The edge locations that serve the site.
    * @default PRICE_CLASS_100 — North America and Europe, the cheapest
@@ -34,69 +37,90 @@ export interface WebDistributionProps {
 }
 
 /**
- * A single-page web app on S3 behind CloudFront, with an API behind the same distribution.
+ * A web app and its API behind one CloudFront distribution, on CloudFront's own HTTPS domain:
+ * the app's files on S3 with the API's paths sent to the API (`site`), or everything from the
+ * API's origin, for an app that serves its own web build.
  *
- * Defaults: a private, encrypted bucket that only this distribution may read (origin access
- * control), HTTPS on CloudFront's own domain (HTTP redirects to it), the site cached at the
- * edge and emptied from the caches on every deploy, any path without a file extension served
- * `index.html` (the app routes in the browser), and the API paths sent to the API origin with
- * caching disabled and every viewer header, cookie and query string forwarded (the Host header
- * excepted). `cdk destroy` deletes the files, the bucket and the distribution.
+ * Defaults: HTTPS on CloudFront's own domain (HTTP redirects to it); the API's paths (every
+ * path, without a site) sent to the API origin with caching disabled and every viewer header,
+ * cookie and query string forwarded (the Host header excepted). With a `site`: a private,
+ * encrypted bucket that only this distribution may read (origin access control), the site
+ * cached at the edge and emptied from the caches on every deploy, and any path without a file
+ * extension served `index.html` (the app routes in the browser). `cdk destroy` deletes the
+ * files, the bucket and the distribution.
  */
 export class WebDistribution extends Construct {
-  readonly bucket: s3.Bucket;
+  /** The site's bucket; none when the API serves the site. */
+  readonly bucket: s3.Bucket | undefined;
   readonly distribution: cloudfront.Distribution;
   /** `https://<distribution domain>` */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: WebDistributionProps) {
     super(scope, id);
+    const { api, site } = props;
+    if (site !== undefined && api.paths === undefined) {
+      throw new Error('WebDistribution: with a `site`, `api.paths` says which paths are the API');
+    }
+    if (site === undefined && api.paths !== undefined) {
+      throw new Error('WebDistribution: without a `site`, the API serves every path: no `paths`');
+    }
 
-    this.bucket = new s3.Bucket(this, 'Site', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      // DESTROY: a course lab must leave nothing behind after `cdk destroy`. The deployment
-      // below deletes the files first (`retainOnDelete: false`), so the bucket is empty by then.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    const { api } = props;
-    const apiBehaviors =
-      api === undefined
-        ? {}
-        : Object.fromEntries(api.paths.map((path) => [path, apiBehavior(api.origin)]));
+    if (site !== undefined) {
+      this.bucket = new s3.Bucket(this, 'Site', {
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        // DESTROY: a course lab must leave nothing behind after `cdk destroy`. The deployment
+        // below deletes the files first (`retainOnDelete: false`), so the bucket is empty by then.
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    }
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: 'The web app (S3) and its API',
-      defaultRootObject: 'index.html',
+      comment: this.bucket === undefined ? 'The app and its API' : 'The web app (S3) and its API',
+      defaultRootObject: this.bucket === undefined ? undefined : 'index.html',
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
-        functionAssociations: [
-          {
-            function: new cloudfront.Function(this, 'AppRoutes', {
-              comment: 'Serves index.html for the paths the web app routes in the browser',
-              runtime: cloudfront.FunctionRuntime.JS_2_0,
-              code: cloudfront.FunctionCode.fromInline(APP_ROUTES_FUNCTION),
-            }),
-            eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
-          },
-        ],
-      },
-      additionalBehaviors: apiBehaviors,
+      defaultBehavior:
+        this.bucket === undefined ? apiBehavior(api.origin) : this.siteBehavior(this.bucket),
+      additionalBehaviors: Object.fromEntries(
+        (api.paths ?? []).map((path) => [path, apiBehavior(api.origin)]),
+      ),
     });
     this.url = `https://${this.distribution.distributionDomainName}`;
+    this.suppressDistributionFindings();
 
+    if (this.bucket !== undefined && site !== undefined) this.publish(this.bucket, site);
+  }
+
+  /** The site's files from the bucket, cached at the edge, pages routed to index.html. */
+  private siteBehavior(bucket: s3.Bucket): cloudfront.BehaviorOptions {
+    return {
+      origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      functionAssociations: [
+        {
+          function: new cloudfront.Function(this, 'AppRoutes', {
+            comment: 'Serves index.html for the paths the web app routes in the browser',
+            runtime: cloudfront.FunctionRuntime.JS_2_0,
+            code: cloudfront.FunctionCode.fromInline(APP_ROUTES_FUNCTION),
+          }),
+          eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+        },
+      ],
+    };
+  }
+
+  /** Uploads the site's files on every deploy, and the cdk-nag findings that come with it. */
+  private publish(bucket: s3.Bucket, site: s3deploy.ISource): void {
     // Every file is revalidated by browsers (`no-cache`): a deploy is seen at once, and the
     // content-hashed assets cost a 304 each. The edge caches are emptied on each deploy.
     const deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
-      sources: [props.site],
-      destinationBucket: this.bucket,
+      sources: [site],
+      destinationBucket: bucket,
       distribution: this.distribution,
       distributionPaths: ['/*'],
       cacheControl: [s3deploy.CacheControl.noCache()],
@@ -109,12 +133,7 @@ export class WebDistribution extends Construct {
       }),
     });
 
-    this.suppressDeliberateFindings(deployment);
-  }
-
-  /** The cdk-nag findings this site accepts on purpose, each with its reason. */
-  private suppressDeliberateFindings(deployment: s3deploy.BucketDeployment): void {
-    const siteBucket = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    const siteBucket = Stack.of(this).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
     // The function CDK provides for every BucketDeployment of the stack (a singleton): its role
     // and its default policy are its children.
     const deploymentFunction = deployment.handlerRole.node.scope;
@@ -159,7 +178,7 @@ export class WebDistribution extends Construct {
       ],
       true,
     );
-    NagSuppressions.addResourceSuppressions(this.bucket, [
+    NagSuppressions.addResourceSuppressions(bucket, [
       {
         id: 'AwsSolutions-S1',
         reason:
@@ -167,6 +186,10 @@ export class WebDistribution extends Construct {
           'one, and its requests show in the CloudFront console metrics.',
       },
     ]);
+  }
+
+  /** The cdk-nag findings this distribution accepts on purpose, each with its reason. */
+  private suppressDistributionFindings(): void {
     NagSuppressions.addResourceSuppressions(this.distribution, [
       {
         id: 'AwsSolutions-CFR1',
@@ -195,7 +218,7 @@ export class WebDistribution extends Construct {
 }
 
 /**
- * How CloudFront treats the API paths. Every answer is personal or changes with each request,
+ * How CloudFront treats the API's paths (all of them, when the API serves the site). Every answer is personal or changes with each request,
  * so nothing is cached; with caching disabled, this origin request policy forwards the
  * Authorization header too, with every other header (Host excepted), cookie and query string.
  */

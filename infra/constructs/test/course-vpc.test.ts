@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { CourseVpc } from '../src/index.ts';
+import { availabilityZonesOption, CourseVpc } from '../src/index.ts';
 
 function synthVpc(): Template {
   const stack = new Stack(new App(), 'Test');
@@ -52,5 +52,55 @@ describe('CourseVpc', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
     template.resourceCountIs('AWS::Logs::LogGroup', 1);
+  });
+
+  it('places its subnets in the zones it is given, by name', () => {
+    const stack = new Stack(new App(), 'Test');
+    new CourseVpc(stack, 'Network', { availabilityZones: ['us-east-1b', 'us-east-1d'] });
+
+    const zones = Object.values(Template.fromStack(stack).findResources('AWS::EC2::Subnet')).map(
+      (subnet) => subnet.Properties.AvailabilityZone,
+    );
+
+    expect(zones.sort()).toEqual(['us-east-1b', 'us-east-1b', 'us-east-1d', 'us-east-1d']);
+  });
+
+  it('refuses zone ids, and says how to find the names that go with them', () => {
+    const stack = new Stack(new App(), 'Test');
+
+    expect(
+      () => new CourseVpc(stack, 'Network', { availabilityZones: ['use1-az1', 'use1-az2'] }),
+    ).toThrow(/use1-az1, use1-az2 are zone ids.*describe-availability-zones/s);
+  });
+
+  it('refuses fewer than two different zones, and text that is not a zone name', () => {
+    const stack = new Stack(new App(), 'Test');
+
+    expect(() => new CourseVpc(stack, 'A', { availabilityZones: ['us-east-1a'] })).toThrow(
+      /at least two/,
+    );
+    expect(
+      () => new CourseVpc(stack, 'B', { availabilityZones: ['us-east-1a', 'us-east-1a'] }),
+    ).toThrow(/at least two/);
+    expect(() => new CourseVpc(stack, 'C', { availabilityZones: ['us-east-1a', 'east'] })).toThrow(
+      /not an availability zone name: east/,
+    );
+  });
+});
+
+describe('availabilityZonesOption', () => {
+  it('reads `-c availabilityZones=a,b` and a list from cdk.json alike, and nothing as unset', () => {
+    expect(availabilityZonesOption('us-east-1a, us-east-1b')).toEqual(['us-east-1a', 'us-east-1b']);
+    expect(availabilityZonesOption(['eu-west-1a', 'eu-west-1c'])).toEqual([
+      'eu-west-1a',
+      'eu-west-1c',
+    ]);
+    expect(availabilityZonesOption(undefined)).toBeUndefined();
+    expect(availabilityZonesOption('')).toBeUndefined();
+  });
+
+  it('refuses a value that is neither text nor a list of text', () => {
+    expect(() => availabilityZonesOption(2)).toThrow(/zone names separated by commas/);
+    expect(() => availabilityZonesOption(['us-east-1a', 3])).toThrow(/zone names/);
   });
 });

@@ -9,7 +9,7 @@ import {
   applyCourseNagChecks,
   CourseVpc,
   NodeAppHost,
-  suppressPublicLoadBalancerFindings,
+  suppressLoadBalancerFindings,
 } from '../src/index.ts';
 
 const fixtureApp = fileURLToPath(new URL('./fixtures/app', import.meta.url));
@@ -88,9 +88,26 @@ describe('NodeAppHost', () => {
       ToPort: 3000,
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('LoadBalancer'), 'GroupId'] },
     });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
-      Scheme: 'internet-facing',
-    });
+  });
+
+  it('puts its own load balancer in the isolated subnets, internal, and opens it to nobody', () => {
+    const template = Template.fromStack(hostStack());
+    const [loadBalancer] = Object.values(
+      template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'),
+    );
+    const [groupId] = loadBalancer?.Properties.SecurityGroups[0]['Fn::GetAtt'] ?? [];
+    const group = template.findResources('AWS::EC2::SecurityGroup')[groupId];
+
+    expect(loadBalancer?.Properties.Scheme).toBe('internal');
+    expect(JSON.stringify(loadBalancer?.Properties.Subnets)).toMatch(/isolated/);
+    expect(JSON.stringify(loadBalancer?.Properties.Subnets)).not.toMatch(/public/);
+    // No inbound rule at all until someone is admitted (LoadBalancerOrigin admits CloudFront).
+    expect(group?.Properties.SecurityGroupIngress).toBeUndefined();
+    template.resourcePropertiesCountIs(
+      'AWS::EC2::SecurityGroupIngress',
+      { GroupId: { 'Fn::GetAtt': [groupId, 'GroupId'] } },
+      0,
+    );
   });
 
   it('lets /readyz steer traffic only: the group replaces instances on EC2 checks', () => {
@@ -223,11 +240,8 @@ describe('NodeAppHost', () => {
     const app = new App();
     const stack = new Stack(app, 'Test');
     const { vpc } = new CourseVpc(stack, 'Network');
-    const shared = new elbv2.ApplicationLoadBalancer(stack, 'Shared', {
-      vpc,
-      internetFacing: true,
-    });
-    suppressPublicLoadBalancerFindings(shared);
+    const shared = new elbv2.ApplicationLoadBalancer(stack, 'Shared', { vpc });
+    suppressLoadBalancerFindings(shared);
     const host = new NodeAppHost(stack, 'Host', {
       vpc,
       app: new Asset(stack, 'App', { path: fixtureApp }),

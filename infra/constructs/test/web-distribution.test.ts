@@ -8,15 +8,23 @@ import { WebDistribution } from '../src/index.ts';
 
 const API_PATHS = ['/api/*', '/healthz'];
 
-function synthSite(opts: { api?: boolean } = {}): Template {
+const apiOrigin = () => new origins.HttpOrigin('api.example.com');
+
+/** A site on S3 with the API's paths sent to the API. */
+function synthSite(): Template {
   const stack = new Stack(new App(), 'Test');
   new WebDistribution(stack, 'Web', {
     site: s3deploy.Source.data('index.html', '<!doctype html><p>app</p>'),
-    api: opts.api
-      ? { origin: new origins.HttpOrigin('api.example.com'), paths: API_PATHS }
-      : undefined,
+    api: { origin: apiOrigin(), paths: API_PATHS },
   });
   return Template.fromStack(stack);
+}
+
+/** An app that serves its own web build: everything from the API's origin. */
+function synthAppOnly(): { template: Template; web: WebDistribution } {
+  const stack = new Stack(new App(), 'Test');
+  const web = new WebDistribution(stack, 'Web', { api: { origin: apiOrigin() } });
+  return { template: Template.fromStack(stack), web };
 }
 
 interface DistributionConfig {
@@ -105,7 +113,7 @@ describe('WebDistribution', () => {
   });
 
   it('sends the API paths to the API origin, uncached, with all viewer data but Host', () => {
-    const template = synthSite({ api: true });
+    const template = synthSite();
 
     const config = distributionConfig(template);
     const api = config.Origins.find((o) => JSON.stringify(o.DomainName) === '"api.example.com"');
@@ -123,11 +131,38 @@ describe('WebDistribution', () => {
     }
   });
 
-  it('serves the site only when it has no API', () => {
-    const template = synthSite();
+  it('without a site, sends every path to the API origin, uncached, and creates no bucket', () => {
+    const { template, web } = synthAppOnly();
 
-    expect(distributionConfig(template).CacheBehaviors).toBeUndefined();
-    expect(distributionConfig(template).Origins).toHaveLength(1);
+    const config = distributionConfig(template);
+
+    expect(config.Origins).toHaveLength(1);
+    expect(JSON.stringify(config.Origins[0]?.DomainName)).toBe('"api.example.com"');
+    expect(config.CacheBehaviors).toBeUndefined();
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      TargetOriginId: config.Origins[0]?.Id,
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+      AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+      ViewerProtocolPolicy: 'redirect-to-https',
+    });
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('Custom::CDKBucketDeployment', 0);
+    template.resourceCountIs('AWS::CloudFront::Function', 0);
+    expect(web.bucket).toBeUndefined();
+    expect(web.url).toMatch(/^https:\/\//);
+  });
+
+  it('refuses API paths without a site, and a site without API paths', () => {
+    const stack = new Stack(new App(), 'Test');
+    const site = s3deploy.Source.data('index.html', '<p>app</p>');
+
+    expect(
+      () => new WebDistribution(stack, 'A', { api: { origin: apiOrigin(), paths: API_PATHS } }),
+    ).toThrow(/without a `site`/);
+    expect(() => new WebDistribution(stack, 'B', { site, api: { origin: apiOrigin() } })).toThrow(
+      /`api.paths`/,
+    );
   });
 
   it('publishes the files, empties the edge caches, and deletes the files on destroy', () => {

@@ -51,9 +51,9 @@ export function finishServiceApp(app: Express, opts: { log: Logger }): void {
 
 // helmet's defaults, with a Content-Security-Policy that lets the Vite-built React app run:
 // its scripts and API calls come from our own origin, React sets inline styles, images may be
-// data: URLs. Nothing from other origins. upgrade-insecure-requests is dropped because the
-// early stages serve plain HTTP from a load balancer address, where it would make the browser
-// fetch the app's own scripts over https and fail.
+// data: URLs. Nothing from other origins. upgrade-insecure-requests is dropped because a local
+// run serves plain HTTP (http://<machine>:3000), where it would make the browser fetch the app's
+// own scripts over https and fail; on AWS, CloudFront redirects every HTTP request to HTTPS.
 function securityHeaders() {
   return helmet({
     contentSecurityPolicy: {
