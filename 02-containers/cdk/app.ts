@@ -2,7 +2,7 @@ import { applyCourseNagChecks } from '@course/constructs';
 import { App } from 'aws-cdk-lib';
 import routes from '../routes.ts';
 import { ContainersStack } from './containers-stack.ts';
-import { serviceImage } from './images.ts';
+import { databaseProvisioningImage, serviceImage } from './images.ts';
 import { webAppSource } from './web-app.ts';
 
 // `pnpm cdk deploy` runs this. The only file that reads the environment: the account and region
@@ -18,6 +18,7 @@ new ContainersStack(app, 'CourseContainers', {
   },
   routes,
   image: serviceImage,
+  databaseProvisioningImage: databaseProvisioningImage(),
   site: webAppSource(),
 });
 applyCourseNagChecks(app);

@@ -16,9 +16,21 @@ const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
  * build context; no Docker is needed until deploy.
  */
 export function serviceImage(service: Service): ecs.ContainerImage {
+  return dockerfileTarget(service);
+}
+
+/**
+ * The image of the one-off database provisioning task (src/database-provisioning.ts): the
+ * Dockerfile's `database-provisioning` target, built like the services' images.
+ */
+export function databaseProvisioningImage(): ecs.ContainerImage {
+  return dockerfileTarget('database-provisioning');
+}
+
+function dockerfileTarget(target: string): ecs.ContainerImage {
   return ecs.ContainerImage.fromAsset(repositoryRoot, {
     file: '02-containers/Dockerfile',
-    target: service,
+    target,
     platform: Platform.LINUX_ARM64,
   });
 }
