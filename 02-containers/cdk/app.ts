@@ -2,7 +2,7 @@ import { applyCourseNagChecks, availabilityZonesOption } from '@course/construct
 import { App } from 'aws-cdk-lib';
 import routes from '../routes.ts';
 import { ContainersStack } from './containers-stack.ts';
-import { serviceImage } from './images.ts';
+import { databaseProvisioningImage, serviceImage } from './images.ts';
 import { webAppSource } from './web-app.ts';
 
 // `pnpm cdk deploy` runs this. The only file that reads the environment and the context: the
@@ -20,6 +20,7 @@ new ContainersStack(app, 'CourseContainers', {
   },
   routes,
   image: serviceImage,
+  databaseProvisioningImage,
   site: webAppSource(),
   availabilityZones: availabilityZonesOption(app.node.tryGetContext('availabilityZones')),
 });

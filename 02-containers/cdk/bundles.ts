@@ -15,6 +15,8 @@ import { migrationsOf, SERVICES, type Service } from '../src/services.ts';
  *   prisma/                 services: that service's schema.prisma and migrations/, nobody else's
  *   node_modules/@prisma/schema-engine-wasm/   services: the Wasm schema engine the setup loads
  *   web/                    gateway: web/dist, when it has been built (`pnpm build`)
+ *   database-provisioning.mjs   the provisioning bundle's only program (AWS only: the deploy-time
+ *                           task that creates every service's role and database)
  *   Dockerfile, .dockerignore                  ./Dockerfile, the same for every process
  *
  * An image is built from its own folder only, so its asset hash changes only when that folder
@@ -23,8 +25,12 @@ import { migrationsOf, SERVICES, type Service } from '../src/services.ts';
 
 const stageDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** The processes that have a bundle and an image: the services, and the local gateway. */
-export const BUNDLED_PROCESSES = [...SERVICES, 'gateway'] as const;
+/**
+ * The processes that have a bundle and an image: the services, the local gateway, and the
+ * one-off database provisioning (src/database-provisioning.ts), which has an image of its own so
+ * that no service's image is ever the one given the RDS master secret.
+ */
+export const BUNDLED_PROCESSES = [...SERVICES, 'gateway', 'database-provisioning'] as const;
 export type BundledProcess = (typeof BUNDLED_PROCESSES)[number];
 
 /** The command every image starts (the Dockerfile's CMD), relative to its WORKDIR. */
@@ -32,6 +38,9 @@ export const SERVER_ENTRY = 'server.mjs';
 
 /** The one-shot database setup in a service's image (ECS: the setup container's command). */
 export const DATABASE_SETUP_COMMAND = ['node', 'database-setup.mjs'];
+
+/** The deploy-time provisioning task's command, in the provisioning image. */
+export const DATABASE_PROVISIONING_COMMAND = ['node', 'database-provisioning.mjs'];
 
 function isService(name: BundledProcess): name is Service {
   return (SERVICES as readonly string[]).includes(name);
@@ -42,6 +51,13 @@ export function bundleOf(name: BundledProcess): NodeAppBundleProps {
   const server = `${stageDir}src/${name}/server.ts`;
   // The image brings Node (the Dockerfile's base), so the bundle needs none of its own.
   const common = { packageDir: stageDir, includeNodeRuntime: false };
+  if (name === 'database-provisioning') {
+    // Plain SQL through pg: no migrations, no schema engine.
+    return {
+      ...common,
+      entryPoints: { 'database-provisioning': `${stageDir}src/database-provisioning.ts` },
+    };
+  }
   if (!isService(name)) {
     return {
       ...common,

@@ -1,6 +1,7 @@
 import {
   ContainerService,
   CourseVpc,
+  DeployTimeTask,
   LoadBalancerOrigin,
   PostgresDatabase,
   RouteTableRules,
@@ -17,8 +18,10 @@ import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { provisioningVariablesOf, SERVICES } from '../src/services.ts';
 import {
   CONTAINER_HEALTH_CHECK,
+  DATABASE_PROVISIONING_COMMAND,
   DATABASE_SETUP_COMMAND,
   HEALTH_CHECK_GRACE_PERIOD,
   type Service,
@@ -51,6 +54,8 @@ export interface ContainersStackProps extends StackProps {
   routes: RouteTable<Service>;
   /** Each service's container image, built into `scope`'s app (see images.ts). */
   image: (scope: Construct, service: Service) => ecs.ContainerImage;
+  /** The image of the one-off task that creates the services' roles and databases (images.ts). */
+  databaseProvisioningImage: (scope: Construct) => ecs.ContainerImage;
   /** The web app's files (see web-app.ts). */
   site: s3deploy.ISource;
   /**
@@ -78,12 +83,15 @@ export class ContainersStack extends Stack {
     });
 
     // One small server, a database and a role per service: each service's secret opens its
-    // own database only. The master credentials are for the setup step of each task.
+    // own database only. The master credentials are for the provisioning task below, and no other.
     const database = new PostgresDatabase(this, 'Database', {
       vpc,
       databaseName: 'course_admin',
       username: 'course_admin',
     });
+    const credentials = Object.fromEntries(
+      SERVICES.map((name) => [name, ecs.Secret.fromSecretsManager(database.addUser(name))]),
+    ) as Record<Service, ecs.Secret>;
 
     // Every users task derives the same JWT signing key from this secret, so tokens survive
     // a task replacement.
@@ -106,14 +114,41 @@ export class ContainersStack extends Stack {
       description: 'Stage 02 service discovery: <service>.course.internal',
     });
 
-    // Each service: its image, its own database credentials, and a setup step that creates its
-    // role and database if missing and applies its migrations before the app starts.
+    // The services' roles and databases, created once per deploy, before any service starts, by
+    // a one-off Fargate task: the only task definition that references the master secret. A
+    // service's own task then holds only its own secret, which owns its database: enough to
+    // migrate it, and nothing else on the server. Where it runs follows from this VPC, which has
+    // neither a NAT gateway nor interface endpoints: a Lambda function in the isolated subnets
+    // would reach RDS but not Secrets Manager (that takes an interface endpoint, about $0.01 an
+    // hour per AZ, ~$7 a month, plus data), and one outside the VPC reaches Secrets Manager but not
+    // RDS. A task in the public subnets with a public IP reaches both, like the services' tasks.
+    // It runs for a minute or so per deploy that changes it: 0.25 vCPU and 0.5 GB of Fargate
+    // (ARM) for a minute is well under $0.001, plus a few Lambda and Step Functions calls.
+    // (CloudFormation cannot hand the password to a custom resource itself: dynamic references to
+    // Secrets Manager are not resolved in custom resources.)
+    const provisioning = new DeployTimeTask(this, 'DatabaseProvisioning', {
+      cluster,
+      name: 'database-provisioning',
+      image: props.databaseProvisioningImage(this),
+      command: DATABASE_PROVISIONING_COMMAND,
+      secrets: {
+        DATABASE_ADMIN_SECRET: ecs.Secret.fromSecretsManager(database.secret),
+        ...Object.fromEntries(
+          SERVICES.map((name) => [provisioningVariablesOf(name).secret, credentials[name]]),
+        ),
+      },
+    });
+    database.allowFrom(provisioning.securityGroup);
+    // Not before the server, and the rule that lets the task in, exist.
+    provisioning.runsAfter(database);
+
+    // Each service: its image, its own database credentials, and a setup step that applies its
+    // migrations with those same credentials before the app starts.
     const addService = (
       name: Service,
       environment: Record<string, string>,
       secrets: Record<string, ecs.Secret> = {},
     ): ContainerService => {
-      const credentials = ecs.Secret.fromSecretsManager(database.addUser(name));
       const service = new ContainerService(this, capitalized(name), {
         cluster,
         namespace,
@@ -134,19 +169,18 @@ export class ContainersStack extends Stack {
           DB_POOL_MAX: '3',
           ...environment,
         },
-        secrets: { DATABASE_SECRET: credentials, ...secrets },
+        secrets: { DATABASE_SECRET: credentials[name], ...secrets },
         setup: {
           command: DATABASE_SETUP_COMMAND,
           environment: { SERVICE: name },
-          secrets: {
-            DATABASE_SECRET: credentials,
-            DATABASE_ADMIN_SECRET: ecs.Secret.fromSecretsManager(database.secret),
-          },
+          secrets: { DATABASE_SECRET: credentials[name] },
         },
         healthCheck: CONTAINER_HEALTH_CHECK,
         healthCheckGracePeriod: HEALTH_CHECK_GRACE_PERIOD,
       });
       database.allowFrom(service.securityGroup);
+      // Its first task migrates as its role, in its database: both must exist by then.
+      service.service.node.addDependency(provisioning);
       return service;
     };
     const users = addService(

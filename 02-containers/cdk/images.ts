@@ -5,9 +5,9 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { Service } from '../src/services.ts';
-import { buildBundle } from './bundles.ts';
+import { type BundledProcess, buildBundle } from './bundles.ts';
 
-export { DATABASE_SETUP_COMMAND } from './bundles.ts';
+export { DATABASE_PROVISIONING_COMMAND, DATABASE_SETUP_COMMAND } from './bundles.ts';
 export type { Service };
 
 /**
@@ -18,12 +18,24 @@ export type { Service };
  * Docker; `cdk deploy` does.
  */
 export function serviceImage(scope: Construct, service: Service): ecs.ContainerImage {
+  return bundleImage(scope, service);
+}
+
+/**
+ * The image of the one-off database provisioning task (src/database-provisioning.ts), built
+ * like the services' images from a bundle of its own.
+ */
+export function databaseProvisioningImage(scope: Construct): ecs.ContainerImage {
+  return bundleImage(scope, 'database-provisioning');
+}
+
+function bundleImage(scope: Construct, name: BundledProcess): ecs.ContainerImage {
   const outdir = Stage.of(scope)?.outdir;
   if (outdir === undefined) throw new Error(`${scope.node.path} is not inside a CDK app`);
-  const contextDir = join(outdir, 'bundles', service);
+  const contextDir = join(outdir, 'bundles', name);
   rmSync(contextDir, { recursive: true, force: true });
   mkdirSync(contextDir, { recursive: true });
-  buildBundle(contextDir, service);
+  buildBundle(contextDir, name);
   return ecs.ContainerImage.fromAsset(contextDir, { platform: Platform.LINUX_ARM64 });
 }
 

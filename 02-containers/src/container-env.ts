@@ -5,6 +5,7 @@ import {
   signingJwkFromSeed,
 } from '@course/service-kit';
 import { z } from 'zod';
+import { provisioningVariablesOf, SERVICES } from './services.ts';
 
 /*
  * On ECS, secrets reach a container as whole Secrets Manager values: the JSON of a database
@@ -45,24 +46,40 @@ const databaseSecretJson = z
   })
   .pipe(databaseSecretSchema);
 
+/**
+ * Each database secret a container may get, and the URL variable it becomes: a service's own
+ * (DATABASE_SECRET), and those of the database provisioning, the only task that holds the RDS
+ * master secret (DATABASE_ADMIN_SECRET) along with every service's (USERS_DATABASE_SECRET, …).
+ */
+const DATABASE_SECRETS = [
+  { secret: 'DATABASE_SECRET', url: 'DATABASE_URL' },
+  { secret: 'DATABASE_ADMIN_SECRET', url: 'DATABASE_ADMIN_URL' },
+  ...SERVICES.map(provisioningVariablesOf),
+] as const;
+type SecretVariable = (typeof DATABASE_SECRETS)[number]['secret'];
+type UrlVariable = (typeof DATABASE_SECRETS)[number]['url'];
+
 const containerSecretsSchema = z.object({
-  /** The service's own database secret (ECS: from Secrets Manager). */
-  DATABASE_SECRET: databaseSecretJson.optional(),
-  /** The RDS master secret: only the database setup container gets it. */
-  DATABASE_ADMIN_SECRET: databaseSecretJson.optional(),
+  // Object.fromEntries cannot name its keys; these are exactly DATABASE_SECRETS' variables.
+  ...(Object.fromEntries(
+    DATABASE_SECRETS.map(({ secret }) => [secret, databaseSecretJson.optional()]),
+  ) as Record<SecretVariable, z.ZodOptional<typeof databaseSecretJson>>),
+  ...(Object.fromEntries(DATABASE_SECRETS.map(({ url }) => [url, z.string().optional()])) as Record<
+    UrlVariable,
+    z.ZodOptional<z.ZodString>
+  >),
   /** Amazon's RDS certificate bundle, baked into the image, to verify the server with. */
   DATABASE_CA_FILE: z.string().optional(),
   /** A generated secret the users service derives its JWT signing key from. */
   JWT_SIGNING_SEED: z.string().optional(),
-  DATABASE_URL: z.string().optional(),
-  DATABASE_ADMIN_URL: z.string().optional(),
   JWT_PRIVATE_JWK: z.string().optional(),
 });
 
 /**
  * The environment a service sees in a container platform: `env` plus
  *   DATABASE_SECRET        → DATABASE_URL        (TLS verify-full, against DATABASE_CA_FILE if set)
- *   DATABASE_ADMIN_SECRET  → DATABASE_ADMIN_URL  (the same, for the database setup)
+ *   DATABASE_ADMIN_SECRET  → DATABASE_ADMIN_URL  (the same, for the database provisioning)
+ *   USERS_DATABASE_SECRET  → USERS_DATABASE_URL  (the same; and FORUM_…, SLOTS_…)
  *   JWT_SIGNING_SEED       → JWT_PRIVATE_JWK     (derived exactly as stage 00 does on EC2)
  * A variable that is already set wins over its secret. A malformed secret is a ConfigError
  * naming the variable.
@@ -71,11 +88,9 @@ export function containerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv 
   const secrets = parseConfig(containerSecretsSchema, env);
   const derived: Record<string, string> = {};
   const caFile = secrets.DATABASE_CA_FILE;
-  if (secrets.DATABASE_SECRET && !secrets.DATABASE_URL) {
-    derived.DATABASE_URL = databaseUrlFrom(secrets.DATABASE_SECRET, caFile);
-  }
-  if (secrets.DATABASE_ADMIN_SECRET && !secrets.DATABASE_ADMIN_URL) {
-    derived.DATABASE_ADMIN_URL = databaseUrlFrom(secrets.DATABASE_ADMIN_SECRET, caFile);
+  for (const { secret, url } of DATABASE_SECRETS) {
+    const value = secrets[secret];
+    if (value && !secrets[url]) derived[url] = databaseUrlFrom(value, caFile);
   }
   if (secrets.JWT_SIGNING_SEED && !secrets.JWT_PRIVATE_JWK) {
     derived.JWT_PRIVATE_JWK = JSON.stringify(signingJwkFromSeed(secrets.JWT_SIGNING_SEED));

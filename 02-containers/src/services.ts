@@ -27,3 +27,15 @@ export function migrationsOf(service: Service): { schemaPath: string; migrations
     migrationsDir: fileURLToPath(new URL('migrations', dir)),
   };
 }
+
+/**
+ * The variables that hand a service's database credentials to the database provisioning, which
+ * sets up every service at once: `USERS_DATABASE_URL`, or on ECS the secret `USERS_DATABASE_SECRET`
+ * (see container-env.ts).
+ */
+export function provisioningVariablesOf<S extends Service>(
+  service: S,
+): { url: `${Uppercase<S>}_DATABASE_URL`; secret: `${Uppercase<S>}_DATABASE_SECRET` } {
+  const prefix = service.toUpperCase() as Uppercase<S>;
+  return { url: `${prefix}_DATABASE_URL`, secret: `${prefix}_DATABASE_SECRET` };
+}

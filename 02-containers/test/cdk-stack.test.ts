@@ -16,7 +16,9 @@ import {
   SERVICE_PORT,
 } from '../cdk/containers-stack.ts';
 import {
+  DATABASE_PROVISIONING_COMMAND,
   DATABASE_SETUP_COMMAND,
+  databaseProvisioningImage,
   HEALTH_CHECK_GRACE_PERIOD,
   type Service,
   serviceImage,
@@ -46,6 +48,7 @@ function synthContainers(stackProps: StackProps = {}): { app: App; stack: Contai
     ...stackProps,
     routes,
     image: serviceImage,
+    databaseProvisioningImage,
     site: webAppSource(),
   });
   applyCourseNagChecks(app);
@@ -132,6 +135,34 @@ function userSecretOf(service: Service): string {
 
 function adminSecret(): string {
   return resourceNamed('AWS::SecretsManager::SecretTargetAttachment', 'DatabaseInstance')[0];
+}
+
+/** The one-off task that creates every service's role and database, and the resource that runs it. */
+function provisioning() {
+  const [taskId, task] = resourceNamed('AWS::ECS::TaskDefinition', 'DatabaseProvisioningTask');
+  const [runId, run] = resourceNamed('Custom::DeployTimeTask', 'DatabaseProvisioning');
+  const [container] = task.Properties.ContainerDefinitions as ContainerDefinition[];
+  if (container === undefined) throw new Error('the provisioning task has no container');
+  return { taskId, task, container, runId, run };
+}
+
+/** The IAM policy statements of the role `roleId` (a logical id), from every policy attached. */
+function statementsOf(roleId: string): Array<Record<string, unknown>> {
+  return resources('AWS::IAM::Policy')
+    .filter(
+      ([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+    )
+    .flatMap(
+      ([, policy]) =>
+        (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> })
+          .Statement,
+    );
+}
+
+/** The logical id of the role a Lambda function of the provisioning runs as. */
+function roleOfFunction(prefix: string): string {
+  const [, fn] = resourceNamed('AWS::Lambda::Function', prefix);
+  return (fn.Properties.Role as GetAtt)['Fn::GetAtt'][0];
 }
 
 function securityGroupOf(service: Service): string {
@@ -235,10 +266,10 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
     }
   });
 
-  it('runs each service as a Fargate task for ARM64 with 0.25 vCPU and 512 MiB', () => {
+  it('runs each service, and the database provisioning, as a Fargate task for ARM64 with 0.25 vCPU and 512 MiB', () => {
     const tasks = resources('AWS::ECS::TaskDefinition');
 
-    expect(tasks).toHaveLength(SERVICES.length);
+    expect(tasks).toHaveLength(SERVICES.length + 1);
     for (const [, task] of tasks) {
       expect(task.Properties).toMatchObject({
         RequiresCompatibilities: ['FARGATE'],
@@ -326,21 +357,132 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
     expect(credentials).toHaveLength(SERVICES.length);
   });
 
-  it('runs the database setup first, with the admin secret, and starts the app on success', () => {
+  it("runs the database setup first, with the service's own secret only, and starts the app on success", () => {
     for (const service of SERVICES) {
       const { app, setup } = containersOf(service);
 
       expect(setup).toMatchObject({ Essential: false, Command: DATABASE_SETUP_COMMAND });
       expect(environmentOf(setup)).toEqual({ SERVICE: service });
-      expect(secretsOf(setup)).toEqual({
-        DATABASE_SECRET: userSecretOf(service),
-        DATABASE_ADMIN_SECRET: adminSecret(),
-      });
+      expect(secretsOf(setup)).toEqual({ DATABASE_SECRET: userSecretOf(service) });
       expect(app.Essential).toBe(true);
       expect(app.DependsOn).toEqual([{ Condition: 'SUCCESS', ContainerName: `${service}-setup` }]);
     }
     const context = imageAssets[imageTagOf(containersOf('users').setup)]?.source.directory ?? '';
     expect(existsSync(join(assemblyDir, context, DATABASE_SETUP_COMMAND.at(-1) ?? ''))).toBe(true);
+  });
+
+  it('references the master secret from the provisioning task definition, and from no other', () => {
+    const referencing = resources('AWS::ECS::TaskDefinition')
+      .filter(([, task]) => JSON.stringify(task.Properties).includes(`"${adminSecret()}"`))
+      .map(([id]) => id);
+
+    expect(referencing).toEqual([provisioning().taskId]);
+  });
+
+  it('lets only the provisioning task execution role read the master secret', () => {
+    const readers = resources('AWS::IAM::Policy')
+      .filter(([, policy]) =>
+        JSON.stringify(policy.Properties.PolicyDocument).includes(`"${adminSecret()}"`),
+      )
+      .map(([, policy]) => JSON.stringify(policy.Properties.Roles));
+    const { task } = provisioning();
+    const executionRole = (task.Properties.ExecutionRoleArn as GetAtt)['Fn::GetAtt'][0];
+
+    expect(readers).toEqual([JSON.stringify([{ Ref: executionRole }])]);
+  });
+
+  it('gives the provisioning the master secret and every service secret, and its own image', () => {
+    const { container } = provisioning();
+    const context = join(assemblyDir, imageAssets[imageTagOf(container)]?.source.directory ?? '');
+    const serviceTags = SERVICES.map((service) => imageTagOf(containersOf(service).app));
+
+    expect(secretsOf(container)).toEqual({
+      DATABASE_ADMIN_SECRET: adminSecret(),
+      USERS_DATABASE_SECRET: userSecretOf('users'),
+      FORUM_DATABASE_SECRET: userSecretOf('forum'),
+      SLOTS_DATABASE_SECRET: userSecretOf('slots'),
+    });
+    expect(container.Environment ?? []).toEqual([]);
+    // An image of its own, from the provisioning's bundle: no service image is the one that
+    // runs with the master secret.
+    expect(serviceTags).not.toContain(imageTagOf(container));
+    expect(imageAssets[imageTagOf(container)]?.source.platform).toBe('linux/arm64');
+    expect(container.Command).toEqual(DATABASE_PROVISIONING_COMMAND);
+    expect(existsSync(join(context, DATABASE_PROVISIONING_COMMAND.at(-1) ?? ''))).toBe(true);
+  });
+
+  it('runs the provisioning once the database is up, in the public subnets, reaching the database', () => {
+    const { taskId, run } = provisioning();
+    const [instance] = resourceNamed('AWS::RDS::DBInstance', 'DatabaseInstance');
+    const [group] = resourceNamed('AWS::EC2::SecurityGroup', 'DatabaseProvisioningSecurityGroup');
+    const [database] = resourceNamed('AWS::EC2::SecurityGroup', 'DatabaseSecurityGroup');
+    const [ingress] = resources('AWS::EC2::SecurityGroupIngress').find(([, rule]) =>
+      JSON.stringify(rule.Properties.SourceSecurityGroupId).includes(`"${group}"`),
+    ) ?? [''];
+
+    expect(run.Properties).toMatchObject({
+      TaskDefinition: { Ref: taskId },
+      ContainerName: 'database-provisioning',
+      SecurityGroups: [{ 'Fn::GetAtt': [group, 'GroupId'] }],
+      Subnets: [
+        { Ref: expect.stringMatching(/publicSubnet1/) },
+        { Ref: expect.stringMatching(/publicSubnet2/) },
+      ],
+    });
+    expect(ingressFlows()).toContain(`${group} -> ${database}:5432`);
+    expect(run.DependsOn).toEqual(expect.arrayContaining([instance, ingress]));
+  });
+
+  it('starts each service only after the provisioning has succeeded', () => {
+    const { runId } = provisioning();
+
+    for (const service of SERVICES) {
+      const [, ecsService] = resourceNamed('AWS::ECS::Service', `${constructId(service)}Service`);
+
+      expect(ecsService.DependsOn, service).toContain(runId);
+    }
+  });
+
+  it('lets the provisioning functions run that one task definition and watch its tasks, nothing more', () => {
+    const { taskId, task } = provisioning();
+    const [cluster] = resourceNamed('AWS::ECS::Cluster', 'Cluster');
+    const roles = [task.Properties.TaskRoleArn, task.Properties.ExecutionRoleArn];
+
+    const start = statementsOf(roleOfFunction('DatabaseProvisioningStart'));
+    const watch = statementsOf(roleOfFunction('DatabaseProvisioningWatch'));
+
+    expect(start).toEqual([
+      {
+        Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Resource: expect.arrayContaining(roles),
+        Condition: { StringLike: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+      { Action: 'ecs:RunTask', Effect: 'Allow', Resource: { Ref: taskId } },
+    ]);
+    expect(start[0]?.Resource).toHaveLength(roles.length);
+    expect(watch).toEqual([
+      {
+        Action: 'ecs:DescribeTasks',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ecs:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':task/',
+              { Ref: cluster },
+              '/*',
+            ],
+          ],
+        },
+      },
+    ]);
   });
 
   it('gives each service an environment that its own config accepts, once the secrets arrive', () => {
@@ -420,6 +562,7 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
         `${sg('slots')} -> ${sg('users')}:${SERVICE_PORT}`,
         ...SERVICES.map((s) => `${loadBalancer} -> ${sg(s)}:${SERVICE_PORT}`),
         ...SERVICES.map((s) => `${sg(s)} -> ${database}:5432`),
+        `${resourceNamed('AWS::EC2::SecurityGroup', 'DatabaseProvisioningSecurityGroup')[0]} -> ${database}:5432`,
       ].sort(),
     );
   });

@@ -45,11 +45,15 @@ describe('containerEnvironment', () => {
     expect(url.searchParams.get('sslrootcert')).toBe(CA_FILE);
   });
 
-  it('gives the database setup the administrator URL from the master secret', () => {
+  it("gives the database provisioning the administrator's URL and every service's", () => {
     const master = { ...rdsSecret, username: 'postgres', dbname: 'app' };
+    const forum = { ...rdsSecret, username: 'forum', dbname: 'forum' };
 
     const env = containerEnvironment({
       DATABASE_ADMIN_SECRET: JSON.stringify(master),
+      USERS_DATABASE_SECRET: JSON.stringify(rdsSecret),
+      FORUM_DATABASE_SECRET: JSON.stringify(forum),
+      SLOTS_DATABASE_URL: 'postgresql://slots:pw@127.0.0.1:5432/slots',
       DATABASE_CA_FILE: CA_FILE,
     });
 
@@ -57,6 +61,12 @@ describe('containerEnvironment', () => {
     expect(url.username).toBe('postgres');
     expect(url.pathname).toBe('/app');
     expect(url.searchParams.get('sslrootcert')).toBe(CA_FILE);
+    expect(decodeURIComponent(new URL(env.USERS_DATABASE_URL ?? '').password)).toBe(
+      rdsSecret.password,
+    );
+    expect(new URL(env.FORUM_DATABASE_URL ?? '').pathname).toBe('/forum');
+    expect(env.SLOTS_DATABASE_URL).toBe('postgresql://slots:pw@127.0.0.1:5432/slots');
+    expect(env.DATABASE_URL).toBeUndefined();
   });
 
   it('still requires verified TLS when no CA file is given', () => {

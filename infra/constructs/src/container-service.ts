@@ -4,8 +4,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { suppressTaskDefinitionFindings } from './nag.ts';
 
 /** A one-shot step that runs in the service's own image before each of its app containers. */
 export interface ContainerSetupStep {
@@ -117,14 +117,7 @@ export class ContainerService extends Construct implements ec2.IConnectable {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
-      cpu: props.cpu ?? 256,
-      memoryLimitMiB: props.memoryLimitMiB ?? 512,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.ARM64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-    });
+    this.taskDefinition = gravitonTaskDefinition(this, props);
 
     this.setupContainer =
       props.setup === undefined
@@ -222,7 +215,7 @@ export class ContainerService extends Construct implements ec2.IConnectable {
         targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 60,
       });
 
-    this.suppressDeliberateFindings();
+    suppressTaskDefinitionFindings(this.taskDefinition);
   }
 
   /**
@@ -232,29 +225,22 @@ export class ContainerService extends Construct implements ec2.IConnectable {
   admit(peer: ec2.IConnectable, description: string): void {
     this.service.connections.allowFrom(peer, ec2.Port.tcp(this.port), description);
   }
+}
 
-  /** The cdk-nag findings this service accepts on purpose, each with its reason. */
-  private suppressDeliberateFindings(): void {
-    NagSuppressions.addResourceSuppressions(
-      this.taskDefinition.obtainExecutionRole(),
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          appliesTo: ['Resource::*'],
-          reason:
-            'ecr:GetAuthorizationToken, granted by CDK for the image pull, has no resource-level ' +
-            'permissions; the pull itself, the logs and the secrets are granted by ARN.',
-        },
-      ],
-      true,
-    );
-    NagSuppressions.addResourceSuppressions(this.taskDefinition, [
-      {
-        id: 'AwsSolutions-ECS2',
-        reason:
-          'Only non-secret settings (port, stage, URLs of other services) are plain ' +
-          'environment variables; every secret comes from Secrets Manager as an ECS secret.',
-      },
-    ]);
-  }
+/**
+ * The course's Fargate task definition, `Task` in `scope`: Linux on Graviton (ARM64), the
+ * smallest size unless told otherwise (0.25 vCPU, 512 MiB).
+ */
+export function gravitonTaskDefinition(
+  scope: Construct,
+  size: { cpu?: number; memoryLimitMiB?: number },
+): ecs.FargateTaskDefinition {
+  return new ecs.FargateTaskDefinition(scope, 'Task', {
+    cpu: size.cpu ?? 256,
+    memoryLimitMiB: size.memoryLimitMiB ?? 512,
+    runtimePlatform: {
+      cpuArchitecture: ecs.CpuArchitecture.ARM64,
+      operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+    },
+  });
 }

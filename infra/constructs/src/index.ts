@@ -4,6 +4,7 @@ export {
   type ContainerSetupStep,
 } from './container-service.ts';
 export { availabilityZonesOption, CourseVpc, type CourseVpcProps } from './course-vpc.ts';
+export { DeployTimeTask, type DeployTimeTaskProps } from './deploy-time-task.ts';
 export {
   CLOUDFRONT_ORIGIN_FACING,
   LoadBalancerOrigin,

@@ -133,8 +133,10 @@ export class PostgresDatabase extends Construct {
    * Generated credentials for one more role, `name`, and a database of the same name on this
    * server: a secret shaped like the master's (`username`, `password`, `host`, `port`,
    * `dbname`). The secret only holds them: the role and the database do not exist until
-   * something creates them with the master credentials (e.g. a service's setup step), owned by
-   * that role, so that each service can reach its own database and no other.
+   * something creates them with the master credentials, owned by that role, so that each service
+   * can reach its own database and no other. Give the master secret to that one step only (stage
+   * 02: a `DeployTimeTask`), never to the services: whoever holds it can read and drop every
+   * database on the server.
    */
   addUser(name: string): secretsmanager.ISecret {
     // Deleted with the stack, like the master's (DatabaseSecret's default).
