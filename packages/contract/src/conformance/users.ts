@@ -60,6 +60,61 @@ export function describeUsers(h: Harness): void {
       expect(mentionsField(problem, field), JSON.stringify(problem.errors)).toBe(true);
     });
 
+    it.each([
+      [
+        'a NUL in the username',
+        'createUser',
+        { username: 'nul\u0000name', password: 'long enough' },
+        'username',
+      ],
+      [
+        'a NUL in the password',
+        'createUser',
+        { username: 'valid_name', password: 'long\u0000enough' },
+        'password',
+      ],
+      [
+        'a lone surrogate in the password',
+        'createUser',
+        { username: 'valid_name', password: 'long enough\ud800' },
+        'password',
+      ],
+      [
+        'a NUL in the username',
+        'createSession',
+        { username: 'nul\u0000name', password: 'long enough' },
+        'username',
+      ],
+      [
+        'a lone surrogate in the password',
+        'createSession',
+        { username: 'valid_name', password: '\udc00long enough' },
+        'password',
+      ],
+    ] as const)(
+      'refuses text a database cannot store, %s (%s): 422 naming the field',
+      async (_case, operation, json, field) => {
+        const response = await h.send(operation, { json });
+
+        const problem = h.expectProblem(response, 422, '/problems/validation');
+        expect(mentionsField(problem, field), JSON.stringify(problem.errors)).toBe(true);
+      },
+    );
+
+    it('accepts a password of emoji and other astral characters, and logs in with it', async () => {
+      const username = randomUsername();
+      const password = '🎰🍒🤖 𝄞 jackpot';
+      h.expectStatus(await h.send('createUser', { json: { username, password } }), 201);
+
+      const session = await h.send('createSession', { json: { username, password } });
+      const almost = await h.send('createSession', {
+        json: { username, password: password.replace('🤖', '🍒') },
+      });
+
+      expect(h.expectStatus(session, 200).user.username).toBe(username);
+      h.expectProblem(almost, 401, '/problems/invalid-credentials');
+    });
+
     it('rejects malformed JSON: 400', async () => {
       const response = await h.send('createUser', { body: '{"username": "broken",' });
 
