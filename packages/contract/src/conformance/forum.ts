@@ -128,6 +128,18 @@ export function describeForum(h: Harness): void {
       );
     });
 
+    it('counts characters, not UTF-16 code units: a title of 120 emoji is accepted, 121 refused', async () => {
+      const longest = await createThread('🎰'.repeat(120));
+      const tooLong = await h.send('createThread', {
+        token: alice.token,
+        json: { title: '🎰'.repeat(121), body: 'Body.' },
+      });
+
+      expect(longest.title).toBe('🎰'.repeat(120));
+      const problem = h.expectProblem(tooLong, 422, '/problems/validation');
+      expect(mentionsField(problem, 'title'), JSON.stringify(problem.errors)).toBe(true);
+    });
+
     it('accepts the longest title and body (120 and 5000 characters)', async () => {
       const thread = await createThread('t'.repeat(120), 'b'.repeat(5000));
 

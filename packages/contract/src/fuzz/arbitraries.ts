@@ -80,12 +80,13 @@ const storableCharacter = fc.oneof(
 
 /**
  * Text the API must store and return unchanged: well-formed Unicode without U+0000, astral
- * characters (emoji, surrogate pairs) included. At most `maxLength` UTF-16 code units.
+ * characters (emoji, surrogate pairs) included. At most `maxLength` characters, counted as
+ * JSON Schema's maxLength counts them: in code points, so an emoji is one, not two.
  */
 export function storableText({ maxLength }: { maxLength: number }): fc.Arbitrary<string> {
   return fc
-    .string({ unit: storableCharacter, maxLength: Math.ceil(maxLength / 4) })
-    .filter((text) => text.length <= maxLength);
+    .string({ unit: storableCharacter, maxLength: Math.ceil(maxLength / 2) })
+    .filter((text) => [...text].length <= maxLength);
 }
 
 /** The characters JSON can carry and a database `text` column cannot store as sent. */
