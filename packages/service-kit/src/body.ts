@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
-import { HttpError } from './errors.ts';
+import { HttpError, problems } from './errors.ts';
+import { unstorableTextErrors } from './text.ts';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -12,10 +13,12 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 }
 
 /**
- * JSON body parsing in two steps. First refuse a body that is not JSON with 415, because
+ * JSON body parsing in three steps. First refuse a body that is not JSON with 415, because
  * express.json() would silently skip it and the route would then report a confusing 422.
  * Then parse JSON bodies up to the limit; its errors (413, 400, 415) reach the error middleware.
- * A request without a body passes through with `req.body` undefined.
+ * Last, refuse with 422 any text in the body that no database column could store as sent, so no
+ * route of any service has to remember to. A request without a body passes through with
+ * `req.body` undefined.
  */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   return [
@@ -24,6 +27,7 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
       limit: limitBytes,
       type: (req) => isJsonMediaType(req.headers['content-type']),
     }),
+    rejectUnstorableText(),
   ];
 }
 
@@ -37,6 +41,17 @@ function rejectNonJsonBodies(): RequestHandler {
       throw new HttpError(415, {
         detail: 'The request body must be JSON (Content-Type: application/json).',
       });
+    }
+    next();
+  };
+}
+
+// Only where a body means something, as for the 415 above: a body sent with a GET is ignored.
+function rejectUnstorableText(): RequestHandler {
+  return (req, _res, next) => {
+    if (METHODS_WITH_BODY.has(req.method) && req.body !== undefined) {
+      const errors = unstorableTextErrors(req.body);
+      if (errors.length > 0) throw problems.validation(errors);
     }
     next();
   };

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { z } from 'zod';
+import { unstorableTextErrors } from './text.ts';
 
 /** One entry of a problem's `errors` array: which field, and what is wrong with it. */
 export interface ProblemFieldError {
@@ -84,15 +85,20 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
 /**
  * Validates a query string. A bad `?limit=abc` is a malformed request rather than an invalid
  * document, hence 400 (not 422); the field errors are still listed to help the caller.
+ * Text a database could not store (`?q=%00`) is refused here too, before any schema lets it
+ * through to a query.
  */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const unstorable = unstorableTextErrors(query);
+  if (unstorable.length > 0) throw invalidQuery(unstorable);
   const result = schema.safeParse(query);
-  if (!result.success) {
-    const errors = toFieldErrors(result.error);
-    const detail = errors.map((e) => `${e.path || 'query'}: ${e.message}`).join('; ');
-    throw problems.badRequest(`Invalid query string: ${detail}`, errors);
-  }
+  if (!result.success) throw invalidQuery(toFieldErrors(result.error));
   return result.data;
+}
+
+function invalidQuery(errors: ProblemFieldError[]): HttpError {
+  const detail = errors.map((e) => `${e.path || 'query'}: ${e.message}`).join('; ');
+  return problems.badRequest(`Invalid query string: ${detail}`, errors);
 }
 
 function toFieldErrors(err: z.ZodError): ProblemFieldError[] {

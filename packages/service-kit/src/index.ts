@@ -69,3 +69,4 @@ export {
 export { listen, type RunningServer, runUntilSignal } from './server.ts';
 export { type Ed25519PrivateJwk, ed25519SigningJwk } from './signing-key.ts';
 export { signingJwkFromSeed } from './signing-seed.ts';
+export { unstorableTextErrors } from './text.ts';

@@ -167,6 +167,37 @@ describe('problem+json error responses', () => {
     for (const error of body.errors ?? []) expect(error.message).toEqual(expect.any(String));
   });
 
+  it.each([
+    ['a NUL in a field', '{"name":"a\\u0000b","age":36}', 'name'],
+    ['a lone surrogate in a field', '{"name":"a\\ud800b","age":36}', 'name'],
+    ['a NUL in a field the route ignores', '{"name":"ada","age":36,"note":["\\u0000"]}', 'note.0'],
+    ['a NUL in a property name', '{"name":"ada","age":36,"x\\u0000":1}', ''],
+  ])(
+    'answers a body with %s with 422 naming it, before any route sees it',
+    async (_case, body, path) => {
+      const res = await postUsers(body, { 'Content-Type': 'application/json' });
+
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
+      expect(await res.json()).toMatchObject({
+        type: '/problems/validation',
+        status: 422,
+        errors: [{ path, message: expect.stringMatching(/must not contain/i) }],
+      });
+    },
+  );
+
+  it('accepts emoji and other astral characters and returns them unchanged', async () => {
+    const name = 'Ada 🎰🍒🤖 𝄞';
+
+    const res = await postUsers(JSON.stringify({ name, age: 36 }), {
+      'Content-Type': 'application/json',
+    });
+
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ name, age: 36 });
+  });
+
   it('answers an invalid query string with 400, naming the parameter', async () => {
     const res = await fetch(`${server.url}/users?limit=500`);
 
@@ -174,6 +205,18 @@ describe('problem+json error responses', () => {
     const body = (await res.json()) as ProblemDocument;
     expect(body.detail).toContain('limit');
     expect(body.errors).toEqual([{ path: 'limit', message: expect.any(String) }]);
+  });
+
+  it.each([
+    ['a known parameter', 'limit=%00', 'limit'],
+    ['a parameter the schema ignores', 'limit=5&note=a%00b', 'note'],
+  ])('answers a NUL in %s of the query string with 400 naming it', async (_case, query, path) => {
+    const res = await fetch(`${server.url}/users?${query}`);
+
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ProblemDocument;
+    expect(body.detail).toContain(`${path}: Must not contain U+0000 (NUL).`);
+    expect(body.errors).toEqual([{ path, message: 'Must not contain U+0000 (NUL).' }]);
   });
 
   it('answers with 503 when a dependency refuses connections', async () => {

@@ -70,6 +70,76 @@ export function describeForum(h: Harness): void {
       expect(mentionsField(problem, field), JSON.stringify(problem.errors)).toBe(true);
     });
 
+    it.each([
+      ['a NUL in the title', { title: 'a\u0000b', body: 'Body.' }, 'title'],
+      ['a lone high surrogate in the title', { title: 'Robot \ud83e', body: 'Body.' }, 'title'],
+      ['a NUL in the body', { title: 'Title', body: 'Three\u0000robots' }, 'body'],
+      ['a lone low surrogate in the body', { title: 'Title', body: '\ude00 Body.' }, 'body'],
+    ])(
+      'refuses a thread with %s, which a database cannot store: 422 naming the field',
+      async (_case, json, field) => {
+        const response = await h.send('createThread', { token: alice.token, json });
+
+        const problem = h.expectProblem(response, 422, '/problems/validation');
+        expect(mentionsField(problem, field), JSON.stringify(problem.errors)).toBe(true);
+      },
+    );
+
+    it('stores emoji and other astral characters exactly as sent, in threads and replies', async () => {
+      const title = '🎰 Jackpot! 🍒🍒🍒';
+      const body =
+        'Three robots 🤖🤖🤖, a clef 𝄞, a family 👨‍👩‍👧 and e\u0301 (é as e plus a combining accent).';
+      const created = await createThread(title, body);
+      const reply = h.expectStatus(
+        await h.send('createPost', {
+          token: bob.token,
+          params: { id: created.id },
+          json: { body: `Congrats 🎉 ${body}` },
+        }),
+        201,
+      );
+
+      const thread = h.expectStatus(await h.send('getThread', { params: { id: created.id } }), 200);
+
+      expect(created.title).toBe(title);
+      expect(thread.title).toBe(title);
+      expect(thread.posts.map((post) => post.body)).toEqual([body, `Congrats 🎉 ${body}`]);
+      expect(reply.body).toBe(`Congrats 🎉 ${body}`);
+    });
+
+    it('refuses a reply with a NUL or a lone surrogate in its body: 422 naming the field', async () => {
+      const thread = await createThread('Unstorable replies');
+      const params = { id: thread.id };
+
+      const nul = await h.send('createPost', {
+        token: bob.token,
+        params,
+        json: { body: '\u0000' },
+      });
+      const surrogate = await h.send('createPost', {
+        token: bob.token,
+        params,
+        json: { body: 'Hi \ud800' },
+      });
+
+      expect(mentionsField(h.expectProblem(nul, 422, '/problems/validation'), 'body')).toBe(true);
+      expect(mentionsField(h.expectProblem(surrogate, 422, '/problems/validation'), 'body')).toBe(
+        true,
+      );
+    });
+
+    it('counts characters, not UTF-16 code units: a title of 120 emoji is accepted, 121 refused', async () => {
+      const longest = await createThread('🎰'.repeat(120));
+      const tooLong = await h.send('createThread', {
+        token: alice.token,
+        json: { title: '🎰'.repeat(121), body: 'Body.' },
+      });
+
+      expect(longest.title).toBe('🎰'.repeat(120));
+      const problem = h.expectProblem(tooLong, 422, '/problems/validation');
+      expect(mentionsField(problem, 'title'), JSON.stringify(problem.errors)).toBe(true);
+    });
+
     it('accepts the longest title and body (120 and 5000 characters)', async () => {
       const thread = await createThread('t'.repeat(120), 'b'.repeat(5000));
 
@@ -139,6 +209,7 @@ export function describeForum(h: Harness): void {
       ['limit=2.5', 'limit=2.5'],
       ['limit=-1', 'limit=-1'],
       ['a cursor that was never issued', 'cursor=this-is-not-a-cursor'],
+      ['a NUL in the cursor', 'cursor=%00'],
     ])('GET /api/threads/{id} with %s: 400', async (_case, query) => {
       const thread = await createThread('Bad page requests');
 
@@ -245,6 +316,8 @@ export function describeForum(h: Harness): void {
       ['limit=2.5', 'limit=2.5'],
       ['limit=-1', 'limit=-1'],
       ['a cursor that was never issued', 'cursor=this-is-not-a-cursor'],
+      ['a NUL in the cursor', 'cursor=%00'],
+      ['a NUL in the limit', 'limit=1%00'],
     ])('GET /api/threads with %s: 400', async (_case, query) => {
       const response = await h.send('listThreads', { query });
 

@@ -60,6 +60,38 @@ export function describeUsers(h: Harness): void {
       expect(mentionsField(problem, field), JSON.stringify(problem.errors)).toBe(true);
     });
 
+    it.each([
+      ['createUser', 'nul\u0000name', 'username'],
+      ['createUser', 'long\u0000enough', 'password'],
+      ['createUser', 'long enough\ud800', 'password'],
+      ['createSession', 'nul\u0000name', 'username'],
+      ['createSession', '\udc00long enough', 'password'],
+    ] as const)(
+      '%s refuses %j as the %s, text a database cannot store: 422 naming the field',
+      async (operation, text, field) => {
+        const json = { username: 'valid_name', password: 'long enough', [field]: text };
+
+        const response = await h.send(operation, { json });
+
+        const problem = h.expectProblem(response, 422, '/problems/validation');
+        expect(mentionsField(problem, field), JSON.stringify(problem.errors)).toBe(true);
+      },
+    );
+
+    it('accepts a password of emoji and other astral characters, and logs in with it', async () => {
+      const username = randomUsername();
+      const password = '🎰🍒🤖 𝄞 jackpot';
+      h.expectStatus(await h.send('createUser', { json: { username, password } }), 201);
+
+      const session = await h.send('createSession', { json: { username, password } });
+      const almost = await h.send('createSession', {
+        json: { username, password: password.replace('🤖', '🍒') },
+      });
+
+      expect(h.expectStatus(session, 200).user.username).toBe(username);
+      h.expectProblem(almost, 401, '/problems/invalid-credentials');
+    });
+
     it('rejects malformed JSON: 400', async () => {
       const response = await h.send('createUser', { body: '{"username": "broken",' });
 

@@ -70,6 +70,40 @@ function authorization(
   );
 }
 
+// One character of any kind: a printable grapheme (often an emoji, or several code points), or
+// any code point at all (control characters and the astral planes included) except U+0000.
+const storableCharacter = fc.oneof(
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => c !== '\u0000'),
+  fc.integer({ min: 0x1_0000, max: 0x10_ffff }).map((codePoint) => String.fromCodePoint(codePoint)),
+);
+
+/**
+ * Text the API must store and return unchanged: well-formed Unicode without U+0000, astral
+ * characters (emoji, surrogate pairs) included. At most `maxLength` characters, counted as
+ * JSON Schema's maxLength counts them: in code points, so an emoji is one, not two.
+ */
+export function storableText({ maxLength }: { maxLength: number }): fc.Arbitrary<string> {
+  return fc
+    .string({ unit: storableCharacter, maxLength: Math.ceil(maxLength / 2) })
+    .filter((text) => [...text].length <= maxLength);
+}
+
+/** The characters JSON can carry and a database `text` column cannot store as sent. */
+const unstorableCharacter = fc.oneof(
+  fc.constant('\u0000'),
+  fc.integer({ min: 0xd800, max: 0xdbff }).map((unit) => String.fromCharCode(unit)),
+  fc.integer({ min: 0xdc00, max: 0xdfff }).map((unit) => String.fromCharCode(unit)),
+);
+
+/**
+ * Text with a NUL or a lone UTF-16 surrogate somewhere in it. The space after the bad character
+ * keeps a high surrogate lone: a low one right after it would make a valid pair.
+ */
+export const unstorableText: fc.Arbitrary<string> = fc
+  .tuple(storableText({ maxLength: 20 }), unstorableCharacter, storableText({ maxLength: 20 }))
+  .map(([before, bad, after]) => `${before}${bad} ${after}`);
+
 /** Follows a `#/components/schemas/X` reference. */
 function resolveSchema(schema: JsonSchema, document: OpenApiDocument): JsonSchema {
   if (typeof schema.$ref !== 'string') return schema;
@@ -77,7 +111,15 @@ function resolveSchema(schema: JsonSchema, document: OpenApiDocument): JsonSchem
 }
 
 function fieldsOf(schema: JsonSchema, document: OpenApiDocument): string[] {
-  return Object.keys((resolveSchema(schema, document).properties ?? {}) as Record<string, unknown>);
+  return Object.keys(propertiesOf(schema, document));
+}
+
+function propertySchema(schema: JsonSchema, field: string, document: OpenApiDocument): JsonSchema {
+  return resolveSchema(propertiesOf(schema, document)[field] ?? {}, document);
+}
+
+function propertiesOf(schema: JsonSchema, document: OpenApiDocument): Record<string, JsonSchema> {
+  return (resolveSchema(schema, document).properties ?? {}) as Record<string, JsonSchema>;
 }
 
 /** Values of roughly the right shape, from the request schema, so some requests get through. */
@@ -94,14 +136,17 @@ function fromSchema(schema: JsonSchema, document: OpenApiDocument): fc.Arbitrary
       );
       return fc.record(shape, { requiredKeys: (schema.required ?? []) as string[] });
     }
-    case 'string':
-      return typeof schema.pattern === 'string'
-        ? fc.stringMatching(new RegExp(schema.pattern))
-        : fc.string({
-            unit: 'grapheme',
-            minLength: Number(schema.minLength ?? 0),
-            maxLength: Math.min(Number(schema.maxLength ?? 64), 300),
-          });
+    case 'string': {
+      const maxLength = Math.min(Number(schema.maxLength ?? 64), 300);
+      const text =
+        typeof schema.pattern === 'string'
+          ? fc.stringMatching(new RegExp(schema.pattern))
+          : fc.oneof(
+              fc.string({ unit: 'grapheme', minLength: Number(schema.minLength ?? 0), maxLength }),
+              storableText({ maxLength }),
+            );
+      return fc.oneof({ weight: 5, arbitrary: text }, { weight: 1, arbitrary: unstorableText });
+    }
     case 'integer': {
       const min = Number(schema.minimum ?? -100);
       return fc.integer({ min: min - 2, max: Number(schema.maximum ?? min + 30) + 2 });
@@ -318,6 +363,45 @@ export function hostileRequest(
       if (id !== undefined) options.rawParams = { id };
       return { options, forgedAuth: auth.forged };
     });
+}
+
+/** A body whose text a database cannot store, and the field a 422 must name ("" for the body). */
+export interface UnstorableBody {
+  body: string;
+  path: string;
+}
+
+/**
+ * A body of the operation's shape with a NUL or a lone surrogate in one place: a documented text
+ * field, a field the API ignores, or a property name (named at the body itself, path "").
+ */
+export function unstorableBody(
+  operation: Operation,
+  document: OpenApiDocument,
+): fc.Arbitrary<UnstorableBody> {
+  const schema = operation.requestSchema ?? {};
+  const textFields = fieldsOf(schema, document).filter(
+    (field) => propertySchema(schema, field, document).type === 'string',
+  );
+  const valid = fromSchema(schema, document).map((value) =>
+    typeof value === 'object' && value !== null ? value : {},
+  );
+  return fc
+    .tuple(valid, fc.constantFrom(...textFields, 'note', ''), unstorableText)
+    .map(([value, field, text]) =>
+      field === ''
+        ? { body: JSON.stringify({ ...value, [text]: 'x' }), path: '' }
+        : { body: JSON.stringify({ ...value, [field]: text }), path: field },
+    );
+}
+
+/** A thread's title and first post, and a reply, in any well-formed text within the limits. */
+export function storableForumText(): fc.Arbitrary<{ title: string; body: string; reply: string }> {
+  // Brackets around the text: titles and post bodies are trimmed, and this property is about
+  // characters being kept, not about trimming.
+  const bracketed = (maxLength: number) =>
+    storableText({ maxLength: maxLength - 2 }).map((text) => `[${text}]`);
+  return fc.record({ title: bracketed(120), body: bracketed(600), reply: bracketed(600) });
 }
 
 /** Paths no operation has, and documented paths with methods they do not support. */
