@@ -6,6 +6,7 @@ import {
   healthRoutes,
   jwksRoute,
   type Logger,
+  type LoginThrottle,
 } from '@course/service-kit';
 import type { RandomSource } from '@course/slot-machine';
 import type { Express } from 'express';
@@ -25,13 +26,21 @@ export interface AppDeps {
   log: Logger;
   /** Scripted reels for tests; production draws from crypto.randomInt. */
   rng?: RandomSource;
+  /** A throttle with a smaller policy for tests; production counts with the default one. */
+  loginThrottle?: LoginThrottle;
 }
 
 /**
  * Builds the whole monolith from explicit dependencies: it never listens and never reads the
  * environment, so tests can start it on port 0 against a database of their own.
  */
-export async function createApp({ config, db, log, rng }: AppDeps): Promise<Express> {
+export async function createApp({
+  config,
+  db,
+  log,
+  rng,
+  loginThrottle,
+}: AppDeps): Promise<Express> {
   const issuer = await createTokenIssuer({
     privateJwk: config.JWT_PRIVATE_JWK,
     issuer: config.TOKEN_ISSUER,
@@ -49,7 +58,7 @@ export async function createApp({ config, db, log, rng }: AppDeps): Promise<Expr
   });
   app.use(healthRoutes({ ready: () => pingDb(db) }));
   app.use(jwksRoute(issuer));
-  app.use(usersRoutes({ store: monolithUsersStore(db), issuer, verifier }));
+  app.use(usersRoutes({ store: monolithUsersStore(db), issuer, verifier, loginThrottle }));
   app.use(forumRoutes({ store: monolithForumStore(db), verifier }));
   app.use(slotsRoutes({ store: monolithSlotsStore(db), verifier, rng }));
   app.use(webRoutes({ distDir: config.WEB_DIST_DIR }));

@@ -9,7 +9,7 @@ import {
 
 export type { TestDatabase };
 
-import { createLogger, listen } from '@course/service-kit';
+import { createLogger, type LoginThrottle, listen } from '@course/service-kit';
 import type { RandomSource } from '@course/slot-machine';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../src/app.ts';
@@ -43,7 +43,7 @@ export interface RunningMonolith {
 /** The real app on port 0 against the given database; rate limiting off for tests. */
 export async function startMonolith(
   databaseUrl: string,
-  opts: { rng?: RandomSource; env?: Record<string, string> } = {},
+  opts: { rng?: RandomSource; loginThrottle?: LoginThrottle; env?: Record<string, string> } = {},
 ): Promise<RunningMonolith> {
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
@@ -53,7 +53,13 @@ export async function startMonolith(
   });
   const log = createLogger({ service: 'monolith', level: config.LOG_LEVEL });
   const db = createDb(config.DATABASE_URL, config.DB_POOL_MAX);
-  const app = await createApp({ config, db, log, rng: opts.rng });
+  const app = await createApp({
+    config,
+    db,
+    log,
+    rng: opts.rng,
+    loginThrottle: opts.loginThrottle,
+  });
   const server = await listen(app, { port: 0, host: '127.0.0.1', log });
   return {
     url: server.url,

@@ -1,8 +1,11 @@
 import {
+  type AuthUser,
+  clientKey,
   currentUser,
   exactRouter,
   HttpError,
   hashPassword,
+  LoginThrottle,
   parseBody,
   problems,
   requireAuth,
@@ -18,6 +21,8 @@ export interface UsersDeps {
   store: UsersStore;
   issuer: TokenIssuer;
   verifier: TokenVerifier;
+  /** Counts failed log-ins per account and per client address; the default policy if not given. */
+  loginThrottle?: LoginThrottle;
 }
 
 function usernameTaken(username: string): HttpError {
@@ -36,7 +41,12 @@ function invalidCredentials(): HttpError {
   });
 }
 
-export function usersRoutes({ store, issuer, verifier }: UsersDeps): Router {
+export function usersRoutes({
+  store,
+  issuer,
+  verifier,
+  loginThrottle = new LoginThrottle(),
+}: UsersDeps): Router {
   // Comparing against a real hash when the user does not exist keeps login time the same
   // for unknown usernames, so response times do not reveal who is registered.
   const decoyHash = hashPassword('decoy password that never matches');
@@ -48,12 +58,28 @@ export function usersRoutes({ store, issuer, verifier }: UsersDeps): Router {
     res.status(201).location('/api/me').json(user);
   }
 
-  async function logIn(req: Request, res: Response) {
-    const { username, password } = parseBody(credentialsSchema, req.body);
+  /** The user when the password is theirs; undefined for a wrong password or an unknown user. */
+  async function checkPassword(username: string, password: string): Promise<AuthUser | undefined> {
     const stored = await store.findUserByUsername(username);
     const matches = await verifyPassword(password, stored?.passwordHash ?? (await decoyHash));
-    if (!stored || !matches) throw invalidCredentials();
-    const user = { id: stored.id, username: stored.username };
+    return stored && matches ? { id: stored.id, username: stored.username } : undefined;
+  }
+
+  async function logIn(req: Request, res: Response) {
+    const { username, password } = parseBody(credentialsSchema, req.body);
+    // Keyed on the username exactly as the store looks it up (case-sensitive), registered or
+    // not, so a 429 tells nothing about who is registered; admitted before the password is
+    // checked, so a guess that must wait costs no hash.
+    const attempt = loginThrottle.admit(username, clientKey(req));
+    let user: AuthUser | undefined;
+    try {
+      user = await checkPassword(username, password);
+    } catch (err) {
+      attempt.abandoned(); // e.g. the database is down: that was no guess
+      throw err;
+    }
+    if (!user) throw invalidCredentials(); // the failure admit() counted stands
+    attempt.succeeded();
     res.json({ token: await issuer.issue(user), user });
   }
 

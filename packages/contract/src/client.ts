@@ -128,7 +128,10 @@ export class ContractClient {
         signal: AbortSignal.timeout(this.#options.requestTimeoutMs),
       });
       const text = await response.text();
-      if (response.status !== 429 || attempt >= this.#options.maxRateLimitRetries) {
+      if (
+        !isPlainRateLimit(response.status, text) ||
+        attempt >= this.#options.maxRateLimitRetries
+      ) {
         return {
           operationId,
           method,
@@ -180,6 +183,18 @@ function buildHeaders(options: CallOptions): { headers: Headers; sentRequestId: 
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
   // Headers normalises values (strips surrounding whitespace): read back what is really sent.
   return { headers, sentRequestId: headers.get('x-request-id') };
+}
+
+/**
+ * Plain rate limiting (a 429 that is `about:blank`, or has no problem body) is waited out. A
+ * 429 with a problem type of its own, such as too many failed log-ins, is an answer for the
+ * caller: sending the same wrong password again after the wait would only count one more.
+ */
+function isPlainRateLimit(status: number, text: string): boolean {
+  if (status !== 429) return false;
+  const body = parseJsonOrUndefined(text);
+  const type = typeof body === 'object' && body !== null && 'type' in body ? body.type : undefined;
+  return type === undefined || type === 'about:blank';
 }
 
 /** Retry-After is either delta-seconds or an HTTP date; a missing one means "soon". */

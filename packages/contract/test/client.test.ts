@@ -104,6 +104,24 @@ describe('ContractClient', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
+  it('returns a 429 with a problem type of its own at once, without waiting it out', async () => {
+    let calls = 0;
+    handler = (_req, res) => {
+      calls += 1;
+      res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/problem+json' });
+      res.end(
+        '{"type":"/problems/too-many-failed-logins","title":"Too many failed log-ins","status":429}',
+      );
+    };
+    const client = new ContractClient({ baseUrl: () => baseUrl });
+
+    const response = await client.call('getHealth');
+
+    expect(response.status).toBe(429);
+    expect(response.rateLimitedRetries).toBe(0);
+    expect(calls).toBe(1);
+  });
+
   it('returns the 429 once the retry budget is spent', async () => {
     handler = (_req, res) => {
       res.writeHead(429, { 'retry-after': '0' });

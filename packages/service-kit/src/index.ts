@@ -45,6 +45,11 @@ export {
   parseQuery,
   problems,
 } from './errors.ts';
+export {
+  DEFAULT_FAILED_ATTEMPT_POLICY,
+  FailedAttemptLimiter,
+  type FailedAttemptPolicy,
+} from './failed-attempts.ts';
 export { healthRoutes } from './health.ts';
 export {
   createServiceApp,
@@ -54,12 +59,21 @@ export {
 } from './http.ts';
 export { currentUser, type Locals } from './locals.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log.ts';
+export {
+  ACCOUNT_LOGIN_POLICY,
+  ADDRESS_LOGIN_POLICY,
+  type LoginAttempt,
+  LoginThrottle,
+  type LoginThrottleOptions,
+  TOO_MANY_FAILED_LOGINS,
+} from './login-throttle.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export {
   notFoundHandler,
   type ProblemDocument,
   problemHandler,
 } from './problem-response.ts';
+export { clientKey } from './rate-limit.ts';
 export {
   requestId,
   requestLogging,

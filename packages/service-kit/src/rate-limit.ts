@@ -1,5 +1,5 @@
-import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { problems } from './errors.ts';
 
@@ -32,4 +32,14 @@ export function rateLimiter(perMinute: number, log: Logger): RequestHandler | un
       error: (err, msg) => log.error({ err }, msg ?? 'rate limiter error'),
     },
   });
+}
+
+/**
+ * The client a request comes from, as rate limits count it: `req.ip`, which believes
+ * X-Forwarded-For only as far as `trust proxy` says, and for IPv6 the /56 network around it
+ * (one subscriber is given a whole block, so single addresses would be free to rotate). It is
+ * the key the limiter above uses by default.
+ */
+export function clientKey(req: Request): string {
+  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }

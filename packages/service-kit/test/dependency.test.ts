@@ -10,7 +10,7 @@ import {
   isDependencyDown,
 } from '../src/index.ts';
 import { closedPort } from './closed-port.ts';
-import { type LogLine, memoryDestination } from './helpers.ts';
+import { fakeClock, type LogLine, memoryDestination } from './helpers.ts';
 
 const ranksSchema = z.object({ ranks: z.record(z.string(), z.number().int()) });
 const RANKS = { ranks: { alice: 1, bob: 7 } };
@@ -110,17 +110,6 @@ async function failureOf(call: Promise<unknown>): Promise<DependencyError> {
   );
   if (!(outcome instanceof DependencyError)) throw outcome;
   return outcome;
-}
-
-/** A clock the test moves by hand. */
-function fakeClock() {
-  let now = 0;
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
 }
 
 function messages(logs: LogLine[]): (string | undefined)[] {

@@ -43,3 +43,14 @@ export async function startApp(
 }
 
 export const PROBLEM_JSON = /^application\/problem\+json/;
+
+/** A clock the test moves by hand. */
+export function fakeClock() {
+  let now = 0;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}

@@ -1,6 +1,29 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { ContractResponse } from '../client.ts';
 import { type Harness, mentionsField, oversizeJson, randomUsername } from '../harness.ts';
 import { decodeJwt, foreignSignedToken, tamperedToken, unsignedToken } from '../jwt.ts';
+
+// Enough wrong passwords to reach the wait even when a load balancer spreads them over a few
+// instances that count apart, and few enough to stay far below the per-address allowance
+// (openapi.yaml), so the rest of the suite, sent from the same address, is never throttled.
+const MAX_GUESSES = 20;
+
+/** Sends wrong passwords for one username until the stage answers 429. */
+async function guessUntilThrottled(
+  h: Harness,
+  username: string,
+): Promise<{ statuses: number[]; throttled: ContractResponse<'createSession'> }> {
+  const statuses: number[] = [];
+  for (let i = 0; i < MAX_GUESSES; i++) {
+    const response = await h.send('createSession', {
+      json: { username, password: 'not the password' },
+    });
+    if (response.status === 429) return { statuses, throttled: response };
+    statuses.push(response.status);
+  }
+  throw new Error(`no 429 after ${MAX_GUESSES} wrong passwords for ${username}: ${statuses}`);
+}
 
 /** Registration, log in and the bearer token. */
 export function describeUsers(h: Harness): void {
@@ -151,6 +174,43 @@ export function describeUsers(h: Harness): void {
 
       h.expectProblem(wrongPassword, 401, '/problems/invalid-credentials');
       h.expectProblem(unknownUser, 401, '/problems/invalid-credentials');
+    });
+
+    it.each([
+      ['a registered username', true],
+      ['an unknown username', false],
+    ])(
+      'throttles wrong passwords for %s alike: 401 at least five times, then 429 /problems/too-many-failed-logins with Retry-After',
+      async (_case, registered) => {
+        const username = registered ? (await h.newPlayer()).username : randomUsername();
+
+        const { statuses, throttled } = await guessUntilThrottled(h, username);
+
+        expect(statuses.length).toBeGreaterThanOrEqual(5);
+        expect(new Set(statuses)).toEqual(new Set([401]));
+        h.expectProblem(throttled, 429, '/problems/too-many-failed-logins');
+        expect(throttled.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(throttled.headers.get('retry-after'))).toBeLessThanOrEqual(300);
+      },
+    );
+
+    it('lets the right password in once Retry-After has passed, and throttles no other player meanwhile', async () => {
+      const player = await h.newPlayer();
+      let { throttled: response } = await guessUntilThrottled(h, player.username);
+
+      const otherPlayer = await h.newPlayer();
+      // Behind a load balancer another instance may still be counting its own wait: honour
+      // each Retry-After, a few times at most.
+      for (let i = 0; i < 5 && response.status === 429; i++) {
+        await sleep(Number(response.headers.get('retry-after')) * 1000);
+        response = await h.send('createSession', {
+          json: { username: player.username, password: player.password },
+        });
+      }
+
+      expect(otherPlayer.token).toBeTruthy();
+      h.expectStatus(response, 200);
     });
 
     it.each([
