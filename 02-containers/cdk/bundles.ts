@@ -11,7 +11,6 @@ import { migrationsOf, SERVICES, type Service } from '../src/services.ts';
  *
  *   server.mjs              the process (src/<name>/server.ts), compiled, its dependencies inlined
  *   database-setup.mjs      services: the one-shot database setup (src/database-setup.ts)
- *   migrate.mjs             services: the builder's generic `prisma migrate deploy`
  *   prisma/                 services: that service's schema.prisma and migrations/, nobody else's
  *   node_modules/@prisma/schema-engine-wasm/   services: the Wasm schema engine the setup loads
  *   web/                    gateway: web/dist, when it has been built (`pnpm build`)
@@ -70,6 +69,8 @@ export function bundleOf(name: BundledProcess): NodeAppBundleProps {
     ...common,
     entryPoints: { server, 'database-setup': `${stageDir}src/database-setup.ts` },
     prismaDir: join(schemaPath, '..'),
+    // database-setup.mjs applies the migrations; the builder's generic migrate.mjs is not needed.
+    includeMigrate: false,
   };
 }
 

@@ -321,6 +321,15 @@ describe('the bundles the images are built from', () => {
       expect(migrationFolders(join(bundleDir(name), 'prisma/migrations'))).toEqual(
         migrationFolders(migrationsDirOf(name)),
       );
+      // Nothing the image never runs, such as the bundle builder's generic migrate.mjs.
+      expect(readdirSync(bundleDir(name)).sort()).toEqual([
+        '.dockerignore',
+        'Dockerfile',
+        'database-setup.mjs',
+        'node_modules',
+        'prisma',
+        'server.mjs',
+      ]);
     },
   );
 

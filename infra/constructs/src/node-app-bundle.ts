@@ -15,7 +15,8 @@ import { buildSync } from 'esbuild';
  * a Node runtime for linux-arm64. The instance needs no npm, no pnpm and no compiler.
  *
  *   <entry>.mjs             one esbuild bundle per entry point (the server, a CLI…)
- *   migrate.mjs             with `prismaDir`: `prisma migrate deploy` with Prisma's Wasm engine
+ *   migrate.mjs             with `prismaDir` (unless `includeMigrate` is false): `prisma migrate
+ *                           deploy` with Prisma's Wasm engine
  *   node_modules/@prisma/schema-engine-wasm/   the engine's .wasm, loaded from disk at run time
  *   prisma/                 with `prismaDir`: schema.prisma and migrations/
  *   <folder>/               each of `optionalFolders` that exists (e.g. a web build)
@@ -58,6 +59,13 @@ export interface NodeAppBundleProps {
    */
   prismaDir?: string;
   /**
+   * With `prismaDir`, ship `migrate.mjs`. An app whose own program applies the migrations (stage
+   * 02's database setup, which first turns the task's secret into a database URL) leaves it out,
+   * so its bundle carries no program nothing runs.
+   * @default true
+   */
+  includeMigrate?: boolean;
+  /**
    * Folders copied into the bundle when they exist, by their path in the bundle, e.g.
    * `{ web: '<repo>/web/dist' }` (a front end that has been built, or not).
    * @default none
@@ -71,7 +79,7 @@ export interface NodeAppBundleProps {
 export function buildNodeAppBundle(outputDir: string, props: NodeAppBundleProps): void {
   const entryPoints = { ...props.entryPoints };
   if (props.prismaDir !== undefined) {
-    entryPoints.migrate = migrateEntry;
+    if (props.includeMigrate ?? true) entryPoints.migrate = migrateEntry;
     copySchemaEngine(outputDir);
     cpSync(props.prismaDir, join(outputDir, 'prisma'), { recursive: true });
   }
