@@ -40,15 +40,28 @@ describe('spins under concurrency', () => {
     );
 
     // Assert: every request is either a settled spin or a clean 409, never anything else.
-    expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
-    expect(results.some((r) => r.status === 409)).toBe(true);
+    expect(
+      results.map((r) => r.status).filter((status) => status !== 201 && status !== 409),
+    ).toEqual([]);
+    expect(
+      results.some((r) => r.status === 409),
+      'lost update: no spin was refused although 40 maximum bets are more than a wallet holds, ' +
+        'so concurrent spins read the same balance and each wrote over the others',
+    ).toBe(true);
     for (const [i, player] of players.entries()) {
       const accepted = results
         .filter((r) => r.player === player && r.status === 201)
         .map((r) => r.body);
       const expected = (start[i] ?? 0) - accepted.reduce((sum, s) => sum + s.bet - s.payout, 0);
-      expect(await balanceOf(player.token)).toBe(expected);
-      expect(expected).toBeGreaterThanOrEqual(0);
+      expect(
+        await balanceOf(player.token),
+        'lost update: the balance is not the starting credits plus the net of every accepted ' +
+          'spin, so one spin wrote over the balance another had just changed',
+      ).toBe(expected);
+      expect(
+        expected,
+        'overdrawn: the accepted spins bet more than the wallet held',
+      ).toBeGreaterThanOrEqual(0);
       expect(accepted.every((s) => s.balance >= 0)).toBe(true);
       const stored = await app.db.spin.findMany({
         where: { userId: player.id },

@@ -20,6 +20,7 @@ export async function register(baseUrl: string, prefix = 'p'): Promise<Player> {
     headers,
     body: credentials,
   });
+  if (session.status !== 200) throw new Error(`log in ${username}: ${session.status}`);
   const { token, user } = (await session.json()) as { token: string; user: { id: string } };
   return { id: user.id, username, token };
 }

@@ -32,6 +32,7 @@ export {
 export {
   databaseUrlVariable,
   type RunningStage,
+  resetStageData,
   type StartStageOptions,
   startStage,
 } from './runner.ts';

@@ -83,9 +83,8 @@ function lockDataDir(dataDir: string): () => void {
   const lockPath = `${dataDir}.lock`;
   mkdirSync(dirname(dataDir), { recursive: true });
   if (!createLockFile(lockPath)) {
-    const owner = readLockOwner(lockPath);
-    const inUse = owner === process.pid ? openDataDirs.has(dataDir) : isRunning(owner);
-    if (inUse) {
+    const owner = embeddedDatabaseOwner(dataDir);
+    if (owner !== null) {
       throw new Error(
         `The database in ${dataDir} is already open (process ${owner}). Stop that process first, ` +
           `or delete ${lockPath} if it is no longer running.`,
@@ -99,6 +98,18 @@ function lockDataDir(dataDir: string): () => void {
     openDataDirs.delete(dataDir);
     rmSync(lockPath, { force: true });
   };
+}
+
+/**
+ * The process that has the embedded database in `dataDir` open (this one included), or null when
+ * none has: no lock file, or one left behind by a process that is gone.
+ */
+export function embeddedDatabaseOwner(dataDir: string): number | null {
+  const resolved = resolve(dataDir);
+  const owner = readLockOwner(`${resolved}.lock`);
+  if (owner === null) return null;
+  const inUse = owner === process.pid ? openDataDirs.has(resolved) : isRunning(owner);
+  return inUse ? owner : null;
 }
 
 /** Creates the lock file only if none exists (atomically: two starts cannot both win). */

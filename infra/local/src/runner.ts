@@ -1,11 +1,12 @@
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Child, ChildFailedError, type ChildOptions, runToCompletion } from './child-process.ts';
 import { freePort } from './free-port.ts';
 import type { Logger } from './logger.ts';
 import { applyMigrations } from './migrate.ts';
-import { startEmbeddedPostgres } from './postgres.ts';
-import { loadOrCreateSigningKey } from './signing-key.ts';
+import { embeddedDatabaseOwner, startEmbeddedPostgres } from './postgres.ts';
+import { loadOrCreateSigningKey, signingKeyPath } from './signing-key.ts';
 import type {
   DatabaseDefinition,
   ProcessDefinition,
@@ -110,11 +111,39 @@ export async function startStage(
   }
 }
 
+/**
+ * Forgets a stage's local data — each embedded database in its data folder and the signing key —
+ * so that the next start migrates and seeds afresh (and tokens issued before stop working).
+ * Anything else in the folder stays, and so does a server named by DATABASE_URL. While the stage
+ * is running it refuses and deletes nothing. Returns the paths it deleted.
+ */
+export function resetStageData(def: StageDefinition, opts: { dataDir?: string } = {}): string[] {
+  const dataDir = stageDataDir(def, opts.dataDir);
+  const databases = def.databases.map((db) => join(dataDir, db.name));
+  for (const database of databases) {
+    const owner = embeddedDatabaseOwner(database);
+    if (owner !== null) {
+      throw new Error(
+        `Stage ${def.id} is running (process ${owner} has ${database} open): stop it first.`,
+      );
+    }
+  }
+  const deleted = [...databases, signingKeyPath(dataDir)].filter((path) => existsSync(path));
+  for (const path of deleted) rmSync(path, { recursive: true, force: true });
+  // Lock files left behind by a stage that was killed.
+  for (const database of databases) rmSync(`${database}.lock`, { force: true });
+  return deleted;
+}
+
+function stageDataDir(def: StageDefinition, dataDir: string | undefined): string {
+  return resolve(dataDir ?? join(workspaceRoot, '.data', `${def.id}-${def.title}`));
+}
+
 function resolveSettings(def: StageDefinition, opts: StartStageOptions): Settings {
   const env = opts.env ?? process.env;
   return {
     publicPort: opts.publicPort ?? 3000,
-    dataDir: resolve(opts.dataDir ?? join(workspaceRoot, '.data', `${def.id}-${def.title}`)),
+    dataDir: stageDataDir(def, opts.dataDir),
     databaseUrl: opts.databaseUrl ?? (env.DATABASE_URL || undefined),
     env,
     log: opts.log ?? ((line) => process.stdout.write(`${line}\n`)),
@@ -227,6 +256,13 @@ async function startProcesses(
     shutdown.add(async () => {
       await child.stop(settings.stopGraceMs);
     });
+    // Two stages can run the same file (src/slots/server.ts in 01 and 02), so a process is
+    // best found by the id and port printed here, not by `pgrep -f`.
+    const port = definition.port?.(ctx);
+    prefixedLogger(`[${definition.name}]`, settings.log).info(
+      { pid: child.pid ?? 'none', ...(port === undefined ? {} : { port }) },
+      'started',
+    );
     children.push(child);
     if (definition.readyPath !== undefined) {
       const url = readinessUrl(definition, ctx);

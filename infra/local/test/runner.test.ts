@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/free-port.ts';
 import { startEmbeddedPostgres } from '../src/postgres.ts';
-import { startStage } from '../src/runner.ts';
+import { resetStageData, startStage } from '../src/runner.ts';
 import type { ProcessDefinition, StageDefinition } from '../src/stage.ts';
 import { workspaceBinDir } from '../src/workspace.ts';
 import fixtureStage from './fixtures/stage/stage.ts';
@@ -125,6 +125,26 @@ describe('startStage', () => {
     expect(running.processUrls.inner).not.toBe(running.processUrls.web);
   });
 
+  it('prints the process id and port of each process it starts', async () => {
+    const [web] = fixtureStage.processes;
+    if (web === undefined) throw new Error('the fixture stage changed');
+    // Started by node itself, as the course's stages are, so the id printed is the server's own.
+    const stage = { ...fixtureStage, processes: [{ ...web, command: ['node', 'server.ts'] }] };
+    const publicPort = await freePort();
+    const lines: string[] = [];
+
+    const running = await startStage(stage, {
+      ...noDatabaseUrl,
+      publicPort,
+      dataDir: join(scratch, 'pids'),
+      log: (line) => lines.push(line),
+    });
+    const child = await getJson<ProcessInfo>(`${running.url}/process`);
+    await running.stop();
+
+    expect(lines).toContain(`[web] started pid=${child.pid} port=${publicPort}`);
+  });
+
   it('keeps data and signing key across restarts and seeds only once', async () => {
     const dataDir = join(scratch, 'full'); // left behind by the previous test
     const publicPort = await freePort();
@@ -143,6 +163,47 @@ describe('startStage', () => {
     expect(notes).toEqual(['welcome']);
     expect(lines).toContain('[seed] already seeded');
     expect(child.jwk).toBe(readFileSync(join(dataDir, 'jwt-private.jwk.json'), 'utf8').trim());
+  });
+
+  it('a reset forgets the databases and the signing key, and the next start seeds afresh', async () => {
+    const dataDir = join(scratch, 'reset');
+    const options = { ...noDatabaseUrl, publicPort: await freePort(), dataDir, log: () => {} };
+    const before = await startStage(fixtureStage, options);
+    const oldKey = (await getJson<ProcessInfo>(`${before.url}/process`)).jwk;
+    await before.stop();
+    const notMine = join(dataDir, 'notes.txt');
+    writeFileSync(notMine, 'the runner did not create this file');
+    const lines: string[] = [];
+
+    const deleted = resetStageData(fixtureStage, { dataDir });
+    const after = await startStage(fixtureStage, { ...options, log: (line) => lines.push(line) });
+    const newKey = (await getJson<ProcessInfo>(`${after.url}/process`)).jwk;
+    await after.stop();
+
+    expect(deleted).toEqual([join(dataDir, 'notes'), join(dataDir, 'jwt-private.jwk.json')]);
+    expect(lines).toContain('[seed] seeded the welcome note');
+    expect(newKey).not.toBe(oldKey);
+    expect(existsSync(notMine)).toBe(true);
+  });
+
+  it('refuses to reset a running stage, and deletes nothing', async () => {
+    const dataDir = join(scratch, 'reset-running');
+    const running = await startStage(fixtureStage, {
+      ...noDatabaseUrl,
+      publicPort: await freePort(),
+      dataDir,
+      log: () => {},
+    });
+
+    try {
+      expect(() => resetStageData(fixtureStage, { dataDir })).toThrow(
+        /Stage 99 is running \(process \d+ has .*notes open\): stop it first/,
+      );
+      expect(existsSync(join(dataDir, 'notes'))).toBe(true);
+      expect(existsSync(join(dataDir, 'jwt-private.jwk.json'))).toBe(true);
+    } finally {
+      await running.stop();
+    }
   });
 
   it('fails with the last log lines of a process that never becomes ready', async () => {

@@ -217,6 +217,38 @@ describe('password hashing', () => {
   it('rejects against a stored value that is not a scrypt hash', async () => {
     expect(await verifyPassword('anything', 'plaintext-password')).toBe(false);
   });
+
+  it('a burst of hashes leaves the thread pool free for a database handshake', {
+    timeout: 30_000,
+  }, async () => {
+    // Arrange: a burst of registrations, three times as many hashes as libuv has threads.
+    const burst = 12;
+    let hashesDone = 0;
+    const hashes = Array.from({ length: burst }, () =>
+      hashPassword('correct horse battery staple').then(() => hashesDone++),
+    );
+
+    // Act: the key derivation of a SCRAM-SHA-256 handshake, as the `pg` driver runs it on
+    // connecting to PostgreSQL (WebCrypto, on the same libuv thread pool as scrypt).
+    const password = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode('postgres'),
+      'PBKDF2',
+      false,
+      ['deriveBits'],
+    );
+    await crypto.subtle.deriveBits(
+      { name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(16), iterations: 4096 },
+      password,
+      256,
+    );
+    const hashesDoneBeforeHandshake = hashesDone;
+    await Promise.all(hashes);
+
+    // Assert: the handshake did not queue behind the burst (it would finish after all but the
+    // last few hashes if every hash took a thread).
+    expect(hashesDoneBeforeHandshake).toBeLessThan(burst / 4);
+  });
 });
 
 describe('ed25519SigningJwk', () => {

@@ -5,26 +5,37 @@
  *   pnpm start 01                    or 1, 01-strangler, strangler, or the path of a folder with a stage.ts
  *   PORT=8080 pnpm start             another public port (default 3000)
  *   pnpm start 00 --data-dir /tmp/x  keep the data elsewhere
+ *   pnpm start 01 --reset            forget the stage's local data first: fresh databases and demo data
  *   DATABASE_URL=postgresql://... pnpm start   a real Postgres server instead of embedded ones
  *
- * Data (databases, signing key) lives in <repo>/.data/<stage folder>; delete it to start afresh.
+ * Data (databases, signing key) lives in <repo>/.data/<stage folder>; --reset deletes it.
  */
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type RunningStage, startStage } from '../runner.ts';
+import { type RunningStage, resetStageData, startStage } from '../runner.ts';
 import { findStageFolder, loadStageDefinition } from '../stage-folders.ts';
 import { workspaceRoot } from '../workspace.ts';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'data-dir': { type: 'string' } },
+    options: { 'data-dir': { type: 'string' }, reset: { type: 'boolean', default: false } },
   });
   const folder = findStageFolder(positionals[0] ?? '00');
   const definition = await loadStageDefinition(folder);
   const publicPort = process.env.PORT ? Number(process.env.PORT) : 3000;
   if (!Number.isInteger(publicPort) || publicPort <= 0 || publicPort > 65535) {
     return fail(`PORT must be a port number, not "${process.env.PORT}"`);
+  }
+
+  const dataDir = resolve(values['data-dir'] ?? join(workspaceRoot, '.data', basename(folder)));
+  if (values.reset) {
+    const deleted = resetStageData(definition, { dataDir });
+    const names = deleted.map((path) => {
+      const short = relative(process.cwd(), path);
+      return short.startsWith('..') ? path : short;
+    });
+    print(`Reset: ${names.length > 0 ? `deleted ${names.join(', ')}` : 'no local data to delete'}`);
   }
 
   // Ctrl-C while the stage is still starting: startStage stops what it started and rejects.
@@ -36,7 +47,7 @@ async function main(): Promise<number> {
   try {
     stage = await startStage(definition, {
       publicPort,
-      dataDir: resolve(values['data-dir'] ?? join(workspaceRoot, '.data', basename(folder))),
+      dataDir,
       signal: startup.signal,
     });
   } catch (error) {
