@@ -32,6 +32,12 @@ const POSTGRES_CONNECTION_CLASS = /^08[0-9A-Z]{3}$/;
 // the connection, P2037 too many connections.
 const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2037']);
 
+// Prisma's P2028 ("Transaction API error") when the database was too slow for the transaction:
+// it could not begin within maxWait, or ran past its timeout. An overloaded database, not a bug;
+// the other P2028s (say, a transaction used after it ended) stay 500s.
+const PRISMA_TRANSACTION_TOO_SLOW =
+  /Unable to start a transaction in the given time|cannot be executed on an expired transaction/i;
+
 // What Prisma's driver adapters call the same situations (DriverAdapterError.cause.kind).
 const DRIVER_ADAPTER_KINDS = new Set([
   'DatabaseNotReachable',
@@ -55,6 +61,9 @@ function looksLikeDependencyDown(node: Record<string, unknown>): boolean {
   if (node instanceof DependencyError && node.dependencyDown) return true;
   const codes = [node.code, node.errorCode, node.originalCode].filter(isString);
   if (codes.some(isDependencyCode)) return true;
+  if (node.code === 'P2028' && isString(node.message)) {
+    if (PRISMA_TRANSACTION_TOO_SLOW.test(node.message)) return true;
+  }
   if (isString(node.kind) && DRIVER_ADAPTER_KINDS.has(node.kind)) return true;
   const message = node.message;
   return isString(message) && PG_MESSAGES.some((pattern) => pattern.test(message));

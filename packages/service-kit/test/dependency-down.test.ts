@@ -114,6 +114,36 @@ describe('isDependencyDown', () => {
     expect(isDependencyDown(err)).toBe(true);
   });
 
+  it('recognises a transaction the busy database could not start or finish in time (P2028)', () => {
+    const notStarted = Object.assign(
+      new Error('Transaction API error: Unable to start a transaction in the given time.'),
+      { name: 'PrismaClientKnownRequestError', code: 'P2028' },
+    );
+    const expired = Object.assign(
+      new Error(
+        'Transaction already closed: A commit cannot be executed on an expired transaction. ' +
+          'The timeout for this transaction was 5000 ms, however 5012 ms passed since the start ' +
+          'of the transaction.',
+      ),
+      { name: 'PrismaClientKnownRequestError', code: 'P2028' },
+    );
+
+    expect(isDependencyDown(notStarted)).toBe(true);
+    expect(isDependencyDown(expired)).toBe(true);
+  });
+
+  it('treats any other P2028, such as a transaction used after it ended, as a bug', () => {
+    const misuse = Object.assign(
+      new Error(
+        'Transaction API error: Transaction already closed: A query cannot be executed on a ' +
+          'committed transaction.',
+      ),
+      { name: 'PrismaClientKnownRequestError', code: 'P2028' },
+    );
+
+    expect(isDependencyDown(misuse)).toBe(false);
+  });
+
   it('recognises an unreachable database reported by the driver adapter', () => {
     const err = prismaKnownRequestError('P1001', { kind: 'DatabaseNotReachable' });
 
