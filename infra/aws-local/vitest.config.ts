@@ -7,5 +7,7 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // Synthesizes the fixture CDK app once per run (test/fixtures/app).
+    globalSetup: ['test/global-setup.ts'],
   },
 });
