@@ -277,25 +277,6 @@ describe('a template the runtime cannot serve fails the start, naming the resour
     expect(oldFormat).toMatchObject({ logicalId: 'Integration', property: 'PayloadFormatVersion' });
     expect(email).toMatchObject({ logicalId: 'Sub', property: 'Protocol' });
   });
-
-  it('refuses, as Lambda would, a mapping from a queue whose visibility timeout is shorter than the function timeout', () => {
-    const error = startError({
-      Queue: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 5 } },
-      Fn: appFunction({ Timeout: 10 }),
-      Mapping: {
-        Type: 'AWS::Lambda::EventSourceMapping',
-        Properties: {
-          EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] },
-          FunctionName: { Ref: 'Fn' },
-        },
-      },
-    });
-
-    expect(error).toMatchObject({ logicalId: 'Mapping' });
-    expect(error.message).toMatch(
-      /Queue visibility timeout: 5 seconds is less than Function timeout: 10 seconds/,
-    );
-  });
 });
 
 describe('intrinsic functions resolve to local values', () => {

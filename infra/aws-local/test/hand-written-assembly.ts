@@ -1,6 +1,7 @@
 /*
- * Small cloud assemblies written by hand, for the reader's failure cases: a manifest, one stack
- * template, and (optionally) a function asset folder with an index.js.
+ * Small cloud assemblies written by hand, for the reader's failure cases and the benchmark: a
+ * manifest, one stack template (stack Hand), and a function asset folder, asset.code, with an
+ * index.js.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { APPLICATION_FUNCTION_METADATA } from '../src/metadata.ts';
 export function writeAssembly(
   resources: Record<string, unknown>,
   extra: Record<string, unknown> = {},
+  code = 'exports.handler = async () => "ok";\n',
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'aws-local-assembly-'));
   writeFileSync(
@@ -29,7 +31,7 @@ export function writeAssembly(
     JSON.stringify({ Resources: resources, ...extra }),
   );
   mkdirSync(join(dir, 'asset.code'));
-  writeFileSync(join(dir, 'asset.code', 'index.js'), 'exports.handler = async () => "ok";\n');
+  writeFileSync(join(dir, 'asset.code', 'index.js'), code);
   return dir;
 }
 

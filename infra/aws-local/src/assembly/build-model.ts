@@ -406,15 +406,6 @@ class ModelBuilder {
       this.cfn.string(props.FunctionName, at('FunctionName')),
       at('FunctionName'),
     );
-    // What Lambda's CreateEventSourceMapping answers (InvalidParameterValueException), so the
-    // deploy would fail too: a message would become visible again while still being processed.
-    if (queue.visibilityTimeoutSeconds < fn.timeoutSeconds) {
-      throw new LocalAwsError(
-        `event source mapping ${logicalId}: Queue visibility timeout: ${queue.visibilityTimeoutSeconds} seconds is less than Function timeout: ${fn.timeoutSeconds} seconds (queue ${queue.logicalId}, function ${fn.logicalId})`,
-        logicalId,
-        'EventSourceArn',
-      );
-    }
     const types = this.cfn.resolve(props.FunctionResponseTypes, at('FunctionResponseTypes'));
     const scaling = this.cfn.resolve(props.ScalingConfig, at('ScalingConfig'));
     const maximumConcurrency = isRecord(scaling) ? scaling.MaximumConcurrency : undefined;

@@ -4,17 +4,15 @@
  * fauxqs's (000000000000, us-east-1), so the ARNs the template resolves to are the ones fauxqs
  * answers with.
  */
+import { FAUXQS_ACCOUNT_ID, queueArnFor, queueUrlFor, topicArnFor } from '../messaging/names.ts';
 import type { LocalEndpoints } from '../model.ts';
 
-export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_ACCOUNT_ID = FAUXQS_ACCOUNT_ID;
+/** fauxqs's default region; the SDK clients of every process and function are given it. */
 export const LOCAL_REGION = 'us-east-1';
 
-export function queueUrl(messagingEndpoint: string, name: string): string {
-  return `${messagingEndpoint.replace(/\/$/, '')}/${LOCAL_ACCOUNT_ID}/${name}`;
-}
-
-export function arn(service: string, resource: string, region = LOCAL_REGION): string {
-  return `arn:aws:${service}:${region}:${LOCAL_ACCOUNT_ID}:${resource}`;
+function arn(service: string, resource: string): string {
+  return `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${resource}`;
 }
 
 /** A resource's local identity: its name, and its `Ref` / `Fn::GetAtt` values by attribute. */
@@ -46,12 +44,12 @@ export function localIdentity(input: NamingInput): LocalIdentity {
   const { endpoints, logicalId } = input;
   switch (input.type) {
     case 'AWS::SQS::Queue': {
-      const url = queueUrl(endpoints.messaging, name);
-      const queueArn = arn('sqs', name);
+      const url = queueUrlFor(endpoints.messaging, LOCAL_ACCOUNT_ID, name);
+      const queueArn = queueArnFor(LOCAL_REGION, LOCAL_ACCOUNT_ID, name);
       return { name, attributes: { Ref: url, QueueUrl: url, Arn: queueArn, QueueName: name } };
     }
     case 'AWS::SNS::Topic': {
-      const topicArn = arn('sns', name);
+      const topicArn = topicArnFor(LOCAL_REGION, LOCAL_ACCOUNT_ID, name);
       return { name, attributes: { Ref: topicArn, TopicArn: topicArn, TopicName: name } };
     }
     case 'AWS::Lambda::Function':
