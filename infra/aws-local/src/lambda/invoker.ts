@@ -41,7 +41,11 @@ export interface Invoker {
   /** Whether a function of that name (or ARN, or `name:qualifier`) exists. */
   has(functionNameOrArn: string): boolean;
   /** Runs one event. Never rejects for anything the function does; only for an unknown function. */
-  invoke(functionNameOrArn: string, event: unknown, options?: InvokeOptions): Promise<InvocationResult>;
+  invoke(
+    functionNameOrArn: string,
+    event: unknown,
+    options?: InvokeOptions,
+  ): Promise<InvocationResult>;
   /**
    * Kills every environment of the function, as if Lambda reclaimed them (a fault switch: "the
    * consumer crashed after its effect, before the delete"). Invocations in flight end with a
