@@ -37,6 +37,7 @@ export {
 } from './runner.ts';
 export type {
   DatabaseDefinition,
+  LocalAwsDefinition,
   ProcessDefinition,
   StageContext,
   StageDefinition,

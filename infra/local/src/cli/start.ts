@@ -6,11 +6,15 @@
  *   PORT=8080 pnpm start             another public port (default 3000)
  *   pnpm start 00 --data-dir /tmp/x  keep the data elsewhere
  *   DATABASE_URL=postgresql://... pnpm start   a real Postgres server instead of embedded ones
+ *   pnpm start 04 --faults 'queue=orders,duplicate;mapping=AuditConsumer,crash-before-delete=once'
+ *                                    fault switches of the local AWS (stages with a CDK app served locally)
+ *   pnpm start 04 --time-scale 0.1   the template's timeouts, visibility timeouts and schedules 10× as fast
  *
  * Data (databases, signing key) lives in <repo>/.data/<stage folder>; delete it to start afresh.
  */
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseFaultSpecs } from '@course/aws-local';
 import { type RunningStage, startStage } from '../runner.ts';
 import { findStageFolder, loadStageDefinition } from '../stage-folders.ts';
 import { workspaceRoot } from '../workspace.ts';
@@ -18,8 +22,16 @@ import { workspaceRoot } from '../workspace.ts';
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'data-dir': { type: 'string' } },
+    options: {
+      'data-dir': { type: 'string' },
+      faults: { type: 'string', default: '' },
+      'time-scale': { type: 'string', default: '1' },
+    },
   });
+  const timeScale = Number(values['time-scale']);
+  if (!(timeScale > 0))
+    return fail(`--time-scale must be a number above 0, not "${values['time-scale']}"`);
+  const faults = parseFaultSpecs(values.faults);
   const folder = findStageFolder(positionals[0] ?? '00');
   const definition = await loadStageDefinition(folder);
   const publicPort = process.env.PORT ? Number(process.env.PORT) : 3000;
@@ -38,6 +50,7 @@ async function main(): Promise<number> {
       publicPort,
       dataDir: resolve(values['data-dir'] ?? join(workspaceRoot, '.data', basename(folder))),
       signal: startup.signal,
+      localAws: { timeScale, faults },
     });
   } catch (error) {
     if (startup.signal.aborted) return 0;
