@@ -4,9 +4,10 @@
  *
  * - a warm HTTP API → Lambda request against the same handler behind a plain Node HTTP server;
  * - a function's local cold start (a new environment: process, module load, first event);
- * - SQS → Lambda through an event source mapping: messages per second, batched, and the latency
- *   from SendMessage to the handler (p50, p99), against fauxqs's own batched send + receive +
- *   delete rate on another queue of the same server.
+ * - SQS → Lambda through an event source mapping: messages per second for a burst sent in
+ *   batches, against fauxqs's own batched send + receive + delete rate on another queue of the
+ *   same server; and the latency from SendMessage to the handler (p50, p99), both behind the
+ *   burst's backlog and for single messages at a steady rate.
  *
  * The app is a cloud assembly written by hand (no synth to wait for). Both functions come from
  * one small CommonJS asset, which the plain server loads too: both sides run the same handler.
@@ -19,6 +20,7 @@ import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { measureSequential, type SequentialLatency } from './src/http-api/index.ts';
@@ -46,6 +48,9 @@ exports.sqs = async (event) => {
 };
 `;
 const MAXIMUM_CONCURRENCY = 4;
+/** The latency without a backlog: single messages at a rate far below the throughput. */
+const STEADY_RATE = 100;
+const STEADY_MESSAGES = 500;
 const SENDERS = 4;
 
 export default async function bench({ durationSeconds }: LoadOptions): Promise<void> {
@@ -63,6 +68,7 @@ export default async function bench({ durationSeconds }: LoadOptions): Promise<v
     const cold = await coldStarts(local, 10);
     const messages = Math.max(1000, Math.round(durationSeconds * 300));
     const mapping = await throughSqs(local, messages, latencies);
+    const steady = await steadySqs(local, STEADY_MESSAGES, latencies);
     const fauxqs = await fauxqsAlone(local, messages);
     const ms = (n: number) => n.toFixed(2);
     print(`Warm HTTP API → Lambda, ${http.local.count} sequential requests, in rounds:`);
@@ -75,13 +81,16 @@ export default async function bench({ durationSeconds }: LoadOptions): Promise<v
       `Cold start (new environment + first event), ${cold.length} times: median ${ms(median(cold))} ms, max ${ms(Math.max(...cold))} ms`,
     );
     print(
-      `SQS → Lambda, ${messages} messages, batches of 10, up to ${MAXIMUM_CONCURRENCY} concurrent:`,
+      `SQS → Lambda, ${messages} messages sent in one burst, batches of 10, up to ${MAXIMUM_CONCURRENCY} concurrent:`,
     );
     print(
-      `  ${mapping.perSecond.toFixed(0)} messages/s; SendMessage → handler p50 ${mapping.p50} ms, p99 ${mapping.p99} ms`,
+      `  ${mapping.perSecond.toFixed(0)} messages/s; SendMessage → handler, behind the burst: p50 ${mapping.p50} ms, p99 ${mapping.p99} ms`,
     );
     print(`  fauxqs alone (send + receive + delete, batched): ${fauxqs.toFixed(0)} messages/s`);
     print(`  mapping / fauxqs alone: ${((mapping.perSecond / fauxqs) * 100).toFixed(0)} %`);
+    print(
+      `SQS → Lambda at a steady ${STEADY_RATE} messages/s (one SendMessage each): SendMessage → handler p50 ${steady.p50} ms, p99 ${steady.p99} ms`,
+    );
   } finally {
     await local.stop();
   }
@@ -207,16 +216,39 @@ async function throughSqs(local: LocalAws, count: number, latencies: number[]) {
   const sqs = sqsClient(local);
   const start = performance.now();
   await sendAll(sqs, queueUrl(local, 'Queue'), count);
+  await waitFor(() => latencies.length >= count, `${count} messages`);
+  const seconds = (performance.now() - start) / 1000;
+  return { perSecond: count / seconds, ...percentiles(latencies) };
+}
+
+async function waitFor(done: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 120_000;
-  while (latencies.length < count) {
+  while (!done()) {
     if (Date.now() > deadline)
-      throw new Error(`only ${latencies.length} of ${count} messages reached the handler`);
+      throw new Error(`${what} did not all reach the handler within 120 s`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const seconds = (performance.now() - start) / 1000;
-  const sorted = [...latencies].sort((a, b) => a - b);
+}
+
+function percentiles(values: number[]): { p50: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-  return { perSecond: count / seconds, p50: at(0.5), p99: at(0.99) };
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** Single messages, paced: the latency a message sees when no backlog is ahead of it. */
+async function steadySqs(local: LocalAws, count: number, latencies: number[]) {
+  latencies.length = 0;
+  const sqs = sqsClient(local);
+  const url = queueUrl(local, 'Queue');
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / STEADY_RATE;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: String(Date.now()) }));
+  }
+  await waitFor(() => latencies.length >= count, `${count} paced messages`);
+  return percentiles(latencies);
 }
 
 /** fauxqs's own rate on the same server: batched send, then receive + delete by as many workers. */
