@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 
 /**
- * A free port on 127.0.0.1, for a server whose URL must be known before it can start (an HTTP
- * API's URL is resolved into the model its server is then built from).
+ * Asks the OS for a free port on 127.0.0.1: for a server whose URL must be known before it starts
+ * (an HTTP API's URL is resolved into the model its server is then built from; the runner tells a
+ * process its port). Also the local runner's (@course/local re-exports it).
  */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

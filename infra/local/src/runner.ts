@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FaultSpec, type LocalAws, startLocalAws } from '@course/aws-local';
+import type { FaultSpec, LocalAws } from '@course/aws-local';
 import { Child, ChildFailedError, type ChildOptions, runToCompletion } from './child-process.ts';
 import { freePort } from './free-port.ts';
 import type { Logger } from './logger.ts';
@@ -232,6 +232,8 @@ async function startStageAws(
 ): Promise<LocalAws | undefined> {
   if (def.localAws === undefined) return undefined;
   settings.signal.throwIfAborted();
+  // Loaded only for a stage that has one: stages 00 to 02 do not pay for fauxqs and the SDK.
+  const { startLocalAws } = await import('@course/aws-local');
   const local = await startLocalAws({
     app: { entry: def.localAws.app, outdir: join(settings.dataDir, 'cdk.out') },
     supplied: def.localAws.supplied?.(ctx) ?? {},

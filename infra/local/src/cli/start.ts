@@ -14,7 +14,6 @@
  */
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseFaultSpecs } from '@course/aws-local';
 import { type RunningStage, startStage } from '../runner.ts';
 import { findStageFolder, loadStageDefinition } from '../stage-folders.ts';
 import { workspaceRoot } from '../workspace.ts';
@@ -31,7 +30,8 @@ async function main(): Promise<number> {
   const timeScale = Number(values['time-scale']);
   if (!(timeScale > 0))
     return fail(`--time-scale must be a number above 0, not "${values['time-scale']}"`);
-  const faults = parseFaultSpecs(values.faults);
+  const faults =
+    values.faults === '' ? [] : (await import('@course/aws-local')).parseFaultSpecs(values.faults);
   const folder = findStageFolder(positionals[0] ?? '00');
   const definition = await loadStageDefinition(folder);
   const publicPort = process.env.PORT ? Number(process.env.PORT) : 3000;
