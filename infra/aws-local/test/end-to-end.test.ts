@@ -176,6 +176,22 @@ async function waitUntilEmpty(logicalId: string): Promise<void> {
   }
 }
 
+describe('startLocalAws options', () => {
+  it('turns on the fault switches it is given, before anything is consumed', async () => {
+    const lines: string[] = [];
+    const dir = writeAssembly({ Queue: { Type: 'AWS::SQS::Queue', Properties: {} } });
+
+    const started = await startLocalAws({
+      assemblyDir: dir,
+      faults: [{ target: 'Hand-Queue', switches: { reorder: true } }],
+      log: (source, line) => lines.push(`[${source}] ${line}`),
+    });
+    await started.stop();
+
+    expect(lines).toContain('[aws-local] fault switches for Hand-Queue: reorder');
+  });
+});
+
 describe('a stage the runtime cannot serve does not start', () => {
   it('fails the start with an error naming the resource', async () => {
     const dir = writeAssembly({
