@@ -1,3 +1,4 @@
+export { markApplicationFunction } from './application-function.ts';
 export {
   ContainerService,
   type ContainerServiceProps,

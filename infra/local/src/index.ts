@@ -38,6 +38,7 @@ export {
 } from './runner.ts';
 export type {
   DatabaseDefinition,
+  LocalAwsDefinition,
   ProcessDefinition,
   StageContext,
   StageDefinition,

@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultSpec, LocalAws } from '@course/aws-local';
 import { Child, ChildFailedError, type ChildOptions, runToCompletion } from './child-process.ts';
 import { freePort } from './free-port.ts';
 import type { Logger } from './logger.ts';
@@ -48,6 +49,8 @@ export interface StartStageOptions {
   color?: boolean;
   /** Aborting it during start-up (Ctrl-C) stops what was started and rejects. */
   signal?: AbortSignal;
+  /** For a stage with `localAws`: a time scale (tests) and fault switches on from the start. */
+  localAws?: { timeScale?: number; faults?: FaultSpec[] };
 }
 
 interface Settings {
@@ -60,6 +63,7 @@ interface Settings {
   stopGraceMs: number;
   color: boolean;
   signal: AbortSignal;
+  localAws: NonNullable<StartStageOptions['localAws']>;
 }
 
 /** ANSI colours for "[name]" prefixes: one per process, grey for seeds. */
@@ -86,13 +90,15 @@ export async function startStage(
       ports: await processPorts(def, settings.publicPort),
       dataDir: settings.dataDir,
       secrets: { jwtPrivateJwk: await loadOrCreateSigningKey(settings.dataDir) },
+      httpApis: {},
     };
     await migrateAndSeed(def.databases, ctx, settings);
     for (const task of def.tasks ?? []) {
       settings.signal.throwIfAborted();
       await runToCompletion(childOptions(task, ctx, settings, SEED_COLOR));
     }
-    const children = await startProcesses(def.processes, ctx, settings, shutdown);
+    const localAws = await startStageAws(def, ctx, settings, shutdown);
+    const children = await startProcesses(def.processes, ctx, settings, shutdown, localAws?.env);
 
     const url = `http://localhost:${publicProcess.port?.(ctx) ?? settings.publicPort}`;
     settings.log(`Stage ${def.id} (${def.title}) is ready at ${url}`);
@@ -151,6 +157,7 @@ function resolveSettings(def: StageDefinition, opts: StartStageOptions): Setting
     stopGraceMs: opts.stopGraceMs ?? 10_000,
     color: opts.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR),
     signal: opts.signal ?? new AbortController().signal,
+    localAws: opts.localAws ?? {},
   };
 }
 
@@ -242,17 +249,46 @@ async function migrateAndSeed(
   }
 }
 
+/**
+ * The stage's CDK app, synthesized into its data folder and served by the local AWS; its HTTP
+ * APIs' URLs go into the context, for the processes' env functions.
+ */
+async function startStageAws(
+  def: StageDefinition,
+  ctx: StageContext,
+  settings: Settings,
+  shutdown: ShutdownList,
+): Promise<LocalAws | undefined> {
+  if (def.localAws === undefined) return undefined;
+  settings.signal.throwIfAborted();
+  // Loaded only for a stage that has one: stages 00 to 02 do not pay for fauxqs and the SDK.
+  const { startLocalAws } = await import('@course/aws-local');
+  const local = await startLocalAws({
+    app: { entry: def.localAws.app, outdir: join(settings.dataDir, 'cdk.out') },
+    supplied: def.localAws.supplied?.(ctx) ?? {},
+    timeScale: settings.localAws.timeScale ?? 1,
+    faults: settings.localAws.faults ?? [],
+    log: (source, line) => settings.log(`[${source}] ${line}`),
+  });
+  shutdown.add(() => local.stop());
+  ctx.httpApis = local.httpApiUrls;
+  return local;
+}
+
 async function startProcesses(
   processes: ProcessDefinition[],
   ctx: StageContext,
   settings: Settings,
   shutdown: ShutdownList,
+  awsEnv: Record<string, string> = {},
 ): Promise<Child[]> {
   const children: Child[] = [];
   for (const [index, definition] of processes.entries()) {
     settings.signal.throwIfAborted();
     const color = PREFIX_COLORS[index % PREFIX_COLORS.length] ?? SEED_COLOR;
-    const child = new Child(childOptions(definition, ctx, settings, color));
+    const options = childOptions(definition, ctx, settings, color);
+    // The stage's own variables win: a stage may point one process at real AWS on purpose.
+    const child = new Child({ ...options, env: { ...awsEnv, ...options.env } });
     shutdown.add(async () => {
       await child.stop(settings.stopGraceMs);
     });

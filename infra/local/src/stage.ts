@@ -1,3 +1,5 @@
+import type { SuppliedValues } from '@course/aws-local';
+
 /*
  * How a stage tells the local runner what to start. Each stage folder has a `stage.ts` whose default
  * export `satisfies StageDefinition`; `pnpm start <stage>` reads it and does the rest.
@@ -48,6 +50,25 @@ export interface StageContext {
     /** A private Ed25519 JWK (JSON text), created once per data folder and kept there. */
     jwtPrivateJwk: string;
   };
+  /**
+   * The base URL of each HTTP API of the stage's CDK app, by its logical id, once the local AWS
+   * runs (empty for a stage without `localAws`): a gateway process routes to them.
+   */
+  httpApis: Record<string, string>;
+}
+
+/**
+ * The serverless part of a stage, served from its own CDK app by the local AWS runtime
+ * (@course/aws-local): HTTP APIs, Lambda functions, queues, topics, event source mappings.
+ */
+export interface LocalAwsDefinition {
+  /** Absolute path of the stage's CDK app entry, e.g. <stage>/cdk/app.ts. */
+  app: string;
+  /**
+   * Values for resources the runtime does not emulate but the served ones refer to, by logical id
+   * and attribute: e.g. the embedded database's host for an RDS instance's `Endpoint.Address`.
+   */
+  supplied?: (ctx: StageContext) => SuppliedValues;
 }
 
 export interface StageDefinition {
@@ -61,6 +82,11 @@ export interface StageDefinition {
    * any process starts: work that needs more than one database, e.g. moving data between them.
    */
   tasks?: ProcessDefinition[];
+  /**
+   * Started after the databases and tasks, before the processes; every process then gets its
+   * AWS_ENDPOINT_URL_SQS/_SNS/_LAMBDA, a region and fake credentials.
+   */
+  localAws?: LocalAwsDefinition;
   /** Started in this order; each one is ready before the next starts. */
   processes: ProcessDefinition[];
   /** The name of the process that serves the stage's URL. */

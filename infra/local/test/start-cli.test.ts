@@ -51,6 +51,16 @@ describe('pnpm start', () => {
     expect(run.output()).toMatch(/Unknown stage "no-such-stage"\. Available: .*00-monolith/);
   });
 
+  it('refuses a malformed fault switch or time scale before starting anything', async () => {
+    const badFault = startCommand([fixtureStageDir, '--faults', 'queue=orders,explode']);
+    const badScale = startCommand([fixtureStageDir, '--time-scale', '0']);
+
+    expect(await badFault.exitCode).toBe(1);
+    expect(badFault.output()).toMatch(/"explode": the faults are duplicate/);
+    expect(await badScale.exitCode).toBe(1);
+    expect(badScale.output()).toMatch(/--time-scale must be a number above 0, not "0"/);
+  });
+
   it('prints the URL when ready and stops everything on SIGTERM, exiting 0', async () => {
     const port = await freePort();
     const run = startCommand([fixtureStageDir, '--data-dir', join(scratch, 'data')], {

@@ -3,6 +3,7 @@
  *
  *   pnpm bench                         stage 00, 10 s per scenario, 20 connections
  *   pnpm bench 00 --duration 5 --connections 50
+ *   pnpm bench aws-local               the local AWS runtime (infra/aws-local/bench.ts)
  *
  * Benchmarks report; they never pass or fail. Compare the ratios printed in one run, not
  * absolute numbers across runs or machines.
@@ -13,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { LoadOptions } from '../bench/measure.ts';
 import { findStageFolder } from '../stage-folders.ts';
+import { workspaceRoot } from '../workspace.ts';
 
 type StageBenchmark = (load: LoadOptions) => Promise<unknown>;
 
@@ -24,7 +26,9 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '20' },
     },
   });
-  const folder = findStageFolder(positionals[0] ?? '00');
+  const target = positionals[0] ?? '00';
+  const folder =
+    target === 'aws-local' ? join(workspaceRoot, 'infra', 'aws-local') : findStageFolder(target);
   const file = join(folder, 'bench.ts');
   if (!existsSync(file)) throw new Error(`${folder} has no bench.ts`);
   const load = {

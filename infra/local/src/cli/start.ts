@@ -7,6 +7,9 @@
  *   pnpm start 00 --data-dir /tmp/x  keep the data elsewhere
  *   pnpm start 01 --reset            forget the stage's local data first: fresh databases and demo data
  *   DATABASE_URL=postgresql://... pnpm start   a real Postgres server instead of embedded ones
+ *   pnpm start 04 --faults 'queue=orders,duplicate;mapping=AuditConsumer,crash-before-delete=once'
+ *                                    fault switches of the local AWS (stages with a CDK app served locally)
+ *   pnpm start 04 --time-scale 0.1   the template's timeouts, visibility timeouts and schedules 10× as fast
  *
  * Data (databases, signing key) lives in <repo>/.data/<stage folder>; --reset deletes it.
  */
@@ -19,8 +22,18 @@ import { workspaceRoot } from '../workspace.ts';
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'data-dir': { type: 'string' }, reset: { type: 'boolean', default: false } },
+    options: {
+      'data-dir': { type: 'string' },
+      reset: { type: 'boolean', default: false },
+      faults: { type: 'string', default: '' },
+      'time-scale': { type: 'string', default: '1' },
+    },
   });
+  const timeScale = Number(values['time-scale']);
+  if (!(timeScale > 0))
+    return fail(`--time-scale must be a number above 0, not "${values['time-scale']}"`);
+  const faults =
+    values.faults === '' ? [] : (await import('@course/aws-local')).parseFaultSpecs(values.faults);
   const folder = findStageFolder(positionals[0] ?? '00');
   const definition = await loadStageDefinition(folder);
   const publicPort = process.env.PORT ? Number(process.env.PORT) : 3000;
@@ -49,6 +62,7 @@ async function main(): Promise<number> {
       publicPort,
       dataDir,
       signal: startup.signal,
+      localAws: { timeScale, faults },
     });
   } catch (error) {
     if (startup.signal.aborted) return 0;

@@ -1,0 +1,91 @@
+/*
+ * Finding and loading a function's handler the way Lambda's Node.js runtime does: the handler
+ * setting `path/to/file.export` names a file in the code folder (tried as .js, .mjs, then .cjs;
+ * import() loads each as ESM or CommonJS by its extension and the nearest package.json) and an
+ * export of it, which may be nested (`file.group.handler`). Used by the environment's bootstrap
+ * and by the benchmark's in-process baseline.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { toErrorDocument } from './protocol.ts';
+
+export type Handler = (event: unknown, context: object) => unknown;
+
+/** An init failure, named as Lambda's Node.js runtime names it. */
+export class InitError extends Error {
+  constructor(errorType: string, message: string) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+const EXTENSIONS = ['.js', '.mjs', '.cjs'];
+
+export async function loadHandler(codeDir: string, handlerSetting: string): Promise<Handler> {
+  const slash = handlerSetting.lastIndexOf('/');
+  const dir = handlerSetting.slice(0, slash + 1);
+  const match = /^([^.]+)\.(.+)$/.exec(handlerSetting.slice(slash + 1));
+  if (!match?.[1] || !match[2]) {
+    throw new InitError('Runtime.MalformedHandlerName', `Bad handler ${handlerSetting}`);
+  }
+  const moduleName = match[1];
+  const file = EXTENSIONS.map((ext) => join(codeDir, dir, moduleName + ext)).find(isFile);
+  if (!file) {
+    throw new InitError(
+      'Runtime.ImportModuleError',
+      `Error: Cannot find module '${dir}${moduleName}'`,
+    );
+  }
+  const module = await importUserModule(file);
+  let value: unknown = module;
+  for (const key of match[2].split('.')) {
+    value = isObject(value) ? (value[key] ?? defaultExport(value)?.[key]) : undefined;
+  }
+  if (typeof value !== 'function') {
+    throw new InitError(
+      'Runtime.HandlerNotFound',
+      `${handlerSetting} is undefined or not exported`,
+    );
+  }
+  // Lambda's nodejs24.x refuses (event, context, callback) handlers at init: it tells them apart
+  // by the number of declared parameters, and so do we.
+  if (value.length >= 3) {
+    throw new InitError(
+      'Runtime.CallbackHandlerDeprecated',
+      `${handlerSetting} declares a callback parameter: callback-based handlers are not supported ` +
+        'from Node.js 24 on; use an async handler (event, context) that returns its result',
+    );
+  }
+  return value as Handler;
+}
+
+async function importUserModule(file: string): Promise<unknown> {
+  try {
+    return await import(pathToFileURL(file).href);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      const { errorMessage } = toErrorDocument(error);
+      throw new InitError('Runtime.ImportModuleError', `Error: ${errorMessage}`);
+    }
+    if (error instanceof SyntaxError) {
+      throw new InitError('Runtime.UserCodeSyntaxError', `SyntaxError: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null;
+}
+
+/** A CommonJS module imported as ESM keeps its `module.exports` under `default`. */
+function defaultExport(value: Record<string, unknown>): Record<string, unknown> | undefined {
+  const fallback = value.default;
+  return isObject(fallback) ? fallback : undefined;
+}

@@ -1,0 +1,143 @@
+/*
+ * Fault switches: the at-least-once behaviours SQS and Lambda show now and then, on demand, so a
+ * test or a learner can see a consumer cope with them. Each applies to the event source
+ * mappings reading one queue (set by the queue's name) or to one mapping (by its logical id).
+ * Command-line form (part of the runner's flags): `queue=orders,duplicate,reorder` or
+ * `mapping=OrdersConsumer,crash-before-delete=once`; several specs joined with `;`.
+ */
+import type { LogSink } from '../options.ts';
+
+export interface FaultSwitches {
+  /**
+   * Probability (0–1) that a received message is delivered twice: once in a delivery whose
+   * delete is lost, then again in its batch, with the same messageId (1: every message).
+   */
+  duplicate?: number;
+  /**
+   * Deliver out of order: each batch's records in reverse order, and the oldest record of a
+   * batch of two or more held back once (made visible again, so it comes after newer messages).
+   */
+  reorder?: boolean;
+  /**
+   * After the handler succeeded (its effect done), kill the function's environments and skip the
+   * delete: the batch comes back when its visibility timeout expires. 'once': the next batch only.
+   */
+  crashBeforeDelete?: boolean | 'once';
+  /**
+   * While the handler runs, its batch's visibility timeout expires (the messages are made
+   * visible again at once), so the batch is received again while the first delivery is still
+   * being processed. Each message once (its redelivery is left alone); 'once': the next batch only.
+   */
+  expireVisibility?: boolean | 'once';
+}
+
+export interface FaultSpec {
+  /** A queue's name or a mapping's logical id. */
+  target: string;
+  switches: FaultSwitches;
+}
+
+export class FaultSpecError extends Error {
+  override name = 'FaultSpecError';
+}
+
+const FLAG = /^(duplicate|reorder|crash-before-delete|expire-visibility)(?:=(.+))?$/;
+
+function onceOrTrue(name: string, value: string | undefined): boolean | 'once' {
+  if (value === undefined || value === 'true') return true;
+  if (value === 'once') return 'once';
+  throw new FaultSpecError(`${name}=${value}: expected ${name} or ${name}=once`);
+}
+
+/** Parses `queue=orders,duplicate=0.5,reorder` (or `mapping=<logicalId>,…`). */
+export function parseFaultSpec(spec: string): FaultSpec {
+  const [head, ...flags] = spec.split(',').map((part) => part.trim());
+  const target = /^(?:queue|mapping)=(.+)$/.exec(head ?? '')?.[1];
+  if (!target) {
+    throw new FaultSpecError(`"${spec}": start with queue=<name> or mapping=<logical id>`);
+  }
+  if (flags.length === 0) throw new FaultSpecError(`"${spec}": name at least one fault`);
+  const switches: FaultSwitches = {};
+  for (const flag of flags) {
+    const match = FLAG.exec(flag);
+    if (!match) {
+      throw new FaultSpecError(
+        `"${flag}": the faults are duplicate[=probability], reorder, crash-before-delete[=once], expire-visibility[=once]`,
+      );
+    }
+    const [, name, value] = match;
+    if (name === 'duplicate') {
+      const probability = value === undefined ? 1 : Number(value);
+      if (!(probability > 0 && probability <= 1)) {
+        throw new FaultSpecError(`duplicate=${value}: a probability above 0, at most 1`);
+      }
+      switches.duplicate = probability;
+    } else if (name === 'reorder') {
+      if (value !== undefined) throw new FaultSpecError(`reorder takes no value`);
+      switches.reorder = true;
+    } else if (name === 'crash-before-delete') {
+      switches.crashBeforeDelete = onceOrTrue(name, value);
+    } else {
+      switches.expireVisibility = onceOrTrue(name ?? '', value);
+    }
+  }
+  return { target, switches };
+}
+
+/** Several specs joined with `;` (an empty string: none). */
+export function parseFaultSpecs(specs: string): FaultSpec[] {
+  return specs
+    .split(';')
+    .map((spec) => spec.trim())
+    .filter((spec) => spec !== '')
+    .map(parseFaultSpec);
+}
+
+function describe(switches: FaultSwitches): string {
+  const parts = Object.entries(switches)
+    .filter(([, value]) => value !== undefined && value !== false)
+    .map(([name, value]) => (value === true ? name : `${name}=${value}`));
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
+/** The switches in force, by target; every change is logged. */
+export class Faults {
+  readonly #switches = new Map<string, FaultSwitches>();
+
+  constructor(private readonly log: LogSink) {}
+
+  /** Replaces the switches of a queue (by name) or a mapping (by logical id). */
+  set(target: string, switches: FaultSwitches): void {
+    this.#switches.set(target, { ...switches });
+    this.log('aws-local', `fault switches for ${target}: ${describe(switches)}`);
+  }
+
+  clear(target?: string): void {
+    if (target === undefined) this.#switches.clear();
+    else this.#switches.delete(target);
+    this.log('aws-local', `fault switches cleared${target ? ` for ${target}` : ''}`);
+  }
+
+  /** The switches for a mapping: its own over its queue's. */
+  for(mappingLogicalId: string, queueName: string): FaultSwitches {
+    return { ...this.#switches.get(queueName), ...this.#switches.get(mappingLogicalId) };
+  }
+
+  /** Turns off a 'once' switch after it fired (on whichever target holds it). */
+  spend(
+    mappingLogicalId: string,
+    queueName: string,
+    name: 'crashBeforeDelete' | 'expireVisibility',
+  ): void {
+    // The switch in force is the mapping's when it sets one, else the queue's (as in for()).
+    for (const target of [mappingLogicalId, queueName]) {
+      const switches = this.#switches.get(target);
+      if (switches?.[name] === undefined) continue;
+      if (switches[name] === 'once') {
+        switches[name] = false;
+        this.log('aws-local', `fault ${name} for ${target} fired once, now off`);
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/*
+ * fauxqs (npm, MIT, pure Node) serves SQS (JSON 1.0) and SNS (query protocol) on one port; the
+ * runtime writes no SQS of its own. We build its app with `buildApp` and listen ourselves rather
+ * than call `startFauxqs`, which listens on 0.0.0.0: a laptop's queues stay on 127.0.0.1.
+ */
+import { randomUUID } from 'node:crypto';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { buildApp } from 'fauxqs';
+import { queueUrlFor } from './names.ts';
+
+export interface MessagingServer {
+  /** `http://127.0.0.1:<port>`: SQS and SNS both. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Clients for the runtime's own calls (never the application's). */
+  client(region: string): { sqs: SQSClient; sns: SNSClient };
+  /** fauxqs's non-destructive view of a queue: ready, delayed and in-flight messages. */
+  inspectQueue(name: string): Promise<QueueSnapshot | undefined>;
+  close(): Promise<void>;
+}
+
+export interface QueueSnapshot {
+  name: string;
+  messages: {
+    ready: unknown[];
+    delayed: unknown[];
+    inflight: Array<{ receiptHandle: string; message: { messageId: string; body: string } }>;
+  };
+}
+
+/** Fake credentials: fauxqs accepts any and checks none. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * fauxqs answers its own validation errors in SQS's and SNS's shapes, but a body that is not JSON,
+ * or a field of the wrong type, escapes to Fastify as a 500 in Fastify's shape, which the SDK
+ * cannot read. Every such error passes here: a parse or type error is the client's (400
+ * SerializationException, as AWS's JSON protocol answers; InvalidParameter for SNS's query
+ * protocol), anything else an InternalFailure (500) — both in the shape the SDK parses.
+ */
+export function awsErrorAnswer(
+  error: Error,
+  contentType: string,
+): { status: number; contentType: string; headers: Record<string, string>; body: string } {
+  const clientFault = error instanceof SyntaxError || error instanceof TypeError;
+  const status = clientFault ? 400 : 500;
+  const faultOf = clientFault ? 'Sender' : 'Receiver';
+  if (contentType.includes('x-www-form-urlencoded')) {
+    const code = clientFault ? 'InvalidParameter' : 'InternalFailure';
+    const message = error.message.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+    return {
+      status,
+      contentType: 'text/xml',
+      headers: {},
+      body:
+        `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${faultOf}</Type>` +
+        `<Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    };
+  }
+  const type = clientFault ? 'SerializationException' : 'InternalFailure';
+  return {
+    status,
+    contentType: 'application/x-amz-json-1.0',
+    headers: { 'x-amzn-query-error': `${type};${faultOf}` },
+    body: JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message: error.message }),
+  };
+}
+
+export async function openMessagingServer(
+  options: { port?: number } = {},
+): Promise<MessagingServer> {
+  const app = buildApp({ logger: false });
+  let endpoint = '';
+  // fauxqs names queues `http://sqs.<region>.localhost:<port>/…` (see names.ts for why we
+  // cannot hand that out): answer with the URL the model resolved instead, in every response.
+  app.addHook('onSend', async (_request, _reply, payload) =>
+    typeof payload === 'string'
+      ? payload.replace(
+          /https?:\/\/sqs\.[a-z0-9-]+\.localhost(?::\d+)?\/(\d{12})\//g,
+          (_m, account) => queueUrlFor(endpoint, account, ''),
+        )
+      : payload,
+  );
+  app.setErrorHandler((error: Error, request, reply) => {
+    const answer = awsErrorAnswer(error, String(request.headers['content-type'] ?? ''));
+    void reply
+      .status(answer.status)
+      .type(answer.contentType)
+      .headers(answer.headers)
+      .send(answer.body);
+  });
+  endpoint = (await app.listen({ port: options.port ?? 0, host: '127.0.0.1' })).replace(/\/$/, '');
+  const port = Number(new URL(endpoint).port);
+  const clients = new Map<string, { sqs: SQSClient; sns: SNSClient }>();
+
+  return {
+    endpoint,
+    port,
+    client(region) {
+      let pair = clients.get(region);
+      if (!pair) {
+        const config = { endpoint, region, credentials: LOCAL_CREDENTIALS };
+        pair = { sqs: new SQSClient(config), sns: new SNSClient(config) };
+        clients.set(region, pair);
+      }
+      return pair;
+    },
+    async inspectQueue(name) {
+      const response = await fetch(`${endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`);
+      return response.ok ? ((await response.json()) as QueueSnapshot) : undefined;
+    },
+    async close() {
+      for (const { sqs, sns } of clients.values()) {
+        sqs.destroy();
+        sns.destroy();
+      }
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/*
+ * The one mark a stage's CDK app puts on its own functions, so that the runtime tells them apart
+ * from CDK's helper functions (a BucketDeployment's handler, custom resource providers) by
+ * declaration, not by guessing from names. Imported by the CDK side (infra/constructs) and read
+ * by the assembly reader; it has no imports, so neither side pulls in the other's dependencies.
+ */
+
+/** Resource metadata key on an `AWS::Lambda::Function` that the application owns. */
+export const APPLICATION_FUNCTION_METADATA = 'course:application-function';

@@ -1,0 +1,325 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these are CloudFormation Fn::Sub strings
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildModel, readCloudAssembly, synthesizeApp } from '../src/assembly/index.ts';
+import { LocalAwsError, type LocalAwsModel, type SuppliedValues } from '../src/model.ts';
+import { FIXTURE_ASSEMBLY_DIR } from './fixture-app.ts';
+import { appFunction, writeAssembly } from './hand-written-assembly.ts';
+
+const endpoints = {
+  messaging: 'http://127.0.0.1:4566',
+  lambda: 'http://127.0.0.1:9001',
+  httpApis: { ApiF70053CD: 'http://127.0.0.1:8080' },
+};
+
+function fixtureModel(): LocalAwsModel {
+  return buildModel({ assembly: readCloudAssembly(FIXTURE_ASSEMBLY_DIR), endpoints });
+}
+
+function modelOf(resources: Record<string, unknown>, supplied?: SuppliedValues, extra = {}) {
+  return buildModel({
+    assembly: readCloudAssembly(writeAssembly(resources, extra)),
+    endpoints,
+    ...(supplied ? { supplied } : {}),
+  });
+}
+
+/** The LocalAwsError a start would fail with. */
+function startError(resources: Record<string, unknown>): LocalAwsError {
+  try {
+    modelOf(resources);
+  } catch (error) {
+    if (error instanceof LocalAwsError) return error;
+    throw error;
+  }
+  throw new Error('the model was built');
+}
+
+describe('the fixture CDK app, synthesized and read', () => {
+  it('serves the four marked functions from their locally bundled assets', () => {
+    const model = fixtureModel();
+
+    expect(model.functions.map((f) => f.logicalId).sort()).toEqual([
+      'Consumer8D6BE417',
+      'Fallback36519D20',
+      'Greet8553ACA9',
+      'Tick6513F4AE',
+    ]);
+    for (const fn of model.functions) {
+      expect(existsSync(join(fn.codeDir, 'index.js'))).toBe(true);
+      expect(fn.arn).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${fn.name}`);
+    }
+    const consumer = model.functions.find((f) => f.logicalId === 'Consumer8D6BE417');
+    expect(consumer).toMatchObject({
+      name: 'AwsLocalFixture-Consumer8D6BE417',
+      timeoutSeconds: 30,
+    });
+  });
+
+  it('resolves a queue reference in a function environment to the local queue URL', () => {
+    const consumer = fixtureModel().functions.find((f) => f.logicalId === 'Consumer8D6BE417');
+
+    expect(consumer?.environment.AUDIT_QUEUE_URL).toBe(
+      'http://127.0.0.1:4566/000000000000/AwsLocalFixture-Audit3D8ADE0A',
+    );
+  });
+
+  it('routes the HTTP API: a parameter route and $default, each to its function', () => {
+    const [api] = fixtureModel().httpApis;
+
+    expect(api).toMatchObject({
+      logicalId: 'ApiF70053CD',
+      apiId: 'apif70053cd',
+      stageName: '$default',
+    });
+    expect(api?.routes.map((r) => [r.routeKey, r.functionName, r.integrationTimeoutMs])).toEqual([
+      ['$default', 'AwsLocalFixture-Fallback36519D20', 30_000],
+      ['GET /greetings/{name}', 'AwsLocalFixture-Greet8553ACA9', 30_000],
+    ]);
+  });
+
+  it('reads the messaging: redrive policy, filtered raw subscription, mapping, schedule', () => {
+    const model = fixtureModel();
+    const orders = model.queues.find((q) => q.logicalId === 'OrdersA9B65338');
+    const deadLetters = model.queues.find((q) => q.logicalId === 'OrdersDeadLetters5F17D95A');
+
+    expect(orders).toMatchObject({
+      visibilityTimeoutSeconds: 60,
+      redrivePolicy: { deadLetterTargetArn: deadLetters?.arn, maxReceiveCount: 2 },
+    });
+    expect(model.subscriptions).toEqual([
+      {
+        logicalId: 'OrdersAwsLocalFixtureEventsC3A5AD82EFB6AF28',
+        topicArn: 'arn:aws:sns:us-east-1:000000000000:AwsLocalFixture-EventsD32975C2',
+        protocol: 'sqs',
+        endpoint: orders?.arn,
+        rawMessageDelivery: true,
+        filterPolicy: { kind: ['order'] },
+        filterPolicyScope: 'MessageAttributes',
+      },
+    ]);
+    expect(model.eventSourceMappings).toEqual([
+      expect.objectContaining({
+        queueArn: orders?.arn,
+        functionName: 'AwsLocalFixture-Consumer8D6BE417',
+        batchSize: 5,
+        reportBatchItemFailures: true,
+        maximumConcurrency: 2,
+        enabled: true,
+      }),
+    ]);
+    expect(model.schedules).toEqual([
+      expect.objectContaining({
+        expression: 'rate(1 minute)',
+        functionName: 'AwsLocalFixture-Tick6513F4AE',
+        enabled: true,
+      }),
+    ]);
+  });
+
+  it('ignores CDK’s AwsCustomResource provider, its custom resource and IAM, each with a reason', () => {
+    const ignored = fixtureModel().ignored;
+    const reasonOf = (prefix: string, type: string) =>
+      ignored.find((r) => r.logicalId.startsWith(prefix) && r.type === type)?.reason;
+
+    expect(reasonOf('AWS679f53fac002430cb0da5b7982bd2287', 'AWS::Lambda::Function')).toMatch(
+      /AwsCustomResource provider/,
+    );
+    expect(reasonOf('TopicAttributes', 'Custom::AWS')).toMatch(/custom resource/);
+    expect(reasonOf('ConsumerServiceRole', 'AWS::IAM::Role')).toMatch(/IAM/);
+  });
+
+  it('was synthesized without Docker: the functions are bundled by the local esbuild', () => {
+    const template = readCloudAssembly(FIXTURE_ASSEMBLY_DIR).stacks[0]?.template;
+
+    const greet = template?.Resources?.Greet8553ACA9;
+    expect(greet?.Metadata?.['aws:asset:is-bundled']).toBe(true);
+  });
+});
+
+describe('synthesizeApp', () => {
+  it('fails an app that would bundle in Docker instead of silently needing it', async () => {
+    const dir = writeAssembly({}); // any scratch folder
+    const entry = join(dir, 'app.ts');
+    mkdirSync(join(dir, 'handler'));
+    writeFileSync(join(dir, 'handler', 'index.ts'), 'export const handler = async () => null;\n');
+    writeFileSync(join(dir, 'package-lock.json'), '{}');
+    writeFileSync(
+      entry,
+      [
+        "import { App, Stack } from 'aws-cdk-lib';",
+        "import { Runtime } from 'aws-cdk-lib/aws-lambda';",
+        "import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';",
+        'const app = new App();',
+        "new NodejsFunction(new Stack(app, 'Docker'), 'Fn', {",
+        `  entry: ${JSON.stringify(join(dir, 'handler', 'index.ts'))},`,
+        `  projectRoot: ${JSON.stringify(dir)},`,
+        `  depsLockFilePath: ${JSON.stringify(join(dir, 'package-lock.json'))},`,
+        '  runtime: Runtime.NODEJS_24_X,',
+        '  bundling: { forceDockerBundling: true },',
+        '});',
+      ].join('\n'),
+    );
+
+    const synth = synthesizeApp({
+      entry,
+      cwd: join(import.meta.dirname, '..'),
+      outdir: join(dir, 'out'),
+    });
+
+    await expect(synth).rejects.toThrow(/docker-is-not-used-by-aws-local/);
+  });
+});
+
+describe('a template the runtime cannot serve fails the start, naming the resource', () => {
+  it('refuses an unsupported resource type', () => {
+    const error = startError({ Table: { Type: 'AWS::DynamoDB::Table', Properties: {} } });
+
+    expect(error.logicalId).toBe('Table');
+    expect(error.message).toMatch(
+      /Table: AWS::DynamoDB::Table is neither emulated nor declared ignored/,
+    );
+  });
+
+  it('refuses a reference to an ignored resource the stage does not supply, and accepts it supplied', () => {
+    const resources = {
+      Database: { Type: 'AWS::RDS::DBInstance', Properties: {} },
+      Fn: appFunction({
+        Environment: { Variables: { DB_HOST: { 'Fn::GetAtt': ['Database', 'Endpoint.Address'] } } },
+      }),
+    };
+
+    const error = startError(resources);
+    const model = modelOf(resources, { Database: { 'Endpoint.Address': '127.0.0.1' } });
+
+    expect(error).toMatchObject({ logicalId: 'Fn', property: 'Environment.Variables.DB_HOST' });
+    expect(error.message).toMatch(/Database's Endpoint.Address/);
+    expect(model.functions[0]?.environment.DB_HOST).toBe('127.0.0.1');
+  });
+
+  it('refuses a reference to a resource the template does not have', () => {
+    const error = startError({
+      Fn: appFunction({ Environment: { Variables: { X: { Ref: 'Nowhere' } } } }),
+    });
+
+    expect(error).toMatchObject({ logicalId: 'Fn', property: 'Environment.Variables.X' });
+    expect(error.message).toMatch(/Nowhere, which is not in the template/);
+  });
+
+  it('refuses a function whose code asset is missing', () => {
+    const error = startError({ Fn: appFunction({}, { 'aws:asset:path': 'asset.gone' }) });
+
+    expect(error).toMatchObject({ logicalId: 'Fn', property: 'Code' });
+    expect(error.message).toMatch(/asset\.gone is missing/);
+  });
+
+  it('refuses a function whose handler names no file of its asset', () => {
+    const error = startError({ Fn: appFunction({ Handler: 'main.handler' }) });
+
+    expect(error).toMatchObject({ logicalId: 'Fn', property: 'Handler' });
+    expect(error.message).toMatch(/main\.handler names no file/);
+  });
+
+  it('refuses a function that is neither marked nor a CDK helper', () => {
+    const unmarked = {
+      ...appFunction(),
+      Metadata: { 'aws:asset:path': 'asset.code', 'aws:cdk:path': 'Hand/Fn/Resource' },
+    };
+
+    const error = startError({ Fn: unmarked });
+
+    expect(error.logicalId).toBe('Fn');
+    expect(error.message).toMatch(/neither marked as the application's/);
+  });
+
+  it('refuses an HTTP API authorizer, payload format 1.0 and a non-sqs subscription', () => {
+    const api = { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'A', ProtocolType: 'HTTP' } };
+    const stage = {
+      Type: 'AWS::ApiGatewayV2::Stage',
+      Properties: { ApiId: { Ref: 'Api' }, StageName: '$default' },
+    };
+    const integration = (format: string) => ({
+      Type: 'AWS::ApiGatewayV2::Integration',
+      Properties: {
+        ApiId: { Ref: 'Api' },
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+        PayloadFormatVersion: format,
+      },
+    });
+    const route = {
+      Type: 'AWS::ApiGatewayV2::Route',
+      Properties: {
+        ApiId: { Ref: 'Api' },
+        RouteKey: '$default',
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] },
+      },
+    };
+    const http = { Api: api, Stage: stage, Route: route, Fn: appFunction() };
+
+    const authorizer = startError({
+      ...http,
+      Integration: integration('2.0'),
+      Auth: { Type: 'AWS::ApiGatewayV2::Authorizer', Properties: {} },
+    });
+    const oldFormat = startError({ ...http, Integration: integration('1.0') });
+    const email = startError({
+      Topic: { Type: 'AWS::SNS::Topic' },
+      Sub: {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { Protocol: 'email', TopicArn: { Ref: 'Topic' }, Endpoint: 'a@example.com' },
+      },
+    });
+
+    expect(authorizer).toMatchObject({ logicalId: 'Auth' });
+    expect(authorizer.message).toMatch(/authorizers are not emulated/);
+    expect(oldFormat).toMatchObject({ logicalId: 'Integration', property: 'PayloadFormatVersion' });
+    expect(email).toMatchObject({ logicalId: 'Sub', property: 'Protocol' });
+  });
+});
+
+describe('intrinsic functions resolve to local values', () => {
+  it('resolves Fn::Sub (both forms), Fn::Join, Fn::Select, Fn::Split, Fn::If and pseudo parameters', () => {
+    const model = modelOf(
+      {
+        Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'jobs' } },
+        Fn: appFunction({
+          Environment: {
+            Variables: {
+              SUB: {
+                'Fn::Sub':
+                  'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Queue.QueueName} ${!Literal}',
+              },
+              SUB_VARS: {
+                'Fn::Sub': ['${Url}?stack=${AWS::StackName}', { Url: { Ref: 'Queue' } }],
+              },
+              SELECTED: { 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] },
+              JOINED: { 'Fn::Join': ['-', ['x', { Ref: 'AWS::URLSuffix' }]] },
+              CHOSEN: { 'Fn::If': ['IsLocal', 'yes', 'no'] },
+            },
+          },
+          ReservedConcurrentExecutions: { 'Fn::If': ['IsLocal', { Ref: 'AWS::NoValue' }, 5] },
+        }),
+      },
+      undefined,
+      { Conditions: { IsLocal: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } } },
+    );
+
+    const fn = model.functions[0];
+    expect(fn?.environment).toEqual({
+      SUB: 'arn:aws:sqs:us-east-1:000000000000:jobs ${Literal}',
+      SUB_VARS: 'http://127.0.0.1:4566/000000000000/jobs?stack=Hand',
+      SELECTED: 'b',
+      JOINED: 'x-amazonaws.com',
+      CHOSEN: 'yes',
+    });
+    expect(fn?.reservedConcurrency).toBeUndefined();
+  });
+
+  it('leaves properties the runtime does not use unresolved (a function’s Role)', () => {
+    const model = modelOf({ Fn: appFunction({ Role: { 'Fn::GetAtt': ['MissingRole', 'Arn'] } }) });
+
+    expect(model.functions).toHaveLength(1);
+  });
+});

@@ -1,0 +1,32 @@
+import { APPLICATION_FUNCTION_METADATA } from '@course/aws-local/metadata';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { markApplicationFunction } from '../src/application-function.ts';
+
+function inlineFunction(stack: Stack, id: string): LambdaFunction {
+  return new LambdaFunction(stack, id, {
+    runtime: Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: Code.fromInline('exports.handler = async () => null;'),
+  });
+}
+
+describe('markApplicationFunction', () => {
+  it('puts the application mark on the marked function only', () => {
+    const stack = new Stack(new App(), 'Marks');
+    const marked = markApplicationFunction(inlineFunction(stack, 'Mine'));
+    inlineFunction(stack, 'NotMine');
+
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+
+    expect(marked).toBeInstanceOf(LambdaFunction);
+    const markOf = (prefix: string) =>
+      Object.entries(functions).find(([id]) => id.startsWith(prefix))?.[1]?.Metadata?.[
+        APPLICATION_FUNCTION_METADATA
+      ];
+    expect(markOf('Mine')).toBe(true);
+    expect(markOf('NotMine')).toBeUndefined();
+  });
+});
