@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { handlerFile, parseHandlerSetting } from '../lambda/handler-module.ts';
 import {
   type HttpApiRoute,
   type IgnoredResource,
@@ -670,10 +671,8 @@ function findFunction(functions: LocalFunction[], reference: string, where: Wher
  * earlier, naming the function, because a missing handler file is always a mistake in the app.
  */
 function checkHandlerFile(logicalId: string, codeDir: string, handler: string): void {
-  const dot = handler.lastIndexOf('.');
-  const modulePath = dot > 0 ? handler.slice(0, dot) : '';
-  const candidates = ['.js', '.mjs', '.cjs'].map((ext) => join(codeDir, `${modulePath}${ext}`));
-  if (modulePath === '' || !candidates.some((file) => existsSync(file))) {
+  const modulePath = parseHandlerSetting(handler)?.modulePath ?? '';
+  if (modulePath === '' || handlerFile(codeDir, modulePath) === undefined) {
     throw new LocalAwsError(
       `function ${logicalId}: its handler ${handler} names no file in ${codeDir} (looked for ${modulePath || '?'}.js, .mjs, .cjs)`,
       logicalId,

@@ -22,24 +22,43 @@ export class InitError extends Error {
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs'];
 
-export async function loadHandler(codeDir: string, handlerSetting: string): Promise<Handler> {
+/**
+ * A handler setting split as Lambda splits it: the module path up to the first dot of the last
+ * path segment (`lib/index` of `lib/index.group.handler`), and the export path after it
+ * (`['group', 'handler']`). Undefined when the setting is malformed.
+ */
+export function parseHandlerSetting(
+  handlerSetting: string,
+): { modulePath: string; exportPath: string[] } | undefined {
   const slash = handlerSetting.lastIndexOf('/');
-  const dir = handlerSetting.slice(0, slash + 1);
   const match = /^([^.]+)\.(.+)$/.exec(handlerSetting.slice(slash + 1));
-  if (!match?.[1] || !match[2]) {
+  if (!match?.[1] || !match[2]) return undefined;
+  return {
+    modulePath: handlerSetting.slice(0, slash + 1) + match[1],
+    exportPath: match[2].split('.'),
+  };
+}
+
+/** The file a module path names in the code folder, tried as .js, .mjs, then .cjs. */
+export function handlerFile(codeDir: string, modulePath: string): string | undefined {
+  return EXTENSIONS.map((ext) => join(codeDir, modulePath + ext)).find(isFile);
+}
+
+export async function loadHandler(codeDir: string, handlerSetting: string): Promise<Handler> {
+  const setting = parseHandlerSetting(handlerSetting);
+  if (!setting) {
     throw new InitError('Runtime.MalformedHandlerName', `Bad handler ${handlerSetting}`);
   }
-  const moduleName = match[1];
-  const file = EXTENSIONS.map((ext) => join(codeDir, dir, moduleName + ext)).find(isFile);
+  const file = handlerFile(codeDir, setting.modulePath);
   if (!file) {
     throw new InitError(
       'Runtime.ImportModuleError',
-      `Error: Cannot find module '${dir}${moduleName}'`,
+      `Error: Cannot find module '${setting.modulePath}'`,
     );
   }
   const module = await importUserModule(file);
   let value: unknown = module;
-  for (const key of match[2].split('.')) {
+  for (const key of setting.exportPath) {
     value = isObject(value) ? (value[key] ?? defaultExport(value)?.[key]) : undefined;
   }
   if (typeof value !== 'function') {
