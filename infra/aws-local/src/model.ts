@@ -33,10 +33,8 @@ export interface HttpApiRoute {
   logicalId: string;
   /** `GET /threads/{id}`, `ANY /api/{proxy+}`, `$default` … exactly as in the template. */
   routeKey: string;
-  /** The function its AWS_PROXY integration invokes. */
+  /** The function its AWS_PROXY integration invokes (payload format 2.0: 1.0 fails the start). */
   functionName: string;
-  /** Only '2.0' is served; '1.0' fails the start. */
-  payloadFormatVersion: '2.0';
   /** The integration's TimeoutInMillis (API Gateway's default and maximum: 30,000). */
   integrationTimeoutMs: number;
 }
@@ -114,10 +112,14 @@ export interface LocalEventSourceMapping {
 /** An `AWS::Events::Rule` (or `AWS::Scheduler::Schedule`) that invokes a function on a schedule. */
 export interface LocalSchedule {
   logicalId: string;
+  /** The rule's or schedule's ARN, as the event's `resources` names it (from its Name, when set). */
+  arn: string;
+  /** Who sends the event: an EventBridge rule (`aws.events`) or EventBridge Scheduler (`aws.scheduler`). */
+  source: 'aws.events' | 'aws.scheduler';
   /** `rate(5 minutes)` or `cron(0/5 * * * ? *)`, as in the template. */
   expression: string;
   functionName: string;
-  /** The target's Input, when set (JSON text); else the scheduled event as EventBridge sends it. */
+  /** The target's Input, when set (JSON text); else the scheduled event as the source sends it. */
   input?: string;
   enabled: boolean;
 }

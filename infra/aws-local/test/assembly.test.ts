@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel, readCloudAssembly, synthesizeApp } from '../src/assembly/index.ts';
+import { createLambdaPool } from '../src/lambda/pool.ts';
 import { LocalAwsError, type LocalAwsModel, type SuppliedValues } from '../src/model.ts';
 import { FIXTURE_ASSEMBLY_DIR } from './fixture-app.ts';
 import { appFunction, writeAssembly } from './hand-written-assembly.ts';
@@ -17,9 +18,14 @@ function fixtureModel(): LocalAwsModel {
   return buildModel({ assembly: readCloudAssembly(FIXTURE_ASSEMBLY_DIR), endpoints });
 }
 
-function modelOf(resources: Record<string, unknown>, supplied?: SuppliedValues, extra = {}) {
+function modelOf(
+  resources: Record<string, unknown>,
+  supplied?: SuppliedValues,
+  extra = {},
+  code?: string,
+) {
   return buildModel({
-    assembly: readCloudAssembly(writeAssembly(resources, extra)),
+    assembly: readCloudAssembly(writeAssembly(resources, extra, code)),
     endpoints,
     ...(supplied ? { supplied } : {}),
   });
@@ -321,5 +327,176 @@ describe('intrinsic functions resolve to local values', () => {
     const model = modelOf({ Fn: appFunction({ Role: { 'Fn::GetAtt': ['MissingRole', 'Arn'] } }) });
 
     expect(model.functions).toHaveLength(1);
+  });
+});
+
+describe('functions', () => {
+  it('starts a function whose handler names a nested export (index.group.handler)', async () => {
+    const model = modelOf(
+      { Fn: appFunction({ Handler: 'index.group.handler' }) },
+      undefined,
+      {},
+      'exports.group = { handler: async () => "from the nested handler" };\n',
+    );
+    const pool = createLambdaPool(model.functions, { timeScale: 1, log: () => {} });
+
+    try {
+      const result = await pool.invoke('Hand-Fn', {});
+
+      expect(result).toMatchObject({
+        outcome: 'success',
+        payload: JSON.stringify('from the nested handler'),
+      });
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it.each(['AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', '_HANDLER'])(
+    'refuses, as Lambda would, an environment that sets the reserved %s',
+    (key) => {
+      const error = startError({
+        Fn: appFunction({ Environment: { Variables: { APP_MODE: 'local', [key]: 'x' } } }),
+      });
+
+      expect(error).toMatchObject({ logicalId: 'Fn', property: `Environment.Variables.${key}` });
+      expect(error.message).toMatch(/reserved by Lambda/);
+    },
+  );
+});
+
+describe('a JSON property that is not a JSON object fails the start, naming it', () => {
+  const topic = { Type: 'AWS::SNS::Topic' };
+  const subscribed = (filterPolicy: unknown) => ({
+    Topic: topic,
+    Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
+    Sub: {
+      Type: 'AWS::SNS::Subscription',
+      Properties: {
+        Protocol: 'sqs',
+        TopicArn: { Ref: 'Topic' },
+        Endpoint: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+        FilterPolicy: filterPolicy,
+      },
+    },
+  });
+  const redriven = (redrivePolicy: unknown) => ({
+    Queue: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: redrivePolicy } },
+  });
+
+  it.each([
+    [
+      'RedrivePolicy text that is not JSON',
+      redriven('{"maxReceiveCount": 2'),
+      'Queue',
+      'RedrivePolicy',
+    ],
+    [
+      'a RedrivePolicy without its dead-letter queue',
+      redriven({ maxReceiveCount: 2 }),
+      'Queue',
+      'RedrivePolicy',
+    ],
+    [
+      'a RedrivePolicy with a receive count of 0',
+      redriven('{"deadLetterTargetArn":"arn:x","maxReceiveCount":0}'),
+      'Queue',
+      'RedrivePolicy',
+    ],
+    ['FilterPolicy text that is not JSON', subscribed("{kind: ['order']}"), 'Sub', 'FilterPolicy'],
+    ['a FilterPolicy that is a JSON array', subscribed('["order"]'), 'Sub', 'FilterPolicy'],
+  ])('%s', (_, resources, logicalId, property) => {
+    const error = startError(resources);
+
+    expect(error).toMatchObject({ logicalId, property });
+  });
+
+  it('reads a RedrivePolicy and a FilterPolicy given as JSON text', () => {
+    const model = modelOf({
+      ...subscribed('{"kind":["order"]}'),
+      Queue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: { RedrivePolicy: '{"deadLetterTargetArn":"arn:dlq","maxReceiveCount":"3"}' },
+      },
+    });
+
+    expect(model.queues[0]?.redrivePolicy).toEqual({
+      deadLetterTargetArn: 'arn:dlq',
+      maxReceiveCount: 3,
+    });
+    expect(model.subscriptions[0]?.filterPolicy).toEqual({ kind: ['order'] });
+  });
+});
+
+describe('schedules', () => {
+  const rule = (target: Record<string, unknown>, properties: Record<string, unknown> = {}) => ({
+    Fn: appFunction(),
+    Rule: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        ScheduleExpression: 'rate(1 hour)',
+        Targets: [{ Id: 'Target0', Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, ...target }],
+        ...properties,
+      },
+    },
+  });
+  const schedule = (properties: Record<string, unknown>, target: Record<string, unknown> = {}) => ({
+    Fn: appFunction(),
+    Schedule: {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, RoleArn: 'arn:role', ...target },
+        ...properties,
+      },
+    },
+  });
+
+  it.each([
+    [
+      'a time zone other than UTC',
+      schedule({ ScheduleExpressionTimezone: 'Europe/Paris' }),
+      'Schedule',
+      'ScheduleExpressionTimezone',
+    ],
+    [
+      'a flexible time window',
+      schedule({ FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 } }),
+      'Schedule',
+      'FlexibleTimeWindow',
+    ],
+    ['a start date', schedule({ StartDate: '2030-01-01T00:00:00Z' }), 'Schedule', 'StartDate'],
+    ['an end date', schedule({ EndDate: '2030-01-01T00:00:00Z' }), 'Schedule', 'EndDate'],
+    ['a rule target’s InputPath', rule({ InputPath: '$.detail' }), 'Rule', 'Targets.0.InputPath'],
+    [
+      'a rule target’s InputTransformer',
+      rule({ InputTransformer: { InputTemplate: '"x"' } }),
+      'Rule',
+      'Targets.0.InputTransformer',
+    ],
+  ])(
+    'refuses %s rather than fire at other times or with another event',
+    (_, resources, logicalId, property) => {
+      const error = startError(resources);
+
+      expect(error).toMatchObject({ logicalId, property });
+    },
+  );
+
+  it('carries each schedule’s ARN from its Name (and a schedule’s group), and who sends its event', () => {
+    const model = modelOf({
+      ...rule({}, { Name: 'hourly' }),
+      ...schedule({ Name: 'nightly', GroupName: 'jobs', ScheduleExpressionTimezone: 'UTC' }),
+    });
+
+    expect(model.schedules.map(({ logicalId, arn, source }) => [logicalId, arn, source])).toEqual([
+      ['Rule', 'arn:aws:events:us-east-1:000000000000:rule/hourly', 'aws.events'],
+      [
+        'Schedule',
+        'arn:aws:scheduler:us-east-1:000000000000:schedule/jobs/nightly',
+        'aws.scheduler',
+      ],
+    ]);
   });
 });

@@ -98,6 +98,28 @@ describe('HTTP API responses (payload format 2.0)', () => {
     ]);
   });
 
+  it('sends text/plain; charset=utf-8 for a response that names no content-type, and keeps one it names in any case', async () => {
+    const { invoker, url } = await serveOne();
+    const results = [
+      { statusCode: 200, body: '<p>hi</p>' },
+      { statusCode: 201, headers: { 'x-answer': 'yes' }, body: '{"id":1}' },
+      { statusCode: 200, headers: { 'Content-Type': 'text/html' }, body: '<p>hi</p>' },
+    ];
+    const contentTypes = [];
+
+    for (const result of results) {
+      invoker.script = () => returns(result);
+      const response = await fetch(`${url}/x`);
+      contentTypes.push(response.headers.get('content-type'));
+    }
+
+    expect(contentTypes).toEqual([
+      'text/plain; charset=utf-8',
+      'text/plain; charset=utf-8',
+      'text/html',
+    ]);
+  });
+
   it('answers 500 for a response API Gateway cannot use, and keeps serving', async () => {
     const { invoker, url } = await serveOne();
     const malformed = [

@@ -52,7 +52,6 @@ export function route(routeKey: string, extra: Partial<HttpApiRoute> = {}): Http
     logicalId: `Route${routeKey.replace(/[^A-Za-z0-9]/g, '')}`,
     routeKey,
     functionName: 'fn',
-    payloadFormatVersion: '2.0',
     integrationTimeoutMs: 30_000,
     ...extra,
   };

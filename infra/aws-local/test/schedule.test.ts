@@ -20,7 +20,15 @@ import {
 afterEach(stopStarted);
 
 function aSchedule(expression: string, overrides: Partial<LocalSchedule> = {}): LocalSchedule {
-  return { logicalId: 'Tick', expression, functionName: 'tick', enabled: true, ...overrides };
+  return {
+    logicalId: 'Tick',
+    arn: `arn:aws:events:${REGION}:000000000000:rule/Test-Tick`,
+    source: 'aws.events',
+    expression,
+    functionName: 'tick',
+    enabled: true,
+    ...overrides,
+  };
 }
 
 const cronFields = (expression: string): CronFields => {
@@ -95,6 +103,28 @@ describe('a scheduled trigger', () => {
       detail: {},
     });
     expect(lines.some((line) => line.includes('time scale 0.002'))).toBe(true);
+  });
+
+  it('sends an EventBridge Scheduler schedule’s own default event: source aws.scheduler, its ARN, detail "{}"', async () => {
+    const invoker = new StubInvoker({ tick: () => undefined });
+    const arn = `arn:aws:scheduler:${REGION}:000000000000:schedule/jobs/nightly`;
+    await startModel(
+      aModel({
+        functions: [aFunction('tick')],
+        schedules: [aSchedule('rate(1 minute)', { source: 'aws.scheduler', arn })],
+      }),
+      invoker,
+      0.002,
+    );
+
+    const call = await eventually(() => invoker.callsOf('tick')[0]);
+
+    expect(call.event).toMatchObject({
+      'detail-type': 'Scheduled Event',
+      source: 'aws.scheduler',
+      resources: [arn],
+      detail: '{}',
+    });
   });
 
   it("sends the target's Input instead when the template sets one", async () => {

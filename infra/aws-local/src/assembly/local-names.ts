@@ -31,6 +31,8 @@ export interface NamingInput {
   endpoints: LocalEndpoints;
   /** For a route/integration/stage/mapping/subscription: the values it needs from elsewhere. */
   stageName?: string;
+  /** For a Scheduler schedule: its GroupName, when the template sets one. */
+  scheduleGroup?: string;
 }
 
 /** `<stack>-<logicalId>` stands in for the physical name CloudFormation would generate. */
@@ -64,7 +66,13 @@ export function localIdentity(input: NamingInput): LocalIdentity {
     case 'AWS::Events::Rule':
       return { name, attributes: { Ref: name, Arn: arn('events', `rule/${name}`) } };
     case 'AWS::Scheduler::Schedule':
-      return { name, attributes: { Arn: arn('scheduler', `schedule/default/${name}`) } };
+      return {
+        name,
+        attributes: {
+          Ref: name,
+          Arn: arn('scheduler', `schedule/${input.scheduleGroup ?? 'default'}/${name}`),
+        },
+      };
     default:
       // Integrations, routes, mappings, subscriptions: their Ref is only ever used to link them
       // inside the template (a route's Target is "integrations/<Ref>"), so the logical id serves.

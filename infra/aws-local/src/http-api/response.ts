@@ -4,9 +4,11 @@
  * Set-Cookie header, and its `body` (base64-decoded when `isBase64Encoded`). Format 2.0 has no
  * `multiValueHeaders`; they are ignored. Any other valid JSON is the body of a 200 with
  * content-type application/json — a JSON string as the string itself, anything else as the
- * function's JSON. A response API Gateway cannot use (a status outside 100–599, a body that is
- * not a string, a header value with a line break) is its 500.
+ * function's JSON. A response that names no content-type is sent as text/plain; charset=utf-8.
+ * A response API Gateway cannot use (a status outside 100–599, a body that is not a string, a
+ * header value with a line break) is its 500.
  */
+import { isRecord } from '../is-record.ts';
 
 export interface GatewayAnswer {
   status: number;
@@ -37,6 +39,9 @@ const OWN_HEADERS = new Set([
   'connection',
   'apigw-requestid',
 ]);
+// An HTTP API's content type for a response that names none. The developer guide is silent on
+// it; AWS's own emulator (the Lambda Test Tool in aws-lambda-dotnet) sends the same.
+const DEFAULT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -76,9 +81,8 @@ export function toAnswer(payload: string): GatewayAnswer | undefined {
     if (typeof cookie !== 'string' || !SAFE_VALUE.test(cookie)) return undefined;
     answer.headers.push(['set-cookie', cookie]);
   }
+  if (!answer.headers.some(([name]) => name.toLowerCase() === 'content-type')) {
+    answer.headers.push(['content-type', DEFAULT_CONTENT_TYPE]);
+  }
   return answer;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -112,12 +112,6 @@ export class Faults {
     this.log('aws-local', `fault switches for ${target}: ${describe(switches)}`);
   }
 
-  clear(target?: string): void {
-    if (target === undefined) this.#switches.clear();
-    else this.#switches.delete(target);
-    this.log('aws-local', `fault switches cleared${target ? ` for ${target}` : ''}`);
-  }
-
   /** The switches for a mapping: its own over its queue's. */
   for(mappingLogicalId: string, queueName: string): FaultSwitches {
     return { ...this.#switches.get(queueName), ...this.#switches.get(mappingLogicalId) };

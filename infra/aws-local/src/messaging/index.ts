@@ -111,7 +111,6 @@ export async function serveMessaging(
     .map(
       (schedule) =>
         new ScheduleRunner(schedule, {
-          stackName: model.stackName,
           account: model.accountId,
           region: model.region,
           invoker,

@@ -1,10 +1,11 @@
 /*
- * Scheduled triggers: an EventBridge rule's `rate(…)` or `cron(…)` expression invoking a
- * function, as EventBridge does — asynchronously, with the "Scheduled Event" it sends (or the
- * target's Input). Times run on a virtual clock that starts at the real start and runs
- * 1/timeScale times as fast, so `rate(5 minutes)` at a scale of 0.01 fires every 3 s and a cron
- * expression still fires on its (virtual) minute. Cron is evaluated in UTC, as EventBridge rules
- * are; the `L`, `W` and `#` forms are refused at start rather than misread.
+ * Scheduled triggers: an EventBridge rule's or an EventBridge Scheduler schedule's `rate(…)` or
+ * `cron(…)` expression invoking a function, as EventBridge does — asynchronously, with the
+ * "Scheduled Event" it sends (or the target's Input). Times run on a virtual clock that starts at
+ * the real start and runs 1/timeScale times as fast, so `rate(5 minutes)` at a scale of 0.01
+ * fires every 3 s and a cron expression still fires on its (virtual) minute. Cron is evaluated in
+ * UTC, as EventBridge rules are (a schedule in another time zone is refused when the model is
+ * built); the `L`, `W` and `#` forms are refused at start rather than misread.
  */
 import { randomUUID } from 'node:crypto';
 import type { Invoker } from '../lambda/invoker.ts';
@@ -165,28 +166,34 @@ export function nextCronTime(fields: CronFields, afterMs: number): number | unde
   return undefined;
 }
 
-/** The event an EventBridge rule sends its target when no Input is set. */
+/**
+ * The event a schedule sends its target when no Input is set. An EventBridge rule sends a
+ * "Scheduled Event" from aws.events with an empty `detail` object and the rule's ARN. For
+ * EventBridge Scheduler, AWS's API reference says only "a default notification"; the one it
+ * sends is the same event from aws.scheduler, with the schedule's ARN and `detail` the JSON text
+ * "{}" rather than an object (AWS's Powertools parser was changed to accept exactly that).
+ */
 export function scheduledEvent(input: {
   account: string;
   region: string;
-  ruleArn: string;
+  source: LocalSchedule['source'];
+  arn: string;
   timeMs: number;
 }): Record<string, unknown> {
   return {
     version: '0',
     id: randomUUID(),
     'detail-type': 'Scheduled Event',
-    source: 'aws.events',
+    source: input.source,
     account: input.account,
     time: new Date(input.timeMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: input.region,
-    resources: [input.ruleArn],
-    detail: {},
+    resources: [input.arn],
+    detail: input.source === 'aws.scheduler' ? '{}' : {},
   };
 }
 
 export interface ScheduleContext {
-  stackName: string;
   account: string;
   region: string;
   invoker: Invoker;
@@ -233,11 +240,6 @@ export class ScheduleRunner {
     this.#expression = validateSchedule(schedule);
   }
 
-  get ruleArn(): string {
-    const { region, account, stackName } = this.context;
-    return `arn:aws:events:${region}:${account}:rule/${stackName}-${this.schedule.logicalId}`;
-  }
-
   #virtualNow(): number {
     return this.#realStart + (Date.now() - this.#realStart) / this.context.options.timeScale;
   }
@@ -272,10 +274,11 @@ export class ScheduleRunner {
 
   #fire(timeMs: number): void {
     const { invoker, options, account, region } = this.context;
+    const { source, arn } = this.schedule;
     const event =
       this.schedule.input !== undefined
         ? JSON.parse(this.schedule.input)
-        : scheduledEvent({ account, region, ruleArn: this.ruleArn, timeMs });
+        : scheduledEvent({ account, region, source, arn, timeMs });
     // EventBridge invokes asynchronously: a fire does not wait for the previous one.
     const invocation = invoker
       .invoke(this.schedule.functionName, event, { queue: true })
