@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyCourseNagChecks } from '@course/constructs';
+import {
+  applyCourseNagChecks,
+  CLOUDFRONT_ORIGIN_FACING_WEIGHT,
+  SECURITY_GROUP_INBOUND_RULES_QUOTA,
+} from '@course/constructs';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +224,26 @@ describe('MonolithStack', { timeout: SYNTH_TIMEOUT }, () => {
         ],
       },
     });
+  });
+
+  it("keeps the load balancer's inbound rules within the quota, CloudFront's prefix list weighing 55", () => {
+    const [loadBalancer] = resourcesOf('AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const [group] = loadBalancer?.Properties.SecurityGroups[0]['Fn::GetAtt'] ?? [];
+    const rules: object[] = [
+      ...(template.findResources('AWS::EC2::SecurityGroup')[group]?.Properties
+        .SecurityGroupIngress ?? []),
+      ...resourcesOf('AWS::EC2::SecurityGroupIngress')
+        .filter((rule) => rule.Properties.GroupId['Fn::GetAtt']?.[0] === group)
+        .map((rule) => rule.Properties),
+    ];
+
+    // A rule admitting a managed prefix list counts as the list's weight, not as one rule.
+    const weight = rules
+      .map((rule) => ('SourcePrefixListId' in rule ? CLOUDFRONT_ORIGIN_FACING_WEIGHT : 1))
+      .reduce((sum, each) => sum + each, 0);
+
+    expect(weight).toBeGreaterThanOrEqual(CLOUDFRONT_ORIGIN_FACING_WEIGHT);
+    expect(weight).toBeLessThanOrEqual(SECURITY_GROUP_INBOUND_RULES_QUOTA);
   });
 
   it('trusts exactly two proxies for the client address: CloudFront and the load balancer', () => {

@@ -2,7 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyCourseNagChecks } from '@course/constructs';
+import {
+  applyCourseNagChecks,
+  CLOUDFRONT_ORIGIN_FACING_WEIGHT,
+  SECURITY_GROUP_INBOUND_RULES_QUOTA,
+} from '@course/constructs';
 import { type Route, type RouteTable, withCanaryShare } from '@course/facade/route-table';
 import { monolithAppAsset } from '@course/monolith/cdk';
 import { App, type StackProps } from 'aws-cdk-lib';
@@ -385,6 +389,30 @@ describe('StranglerStack', { timeout: SYNTH_TIMEOUT }, () => {
 
   it('runs the monolith behind the same two proxies, trusting two hops too', () => {
     expect(unitEnvironment(bootScriptOf(template, 'MonolithApp')).TRUST_PROXY).toBe('2');
+  });
+
+  it("keeps the load balancer's inbound rules within the quota, CloudFront's prefix list weighing 55", () => {
+    const [, loadBalancer] = resourceNamed(
+      template,
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'LoadBalancer',
+    );
+    const [group] = (loadBalancer.Properties.SecurityGroups as GetAtt[])[0]?.['Fn::GetAtt'] ?? [];
+    const [, securityGroup] = resourceNamed(template, 'AWS::EC2::SecurityGroup', group ?? '');
+    const rules: object[] = [
+      ...((securityGroup.Properties.SecurityGroupIngress as object[] | undefined) ?? []),
+      ...resources(template, 'AWS::EC2::SecurityGroupIngress')
+        .map(([, rule]) => rule.Properties)
+        .filter((rule) => (rule.GroupId as GetAtt)['Fn::GetAtt'][0] === group),
+    ];
+
+    // A rule admitting a managed prefix list counts as the list's weight, not as one rule.
+    const weight = rules
+      .map((rule) => ('SourcePrefixListId' in rule ? CLOUDFRONT_ORIGIN_FACING_WEIGHT : 1))
+      .reduce((sum, each) => sum + each, 0);
+
+    expect(weight).toBeGreaterThanOrEqual(CLOUDFRONT_ORIGIN_FACING_WEIGHT);
+    expect(weight).toBeLessThanOrEqual(SECURITY_GROUP_INBOUND_RULES_QUOTA);
   });
 
   it('admits CloudFront (by its prefix list) and the slots host to the load balancer, on 80', () => {

@@ -202,8 +202,9 @@ export class ContainersStack extends Stack {
     // VPC origin, whose network interfaces CloudFront places in this VPC, and nothing on the
     // internet can reach it at all. This needs no secret header that every listener rule would
     // check (and that could leak). Its one inbound rule admits CloudFront's origin-facing prefix
-    // list, looked up at deploy time (see LoadBalancerOrigin): the VPC origin's interfaces do not
-    // use the VPC's address range, so a rule for the VPC's CIDR would time every request out.
+    // list, looked up at deploy time (see LoadBalancerOrigin): the VPC origin's interfaces sit in
+    // this VPC's subnets, but the requests reach the load balancer from CloudFront's origin-facing
+    // addresses, not from the VPC's range, so a rule for the VPC's CIDR would time them all out.
     const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },

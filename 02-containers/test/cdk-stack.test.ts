@@ -3,7 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyCourseNagChecks } from '@course/constructs';
+import {
+  applyCourseNagChecks,
+  CLOUDFRONT_ORIGIN_FACING_WEIGHT,
+  SECURITY_GROUP_INBOUND_RULES_QUOTA,
+} from '@course/constructs';
 import { pathMatches } from '@course/facade/route-table';
 import { App, type StackProps } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -443,7 +447,7 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
     }
   });
 
-  it('lets the provisioning functions run that one task definition and watch its tasks, nothing more', () => {
+  it('lets the provisioning functions run that one task definition in the cluster and watch its tasks, nothing more', () => {
     const { taskId, task } = provisioning();
     const [cluster] = resourceNamed('AWS::ECS::Cluster', 'Cluster');
     const roles = [task.Properties.TaskRoleArn, task.Properties.ExecutionRoleArn];
@@ -458,7 +462,12 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
         Resource: expect.arrayContaining(roles),
         Condition: { StringLike: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       },
-      { Action: 'ecs:RunTask', Effect: 'Allow', Resource: { Ref: taskId } },
+      {
+        Action: 'ecs:RunTask',
+        Effect: 'Allow',
+        Resource: { Ref: taskId },
+        Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } },
+      },
     ]);
     expect(start[0]?.Resource).toHaveLength(roles.length);
     expect(watch).toEqual([
@@ -644,6 +653,24 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
       expect(rules.length, service).toBeGreaterThan(0);
       for (const rule of rules) expect(groupOfRule.get(rule)).toContain(targetGroupOf(service));
     }
+  });
+
+  it("keeps the load balancer's inbound rules within the quota, CloudFront's prefix list weighing 55", () => {
+    const [groupId, group] = resourceNamed('AWS::EC2::SecurityGroup', 'LoadBalancerSecurityGroup');
+    const rules: object[] = [
+      ...((group.Properties.SecurityGroupIngress as object[] | undefined) ?? []),
+      ...resources('AWS::EC2::SecurityGroupIngress')
+        .map(([, rule]) => rule.Properties)
+        .filter((rule) => (rule.GroupId as GetAtt)['Fn::GetAtt'][0] === groupId),
+    ];
+
+    // A rule admitting a managed prefix list counts as the list's weight, not as one rule.
+    const weight = rules
+      .map((rule) => ('SourcePrefixListId' in rule ? CLOUDFRONT_ORIGIN_FACING_WEIGHT : 1))
+      .reduce((sum, each) => sum + each, 0);
+
+    expect(weight).toBeGreaterThanOrEqual(CLOUDFRONT_ORIGIN_FACING_WEIGHT);
+    expect(weight).toBeLessThanOrEqual(SECURITY_GROUP_INBOUND_RULES_QUOTA);
   });
 
   it("keeps the load balancer internal, admitting on port 80 CloudFront's prefix list only", () => {

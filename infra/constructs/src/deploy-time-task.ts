@@ -66,7 +66,9 @@ export interface DeployTimeTaskProps {
  * (so the image pull, the secrets and the logs need no NAT gateway), a security group that admits
  * nobody and lets out only HTTPS plus what is opened explicitly (e.g. `PostgresDatabase.allowFrom`),
  * a 15-minute limit, one log group kept one week. The Lambda functions that start and watch the
- * task run outside the VPC: they only call the ECS API, and may start this task definition only.
+ * task run outside the VPC: they only call the ECS API, and may start this task definition only,
+ * in this cluster only. ECS may not see a task it has just started (RunTask is eventually
+ * consistent), so the watcher waits up to two minutes for it before it fails the deploy.
  */
 export class DeployTimeTask extends Construct implements ec2.IConnectable {
   readonly taskDefinition: ecs.FargateTaskDefinition;
@@ -143,8 +145,12 @@ export class DeployTimeTask extends Construct implements ec2.IConnectable {
       });
     const onEvent = handler('Start', 'onEvent');
     const isComplete = handler('Watch', 'isComplete');
-    // ecs:RunTask of this task definition only, and iam:PassRole of its two roles, to ECS only.
-    this.taskDefinition.grantRun(onEvent);
+    // ecs:RunTask of this task definition only, in this cluster only (ecs:cluster is a condition
+    // key of RunTask), and iam:PassRole of its two roles, to ECS only.
+    const runTask = this.taskDefinition
+      .grantRun(onEvent)
+      .principalStatements.find((statement) => statement.actions.includes('ecs:RunTask'));
+    runTask?.addCondition('ArnEquals', { 'ecs:cluster': cluster.clusterArn });
     isComplete.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ecs:DescribeTasks'],

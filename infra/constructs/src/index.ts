@@ -8,8 +8,10 @@ export { availabilityZonesOption, CourseVpc, type CourseVpcProps } from './cours
 export { DeployTimeTask, type DeployTimeTaskProps } from './deploy-time-task.ts';
 export {
   CLOUDFRONT_ORIGIN_FACING,
+  CLOUDFRONT_ORIGIN_FACING_WEIGHT,
   LoadBalancerOrigin,
   type LoadBalancerOriginProps,
+  SECURITY_GROUP_INBOUND_RULES_QUOTA,
 } from './load-balancer-origin.ts';
 export { applyCourseNagChecks } from './nag.ts';
 export {

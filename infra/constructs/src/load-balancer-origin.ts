@@ -14,6 +14,15 @@ import { Construct } from 'constructs';
  */
 export const CLOUDFRONT_ORIGIN_FACING = 'com.amazonaws.global.cloudfront.origin-facing';
 
+/**
+ * What a rule admitting that prefix list counts against a security group's inbound rules quota
+ * (60 by default): its weight, as the VPC guide's list of AWS-managed prefix lists gives it.
+ */
+export const CLOUDFRONT_ORIGIN_FACING_WEIGHT = 55;
+
+/** The inbound rules a security group may hold, by default (a VPC quota). */
+export const SECURITY_GROUP_INBOUND_RULES_QUOTA = 60;
+
 export interface LoadBalancerOriginProps {
   /**
    * An internal load balancer (VPC origins reach private origins only), for example in the
@@ -32,9 +41,11 @@ export interface LoadBalancerOriginProps {
  * An internal Application Load Balancer as a CloudFront VPC origin, and the inbound rule that
  * lets CloudFront in: give `origin` to a `WebDistribution`.
  *
- * CloudFront reaches a VPC origin through network interfaces it places in the VPC, whose
- * addresses are not the VPC's range: its guide names two ways to admit them. One is the
- * security group CloudFront creates for them, `CloudFront-VPCOrigins-Service-SG`; it exists
+ * CloudFront reaches a VPC origin through network interfaces it places in the VPC's subnets, with
+ * private addresses of the VPC; but the source address the load balancer sees is not in the
+ * VPC's range: it is one of CloudFront's origin-facing servers. CloudFront's guide ("Restrict
+ * access with VPC origins") names two ways to admit that traffic. One is the security group
+ * CloudFront creates for the interfaces, `CloudFront-VPCOrigins-Service-SG`; it exists
  * only once the VPC origin does and has no CloudFormation handle, so admitting it would take a
  * second step (a lookup) after the distribution is deployed.
  * The other, chosen here, is the managed prefix list of CloudFront's origin-facing servers,

@@ -11,6 +11,7 @@ import { CourseVpc, DeployTimeTask, PostgresDatabase } from '../src/index.ts';
 import {
   deployTimeTaskHandlers,
   type EcsApi,
+  MISSING_TASK_GRACE_MS,
   type TaskRunEvent,
   type TaskRunProperties,
 } from '../src/runtime/deploy-time-task.ts';
@@ -23,7 +24,7 @@ interface Resource {
 
 let app: App;
 let template: Template;
-let ids: { task: string; group: string; run: string; database: string };
+let ids: { task: string; group: string; run: string; database: string; cluster: string };
 
 beforeAll(() => {
   app = new App();
@@ -50,6 +51,7 @@ beforeAll(() => {
     group: logicalId(task.securityGroup.node.defaultChild as CfnElement),
     run: only('Custom::DeployTimeTask')[0],
     database: logicalId(database.instance.node.defaultChild as CfnElement),
+    cluster: logicalId(cluster.node.defaultChild as CfnElement),
   };
 });
 
@@ -121,7 +123,7 @@ describe('DeployTimeTask', () => {
     expect(after?.DependsOn).toContain(ids.run);
   });
 
-  it('may start that task definition only, and pass its two roles to ECS only', () => {
+  it('may start that task definition only, in its cluster only, and pass its two roles to ECS only', () => {
     const [, task] = all('AWS::ECS::TaskDefinition').find(([id]) => id === ids.task) ?? [];
 
     const statements = statementsOfFunction('onEvent');
@@ -136,7 +138,12 @@ describe('DeployTimeTask', () => {
         ]),
         Condition: { StringLike: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       },
-      { Action: 'ecs:RunTask', Effect: 'Allow', Resource: { Ref: ids.task } },
+      {
+        Action: 'ecs:RunTask',
+        Effect: 'Allow',
+        Resource: { Ref: ids.task },
+        Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [ids.cluster, 'Arn'] } } },
+      },
     ]);
   });
 
@@ -217,10 +224,14 @@ const stopped = (container: Record<string, unknown>, stoppedReason: string): Tas
 describe('the deploy-time task handlers', () => {
   it('start the task on Fargate with a public IP, in the given subnets and security groups', async () => {
     const { ecsApi, sent } = fakeEcs([{ tasks: [{ taskArn }] }]);
+    const startedAt = Date.parse('2025-06-01T10:00:00.000Z');
 
-    const response = await deployTimeTaskHandlers(ecsApi).onEvent(event('Create'));
+    const response = await deployTimeTaskHandlers(ecsApi, () => startedAt).onEvent(event('Create'));
 
-    expect(response).toEqual({ PhysicalResourceId: taskArn });
+    expect(response).toEqual({
+      PhysicalResourceId: taskArn,
+      Data: { StartedAt: '2025-06-01T10:00:00.000Z' },
+    });
     expect(sent).toHaveLength(1);
     expect(sent[0]).toBeInstanceOf(RunTaskCommand);
     expect(sent[0]?.input).toMatchObject({
@@ -275,6 +286,57 @@ describe('the deploy-time task handlers', () => {
     expect(answers).toEqual([{ IsComplete: false }, { IsComplete: false }, { IsComplete: true }]);
     expect(sent[0]).toBeInstanceOf(DescribeTasksCommand);
     expect(sent[0]?.input).toEqual({ cluster: properties.Cluster, tasks: [taskArn] });
+  });
+
+  it('wait while ECS does not see a task it has just started yet (RunTask is eventually consistent)', async () => {
+    const startedAt = Date.parse('2025-06-01T10:00:00.000Z');
+    let clock = startedAt;
+    const { ecsApi } = fakeEcs([
+      { tasks: [{ taskArn }] },
+      { tasks: [], failures: [{ arn: taskArn, reason: 'MISSING' }] },
+      { tasks: [{ taskArn, lastStatus: 'RUNNING' }] },
+      { tasks: [stopped({ exitCode: 0 }, 'Essential container in task exited')] },
+    ]);
+    const handlers = deployTimeTaskHandlers(ecsApi, () => clock);
+    // The framework passes isComplete the event merged with what onEvent returned.
+    const started = { ...event('Create'), ...(await handlers.onEvent(event('Create'))) };
+
+    const answers = [];
+    for (const elapsedMs of [1_000, 11_000, 21_000]) {
+      clock = startedAt + elapsedMs;
+      answers.push(await handlers.isComplete(started));
+    }
+
+    expect(answers).toEqual([{ IsComplete: false }, { IsComplete: false }, { IsComplete: true }]);
+  });
+
+  it('fail the deploy once ECS still does not know the task after the grace', async () => {
+    const startedAt = Date.parse('2025-06-01T10:00:00.000Z');
+    const { ecsApi } = fakeEcs([{ tasks: [], failures: [{ arn: taskArn, reason: 'MISSING' }] }]);
+    const late = () => startedAt + MISSING_TASK_GRACE_MS;
+    const started = {
+      ...event('Create', taskArn),
+      Data: { StartedAt: '2025-06-01T10:00:00.000Z' },
+    };
+
+    await expect(deployTimeTaskHandlers(ecsApi, late).isComplete(started)).rejects.toThrow(
+      `ECS does not know the task ${taskArn}: ${taskArn} MISSING`,
+    );
+  });
+
+  it('fail the deploy at once when ECS gives another reason than MISSING', async () => {
+    const startedAt = Date.parse('2025-06-01T10:00:00.000Z');
+    const { ecsApi } = fakeEcs([
+      { tasks: [], failures: [{ arn: taskArn, reason: 'ACCESS_DENIED' }] },
+    ]);
+    const started = {
+      ...event('Create', taskArn),
+      Data: { StartedAt: '2025-06-01T10:00:00.000Z' },
+    };
+
+    await expect(
+      deployTimeTaskHandlers(ecsApi, () => startedAt + 1_000).isComplete(started),
+    ).rejects.toThrow(/ACCESS_DENIED/);
   });
 
   it('fail the deploy with the exit code, the stop reason and where the logs are', async () => {

@@ -32,7 +32,16 @@ export interface TaskRunEvent {
   ResourceProperties: TaskRunProperties;
   /** Absent on Create; then, and after each run, the ARN of the task that ran. */
   PhysicalResourceId?: string;
+  /** What `onEvent` returned in Data: the framework merges it into the event `isComplete` gets. */
+  Data?: { StartedAt?: string };
 }
+
+/**
+ * How long `isComplete` waits for ECS to know a task it has just started. RunTask's results are
+ * eventually consistent (the ECS API reference says so, and recommends retrying DescribeTasks
+ * with a backoff), so a first DescribeTasks can answer MISSING for a task that runs fine.
+ */
+export const MISSING_TASK_GRACE_MS = 2 * 60 * 1000;
 
 /** The one ECS client call the handlers make: `send` of a command. */
 export interface EcsApi {
@@ -78,10 +87,12 @@ function failuresText(failures: Failure[] | undefined): string {
     .join('; ');
 }
 
-/** The handlers, over any ECS client: the real one on AWS, a recording one in tests. */
-export function deployTimeTaskHandlers(ecs: EcsApi) {
+/** The handlers, over any ECS client and clock: the real ones on AWS, recorded ones in tests. */
+export function deployTimeTaskHandlers(ecs: EcsApi, now: () => number = Date.now) {
   return {
-    async onEvent(event: TaskRunEvent): Promise<{ PhysicalResourceId?: string }> {
+    async onEvent(
+      event: TaskRunEvent,
+    ): Promise<{ PhysicalResourceId?: string; Data?: { StartedAt: string } }> {
       // The task ran when the resource was created or updated; deleting it deletes nothing.
       if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
       const properties = event.ResourceProperties;
@@ -106,7 +117,8 @@ export function deployTimeTaskHandlers(ecs: EcsApi) {
       if (taskArn === undefined) {
         throw new Error(`ECS started no task: ${failuresText(failures) || 'no reason given'}`);
       }
-      return { PhysicalResourceId: taskArn };
+      // When it started: isComplete gives ECS a grace from then to see the task (see above).
+      return { PhysicalResourceId: taskArn, Data: { StartedAt: new Date(now()).toISOString() } };
     },
 
     async isComplete(event: TaskRunEvent): Promise<{ IsComplete: boolean }> {
@@ -118,7 +130,12 @@ export function deployTimeTaskHandlers(ecs: EcsApi) {
       );
       const task = tasks?.[0];
       if (task === undefined) {
-        throw new Error(`ECS no longer knows the task ${taskArn}: ${failuresText(failures)}`);
+        const startedAt = Date.parse(event.Data?.StartedAt ?? '');
+        const justStarted =
+          failures?.every((failure) => failure.reason === 'MISSING') === true &&
+          now() - startedAt < MISSING_TASK_GRACE_MS;
+        if (justStarted) return { IsComplete: false };
+        throw new Error(`ECS does not know the task ${taskArn}: ${failuresText(failures)}`);
       }
       const outcome = outcomeOf(task, properties);
       if (outcome.done && outcome.failure !== undefined) throw new Error(outcome.failure);
