@@ -8,6 +8,7 @@ import { measureColdStart, measureWarmOverhead } from '../src/lambda/measure.ts'
 import { createLambdaPool, type LambdaPool } from '../src/lambda/pool.ts';
 import type { LocalFunction } from '../src/model.ts';
 import { localFunction, logRecorder } from './fixtures/handlers/local-function.ts';
+import { isRunning } from './processes.ts';
 
 interface Counted {
   inits: number;
@@ -42,15 +43,6 @@ function errorOf(result: InvocationResult) {
   if (result.outcome !== 'error')
     throw new Error(`expected an error, got ${JSON.stringify(result)}`);
   return result;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('an execution environment', () => {

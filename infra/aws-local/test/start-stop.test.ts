@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../src/index.ts';
 import { FIXTURE_ASSEMBLY_DIR } from './fixture-app.ts';
 import { appFunction, writeAssembly } from './hand-written-assembly.ts';
+import { isRunning } from './processes.ts';
 
 const running: LocalAws[] = [];
 afterEach(async () => {
@@ -23,15 +24,6 @@ async function lineMatching(lines: string[], pattern: RegExp, ms = 10_000): Prom
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`no line matching ${pattern} within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
