@@ -7,10 +7,16 @@
  * function gets AWS_ENDPOINT_URL_SQS/_SNS/_LAMBDA pointing at the local endpoints, so the same
  * code runs against this runtime, against LocalStack, and against AWS.
  *
- * Order of the start: fauxqs listens first and the other ports are chosen, so that the model's
- * references resolve to working local URLs; then the model is built (any resource the runtime
- * cannot serve fails here, before anything runs), then the Lambda environments, the Invoke API,
- * the HTTP APIs, and last the mappings and schedules, which start invoking at once.
+ * Order of the start: fauxqs and the Invoke API listen first, on ports the OS picks, and the
+ * HTTP APIs' ports are chosen, so that the model's references resolve to working local URLs;
+ * then the model is built and every function's SDK imports are checked (any resource the runtime
+ * cannot serve fails here, before anything runs), then the Lambda environments, the HTTP APIs,
+ * and last the mappings and schedules, which start invoking at once. A start that fails stops
+ * whatever it had started.
+ *
+ * Order of the stop: first nothing new (mappings stop polling, schedules stop firing), then the
+ * environments, so an invocation in flight ends now rather than after its whole timeout (a batch
+ * cut short comes back later: SQS delivers at least once), then the servers.
  */
 import {
   buildModel,
@@ -20,12 +26,16 @@ import {
 } from './assembly/index.ts';
 import { LOCAL_REGION } from './assembly/local-names.ts';
 import { freePort } from './free-port.ts';
+import type { RunningHttpApi } from './http-api/index.ts';
 import { startHttpApi } from './http-api/index.ts';
 import { createLambdaPool, startLambdaApi } from './lambda/index.ts';
 import type { Invoker } from './lambda/invoker.ts';
+import type { LambdaPool } from './lambda/pool.ts';
+import { checkSdkImports } from './lambda/sdk-imports.ts';
 import {
   type FaultSpec,
   type Messaging,
+  type MessagingServer,
   openMessagingServer,
   serveMessaging,
 } from './messaging/index.ts';
@@ -67,7 +77,11 @@ export interface LocalAws {
   /** The fault switches, and fauxqs's view of the queues. */
   messaging: Messaging;
   invoker: Invoker;
-  /** Stops the schedules and mappings, the HTTP APIs, the Invoke API, the functions, fauxqs. */
+  /**
+   * Stops the schedules and mappings from starting new work, ends the functions' environments
+   * (invocations in flight end at once), then the HTTP APIs, the Invoke API and fauxqs. Calling
+   * it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -80,25 +94,47 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
   const assembly = readCloudAssembly(assemblyDir);
   isolateModuleScope(assembly.dir);
 
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
+  // What is running so far; stop() ends it in the order the header comment gives.
+  let server: MessagingServer | undefined;
+  let lambdaApi: Awaited<ReturnType<typeof startLambdaApi>> | undefined;
+  let pool: LambdaPool | undefined;
+  const httpApiServers: RunningHttpApi[] = [];
+  let messaging: Messaging | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      // Not awaited yet: it flags the pollers and schedules at once, then waits for their work.
+      const triggersStopped = messaging?.stopTriggers();
+      await quietly(pool?.stop());
+      await quietly(triggersStopped);
+      await Promise.all(httpApiServers.map((api) => quietly(api.stop())));
+      await quietly(lambdaApi?.stop());
+      // fauxqs is closed here, once (not by messaging.stop(), which would close it again).
+      await quietly(server?.close());
+    })();
+    return stopped;
   };
   try {
-    const server = await openMessagingServer({ port: 0 });
-    let closeServer = () => server.close();
-    stops.push(() => closeServer());
-    const lambdaPort = await freePort();
+    server = await openMessagingServer({ port: 0 });
+    // The Invoke API listens before the model is built (its URL goes into the model) and serves
+    // the pool once it exists; until then it knows no function, and nobody knows its URL yet.
+    lambdaApi = await startLambdaApi(
+      forwardingInvoker(() => pool),
+      { port: 0, log },
+    );
     const httpApis: Record<string, string> = {};
     for (const logicalId of httpApiIds(assembly)) {
+      // A port chosen now and bound once the model is built: should another program take it in
+      // between, the HTTP API's listen fails, and so does the start, stopping what it started.
       httpApis[logicalId] = `http://127.0.0.1:${await freePort()}`;
     }
     const endpoints: LocalEndpoints = {
       messaging: server.endpoint,
-      lambda: `http://127.0.0.1:${lambdaPort}`,
+      lambda: lambdaApi.url,
       httpApis,
     };
     const model = buildModel({ assembly, endpoints, supplied: options.supplied ?? {} });
+    checkSdkImports(model.functions);
     const env = endpointEnvironment(endpoints);
     if (timeScale !== 1) {
       log(
@@ -107,10 +143,7 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
       );
     }
 
-    const pool = createLambdaPool(model.functions, { timeScale, log, env });
-    stops.push(() => pool.stop());
-    const lambdaApi = await startLambdaApi(pool, { port: lambdaPort, log });
-    stops.push(() => lambdaApi.stop());
+    pool = createLambdaPool(model.functions, { timeScale, log, env });
     const httpApiUrls: Record<string, string> = {};
     for (const api of model.httpApis) {
       const port = Number(new URL(httpApis[api.logicalId] ?? '').port);
@@ -120,21 +153,37 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
         log,
         accountId: model.accountId,
       });
-      stops.push(() => running.stop());
+      httpApiServers.push(running);
       httpApiUrls[api.logicalId] = running.url;
     }
-    const messaging = await serveMessaging(server, model, { invoker: pool, timeScale, log });
-    // Stopped first: its mappings and schedules stop invoking, then it closes fauxqs.
-    closeServer = async () => {};
-    stops.push(() => messaging.stop());
+    messaging = await serveMessaging(server, model, { invoker: pool, timeScale, log });
     for (const { target, switches } of options.faults ?? []) messaging.faults.set(target, switches);
 
     logServed(model, endpoints, httpApiUrls, log);
-    return { model, endpoints, env, httpApiUrls, messaging, invoker: pool, stop: stopAll };
+    return { model, endpoints, env, httpApiUrls, messaging, invoker: pool, stop };
   } catch (error) {
-    await stopAll();
+    await stop();
     throw error;
   }
+}
+
+/** Waits for a step of the stop; one that fails must not keep the others from running. */
+async function quietly(step: Promise<void> | undefined): Promise<void> {
+  await step?.catch(() => {});
+}
+
+/** An Invoker that forwards to one created later; before then it knows no function. */
+function forwardingInvoker(target: () => Invoker | undefined): Invoker {
+  const get = (ref: string) => {
+    const invoker = target();
+    if (!invoker) throw new Error(`Function not found: ${ref}`);
+    return invoker;
+  };
+  return {
+    has: (ref) => target()?.has(ref) ?? false,
+    invoke: (ref, event, options) => get(ref).invoke(ref, event, options),
+    discardEnvironments: (ref) => get(ref).discardEnvironments(ref),
+  };
 }
 
 async function assemblyFolder(options: StartLocalAwsOptions, log: LogSink): Promise<string> {

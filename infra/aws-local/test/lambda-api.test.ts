@@ -249,3 +249,13 @@ describe('the Lambda Invoke API’s errors', () => {
     expect(response.headers.get('x-amzn-errortype')).toBe('InvalidParameterValueException');
   });
 });
+
+describe('starting the Invoke API', () => {
+  it('rejects with EADDRINUSE when its port is taken, instead of throwing from an event', async () => {
+    const url = new URL(api.url);
+
+    const start = startLambdaApi(pool, { port: Number(url.port) });
+
+    await expect(start).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});

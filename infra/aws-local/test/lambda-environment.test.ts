@@ -8,6 +8,7 @@ import { measureColdStart, measureWarmOverhead } from '../src/lambda/measure.ts'
 import { createLambdaPool, type LambdaPool } from '../src/lambda/pool.ts';
 import type { LocalFunction } from '../src/model.ts';
 import { localFunction, logRecorder } from './fixtures/handlers/local-function.ts';
+import { isRunning } from './processes.ts';
 
 interface Counted {
   inits: number;
@@ -42,15 +43,6 @@ function errorOf(result: InvocationResult) {
   if (result.outcome !== 'error')
     throw new Error(`expected an error, got ${JSON.stringify(result)}`);
   return result;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('an execution environment', () => {
@@ -275,6 +267,7 @@ describe('errors', () => {
     ['absent.handler', 'Runtime.ImportModuleError', "Error: Cannot find module 'absent'"],
     ['counter.nope', 'Runtime.HandlerNotFound', 'counter.nope is undefined or not exported'],
     [
+      // localFunction's runtime is nodejs24.x, the first to refuse callback handlers.
       'behaviours.callback',
       'Runtime.CallbackHandlerDeprecated',
       'callback-based handlers are not supported',
@@ -296,6 +289,33 @@ describe('errors', () => {
       expect(lines(fn.name).filter((line) => line.startsWith('INIT_REPORT'))).toHaveLength(2);
     },
   );
+});
+
+describe('runtime differences', () => {
+  it('runs a callback handler on nodejs22.x: its callback gives the result or the error', async () => {
+    const succeeds = localFunction('behaviours.callback', { runtime: 'nodejs22.x' });
+    const fails = localFunction('behaviours.callbackFails', { runtime: 'nodejs22.x' });
+    const { pool } = poolOf([succeeds, fails]);
+
+    const result = await pool.invoke(succeeds.name, {});
+    const failure = errorOf(await pool.invoke(fails.name, {}));
+
+    expect(payloadOf<string>(result)).toBe('old style');
+    expect(failure.kind).toBe('handled');
+    expect(failure.error.errorMessage).toBe('failed through the callback');
+  });
+
+  it('maps stack traces through source maps only when the function’s NODE_OPTIONS asks, as on AWS', async () => {
+    const plain = localFunction('behaviours.sourceMaps', { name: 'plain' });
+    const mapped = localFunction('behaviours.sourceMaps', {
+      name: 'mapped',
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+    });
+    const { pool } = poolOf([plain, mapped]);
+
+    expect(payloadOf<boolean>(await pool.invoke(plain.name, {}))).toBe(false);
+    expect(payloadOf<boolean>(await pool.invoke(mapped.name, {}))).toBe(true);
+  });
 });
 
 describe('concurrency', () => {
@@ -346,14 +366,17 @@ describe('concurrency', () => {
     expect(results.map((result) => payloadOf<Counted>(result).invocations)).toEqual([1, 2, 3, 4]);
   });
 
-  it('caps a function without reserved concurrency at the local default', async () => {
+  it('makes calls beyond the local cap wait, never throttled, and says once that it is not an AWS limit', async () => {
     const fn = localFunction('counter.handler');
-    const { pool } = poolOf([fn], { defaultConcurrency: 3 });
+    const { pool, lines } = poolOf([fn], { defaultConcurrency: 3 });
 
-    const results = await Promise.all(Array.from({ length: 5 }, () => pool.invoke(fn.name, slow)));
+    const results = await Promise.all(Array.from({ length: 7 }, () => pool.invoke(fn.name, slow)));
 
-    expect(results.filter((result) => result.outcome === 'success')).toHaveLength(3);
-    expect(results.filter((result) => result.outcome === 'throttled')).toHaveLength(2);
+    const served = results.map((result) => payloadOf<Counted>(result));
+    expect(new Set(served.map((counted) => counted.pid)).size).toBe(3);
+    const capLines = lines('aws-local').filter((line) => line.includes('local cap'));
+    expect(capLines).toHaveLength(1);
+    expect(capLines[0]).toContain('not an AWS limit');
   });
 
   it('throttles every call of a function with a reserved concurrency of 0, queued or not', async () => {
@@ -382,6 +405,24 @@ describe('concurrency', () => {
     expect(crashed.error.errorMessage).toContain('signal: killed');
     expect(next.pid).not.toBe(warm.pid);
     expect(next.inits).toBe(1);
+  });
+
+  it('discards only the environment of an event asked to discard it: a concurrent call survives', async () => {
+    const fn = localFunction('counter.handler', { reservedConcurrency: 2 });
+    const { pool } = poolOf([fn]);
+
+    const [discarded, survivor] = await Promise.all([
+      pool.invoke(fn.name, { sleepMs: 200 }, { discardEnvironment: true }),
+      pool.invoke(fn.name, { sleepMs: 400 }),
+    ]);
+    const next = payloadOf<Counted>(await pool.invoke(fn.name, {}));
+
+    const gone = payloadOf<Counted>(discarded);
+    const kept = payloadOf<Counted>(survivor);
+    expect(isRunning(gone.pid)).toBe(false);
+    expect(isRunning(kept.pid)).toBe(true);
+    // The one idle environment left is the survivor's, warm.
+    expect(next).toMatchObject({ pid: kept.pid, invocations: 2 });
   });
 
   it('stop() ends every environment', async () => {
@@ -439,7 +480,7 @@ describe('bundles', () => {
     return join(dir, out);
   }
 
-  it('maps an error’s trace to the TypeScript source line', async () => {
+  it('maps an error’s trace to the TypeScript source line when NODE_OPTIONS enables source maps', async () => {
     const source = [
       'interface Spin { bet: number }',
       '',
@@ -450,7 +491,9 @@ describe('bundles', () => {
       '',
     ].join('\n');
     const codeDir = await bundle(source, 'esm', 'mapped');
-    const fn = localFunction('index.handler', { name: 'mapped', codeDir });
+    // What NodejsFunction's `sourceMap: true` sets.
+    const environment = { NODE_OPTIONS: '--enable-source-maps' };
+    const fn = localFunction('index.handler', { name: 'mapped', codeDir, environment });
     const { pool } = poolOf([fn]);
 
     const result = errorOf(await pool.invoke(fn.name, { bet: 50 }));

@@ -142,6 +142,7 @@ export class StubInvoker implements Invoker {
       };
     } finally {
       this.#running.set(name, (this.#running.get(name) ?? 1) - 1);
+      if (options?.discardEnvironment) this.discarded.push(name);
     }
   }
 

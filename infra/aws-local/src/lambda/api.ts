@@ -189,9 +189,14 @@ export async function startLambdaApi(
         .end(JSON.stringify(body));
     });
   });
-  await new Promise<void>((resolve) =>
-    server.listen(options.port, options.host ?? '127.0.0.1', resolve),
-  );
+  // A port already taken rejects the start (EADDRINUSE) instead of throwing from an event.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { address, port } = server.address() as AddressInfo;
   return {
     url: `http://${address}:${port}`,

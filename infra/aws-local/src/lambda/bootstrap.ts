@@ -137,7 +137,9 @@ async function main(): Promise<void> {
   provideAwsSdk();
   let handler: Handler;
   try {
-    handler = await loadHandler(env.LAMBDA_TASK_ROOT ?? '.', env._HANDLER ?? '');
+    // AWS_EXECUTION_ENV is `AWS_Lambda_nodejs22.x`: the runtime decides about callback handlers.
+    const runtime = (env.AWS_EXECUTION_ENV ?? '').replace(/^AWS_Lambda_/, '');
+    handler = await loadHandler(env.LAMBDA_TASK_ROOT ?? '.', env._HANDLER ?? '', runtime);
   } catch (error) {
     flush();
     const document = toErrorDocument(error);

@@ -12,7 +12,14 @@ import { createInterface } from 'node:readline';
 import type { LocalFunction } from '../model.ts';
 import { type LogSink, scaledMs } from '../options.ts';
 import type { InvocationResult } from './invoker.ts';
-import { endLine, initReportLine, logTail, reportLine, startLine } from './log-lines.ts';
+import {
+  endLine,
+  initReportLine,
+  logTail,
+  type Report,
+  reportLine,
+  startLine,
+} from './log-lines.ts';
 import type { EnvironmentMessage, ErrorDocument, InvokeMessage } from './protocol.ts';
 
 const BOOTSTRAP = new URL('./bootstrap.ts', import.meta.url);
@@ -75,9 +82,11 @@ export class ExecutionEnvironment {
     this.child = fork(BOOTSTRAP, [], {
       cwd: fn.codeDir,
       env: lambdaEnvironment(fn, settings, this.logStreamName),
-      // Lambda turns source maps on with NODE_OPTIONS; here they are always on, and the heap is
-      // capped at the memory size so a runaway allocation ends the environment, not the laptop.
-      execArgv: ['--enable-source-maps', `--max-old-space-size=${Math.max(fn.memoryMb, 128)}`],
+      // Source maps are on only when the function's own NODE_OPTIONS says --enable-source-maps,
+      // as on Lambda (NodejsFunction's sourceMap: true sets it); Node.js reads it from the
+      // environment. The heap is capped at the memory size, so a runaway allocation ends the
+      // environment, not the laptop.
+      execArgv: [`--max-old-space-size=${Math.max(fn.memoryMb, 128)}`],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child.on('message', (message: EnvironmentMessage) => this.receive(message));
@@ -163,17 +172,12 @@ export class ExecutionEnvironment {
         : exitError(requestId, outcome.exitReason);
     this.emit(initReportLine(initDurationMs, error.errorType));
     this.emit(startLine(requestId));
-    this.emit(endLine(requestId));
-    this.emit(
-      reportLine({
-        requestId,
-        durationMs: 0,
-        memorySizeMb: this.fn.memoryMb,
-        maxMemoryUsedMb: this.maxRssMb,
-        initDurationMs,
-        status: { status: 'error', errorType: error.errorType },
-      }),
-    );
+    this.endInvocation({
+      requestId,
+      durationMs: 0,
+      initDurationMs,
+      status: { status: 'error', errorType: error.errorType },
+    });
     const kind = timedOut ? 'timeout' : 'crash';
     return { outcome: 'error', kind, error, logTail: logTail(this.lines) };
   }
@@ -185,11 +189,10 @@ export class ExecutionEnvironment {
     initDurationMs: number | undefined,
     timeoutMs: number,
   ): Promise<InvocationResult> {
-    const report = { requestId, durationMs, memorySizeMb: this.fn.memoryMb, initDurationMs };
+    const report = { requestId, durationMs, initDurationMs };
     if (settled.kind === 'result' || (settled.kind === 'error' && !settled.fatal)) {
       this.maxRssMb = settled.maxRssMb;
-      this.emit(endLine(requestId));
-      this.emit(reportLine({ ...report, maxMemoryUsedMb: this.maxRssMb }));
+      this.endInvocation(report);
       const logs = logTail(this.lines);
       return settled.kind === 'result'
         ? { outcome: 'success', payload: settled.payload, logTail: logs }
@@ -210,12 +213,11 @@ export class ExecutionEnvironment {
       this.emit(error.errorMessage);
       this.emit(error.errorType);
     }
-    this.emit(endLine(requestId));
     const status =
       settled.kind === 'timeout'
         ? ({ status: 'timeout' } as const)
         : ({ status: 'error', errorType: error.errorType } as const);
-    this.emit(reportLine({ ...report, maxMemoryUsedMb: this.maxRssMb, status }));
+    this.endInvocation({ ...report, status });
     const kind = settled.kind === 'timeout' ? 'timeout' : 'crash';
     return { outcome: 'error', kind, error, logTail: logTail(this.lines) };
   }
@@ -248,6 +250,14 @@ export class ExecutionEnvironment {
               },
         );
     }
+  }
+
+  /** END and REPORT: the two lines Lambda writes after every invocation, whatever its end. */
+  private endInvocation(report: Omit<Report, 'memorySizeMb' | 'maxMemoryUsedMb'>): void {
+    this.emit(endLine(report.requestId));
+    this.emit(
+      reportLine({ ...report, memorySizeMb: this.fn.memoryMb, maxMemoryUsedMb: this.maxRssMb }),
+    );
   }
 
   private emit(line: string): void {

@@ -44,7 +44,15 @@ export function handlerFile(codeDir: string, modulePath: string): string | undef
   return EXTENSIONS.map((ext) => join(codeDir, modulePath + ext)).find(isFile);
 }
 
-export async function loadHandler(codeDir: string, handlerSetting: string): Promise<Handler> {
+/**
+ * Loads the handler a setting names. `runtime` (the function's, e.g. `nodejs22.x`) decides what
+ * a callback handler gets: refused from nodejs24.x on, wrapped in a promise before.
+ */
+export async function loadHandler(
+  codeDir: string,
+  handlerSetting: string,
+  runtime: string,
+): Promise<Handler> {
   const setting = parseHandlerSetting(handlerSetting);
   if (!setting) {
     throw new InitError('Runtime.MalformedHandlerName', `Bad handler ${handlerSetting}`);
@@ -67,16 +75,45 @@ export async function loadHandler(codeDir: string, handlerSetting: string): Prom
       `${handlerSetting} is undefined or not exported`,
     );
   }
-  // Lambda's nodejs24.x refuses (event, context, callback) handlers at init: it tells them apart
-  // by the number of declared parameters, and so do we.
-  if (value.length >= 3) {
+  if (value.length < 3) return value as Handler;
+  if (!acceptsCallbackHandlers(runtime)) {
+    // Lambda's nodejs24.x refuses (event, context, callback) handlers at init: it tells them
+    // apart by the number of declared parameters, and so do we.
     throw new InitError(
       'Runtime.CallbackHandlerDeprecated',
       `${handlerSetting} declares a callback parameter: callback-based handlers are not supported ` +
         'from Node.js 24 on; use an async handler (event, context) that returns its result',
     );
   }
-  return value as Handler;
+  return promisifyCallbackHandler(value as CallbackHandler);
+}
+
+/** Whether the runtime (`nodejs22.x`…) still takes (event, context, callback) handlers: before 24. */
+export function acceptsCallbackHandlers(runtime: string): boolean {
+  const major = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);
+  return Number.isInteger(major) && major < 24;
+}
+
+type CallbackHandler = (
+  event: unknown,
+  context: object,
+  callback: (error?: unknown, result?: unknown) => void,
+) => unknown;
+
+/**
+ * A callback handler as the runtimes before Node.js 24 call it: the invocation ends with the
+ * first of `callback(error, result)` or, if the handler also returns a promise, its settling.
+ * (Those runtimes then also wait for the event loop to empty unless
+ * `context.callbackWaitsForEmptyEventLoop` is false; here the environment simply lives on.)
+ */
+function promisifyCallbackHandler(handler: CallbackHandler): Handler {
+  return (event, context) =>
+    new Promise((resolve, reject) => {
+      const callback = (error?: unknown, result?: unknown) =>
+        error === undefined || error === null ? resolve(result) : reject(error);
+      const returned = handler(event, context, callback);
+      if (returned instanceof Promise) returned.then(resolve, reject);
+    });
 }
 
 async function importUserModule(file: string): Promise<unknown> {

@@ -22,8 +22,10 @@ export type InvocationResult =
       logTail: string;
     }
   /**
-   * No environment could take the event: every one allowed by the reserved concurrency is busy.
-   * (Lambda answers `TooManyRequestsException`, 429, for a synchronous call.)
+   * No environment could take the event: every one allowed by the function's reserved
+   * concurrency is busy (or the runtime is stopping). Lambda answers `TooManyRequestsException`,
+   * 429, for a synchronous call. A function without reserved concurrency is never throttled: at
+   * the local cap its callers wait instead, as AWS would start another environment.
    */
   | { outcome: 'throttled'; logTail: '' };
 
@@ -35,6 +37,14 @@ export interface InvokeOptions {
    * and asynchronous invocations do: Lambda retries them internally). Default false.
    */
   queue?: boolean;
+  /**
+   * Kill the environment that ran this event once the handler is done, before its result is
+   * returned and before any other event can reach it (a fault switch: "the consumer crashed
+   * after its effect, before the delete"). Only that environment goes: other invocations of the
+   * function, in flight or waiting, are untouched; the next event it would have served is cold.
+   * Default false.
+   */
+  discardEnvironment?: boolean;
 }
 
 export interface Invoker {
@@ -47,9 +57,9 @@ export interface Invoker {
     options?: InvokeOptions,
   ): Promise<InvocationResult>;
   /**
-   * Kills every environment of the function, as if Lambda reclaimed them (a fault switch: "the
-   * consumer crashed after its effect, before the delete"). Invocations in flight end with a
-   * 'crash' error; the next one is cold.
+   * Kills every environment of the function, as if Lambda reclaimed them all (the benchmark's way
+   * to force a cold start). Invocations in flight end with a 'crash' error; the next one is cold.
+   * To end just the environment of one invocation, use InvokeOptions.discardEnvironment.
    */
   discardEnvironments(functionNameOrArn: string): Promise<void>;
 }

@@ -43,7 +43,7 @@ export async function measureWarmOverhead(
   try {
     await pool.invoke(fn.name, event); // the cold start, not measured
     const invoker = await timeCalls(calls, () => pool.invoke(fn.name, event));
-    const handler = await loadHandler(fn.codeDir, fn.handler);
+    const handler = await loadHandler(fn.codeDir, fn.handler, fn.runtime);
     const context = { getRemainingTimeInMillis: () => fn.timeoutSeconds * 1000 };
     const direct = await timeCalls(calls, async () => handler(event, context));
     const invokerP50Ms = p50(invoker);

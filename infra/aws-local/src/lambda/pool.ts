@@ -1,9 +1,12 @@
 /*
  * The Invoker: a pool of execution environments per function, as Lambda scales one. An event goes
  * to an idle warm environment when there is one; otherwise a new environment starts (a cold
- * start) while the function has fewer than its concurrency limit; otherwise the call is throttled,
- * or waits its turn (first come, first served) when the caller queues, as Lambda's internal queue
- * does for asynchronous invocations and event source mappings.
+ * start) while the function has fewer than its limit. At the limit, two cases:
+ * - the template reserves concurrency (ReservedConcurrentExecutions): the call is throttled, as
+ *   on AWS, or waits its turn (first come, first served) when the caller queues, as Lambda's
+ *   internal queue does for asynchronous invocations and event source mappings;
+ * - it does not: the limit is only this laptop's (DEFAULT_LOCAL_CONCURRENCY), where AWS would
+ *   start another environment, so every call waits its turn and nothing is throttled.
  */
 import { randomUUID } from 'node:crypto';
 import type { LocalFunction } from '../model.ts';
@@ -13,9 +16,10 @@ import { LATEST, parseFunctionRef } from './function-ref.ts';
 import type { InvocationResult, InvokeOptions, Invoker } from './invoker.ts';
 
 /**
- * The concurrency limit of a function without ReservedConcurrentExecutions. AWS allows 1,000 per
- * account by default, but each local environment is a Node.js process (about 50 MB): ten show
- * real parallelism and throttling while keeping a laptop responsive.
+ * How many environments a function without ReservedConcurrentExecutions gets here. AWS allows
+ * 1,000 per account by default, but each local environment is a Node.js process (about 50 MB):
+ * ten show real parallelism while keeping a laptop responsive. Calls beyond them wait (and the
+ * pool says so once per function); they are never throttled, since AWS would not throttle them.
  */
 export const DEFAULT_LOCAL_CONCURRENCY = 10;
 
@@ -24,12 +28,15 @@ export interface LambdaPoolOptions extends RuntimeOptions {
   region?: string;
   /** Variables every function gets (AWS_ENDPOINT_URL_SQS …, fake credentials). */
   env?: Record<string, string>;
-  /** Overrides DEFAULT_LOCAL_CONCURRENCY. */
+  /** Overrides DEFAULT_LOCAL_CONCURRENCY (the local cap, for functions with no reservation). */
   defaultConcurrency?: number;
 }
 
 export interface LambdaPool extends Invoker {
-  /** Ends every environment (SIGTERM, then SIGKILL); later invocations are throttled. */
+  /**
+   * Ends every environment (SIGTERM, then SIGKILL): invocations in flight end with a 'crash'
+   * error at once, callers still waiting and later invocations are answered 'throttled'.
+   */
   stop(): Promise<void>;
 }
 
@@ -38,23 +45,26 @@ class FunctionEnvironments {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly waiting: Array<(env: ExecutionEnvironment | undefined) => void> = [];
   private stopped = false;
+  private capLogged = false;
   readonly fn: LocalFunction;
+  /** The reserved concurrency, or the local cap when the template reserves none. */
   private readonly limit: number;
   private readonly settings: EnvironmentSettings;
 
-  constructor(fn: LocalFunction, limit: number, settings: EnvironmentSettings) {
+  constructor(fn: LocalFunction, localCap: number, settings: EnvironmentSettings) {
     this.fn = fn;
-    this.limit = limit;
+    this.limit = fn.reservedConcurrency ?? localCap;
     this.settings = settings;
   }
 
   async invoke(event: unknown, options: InvokeOptions): Promise<InvocationResult> {
-    const env =
-      this.idle.pop() ?? this.start() ?? (options.queue ? await this.waitTurn() : undefined);
+    const env = this.idle.pop() ?? this.start() ?? (await this.waitOrThrottle(options));
     if (!env) return { outcome: 'throttled', logTail: '' };
     try {
       return await env.invoke(event, options.requestId ?? randomUUID(), this.fn.arn);
     } finally {
+      // A discarded environment is gone before its caller hears the result: no one else gets it.
+      if (options.discardEnvironment) await env.kill(true);
       this.release(env);
     }
   }
@@ -79,9 +89,20 @@ class FunctionEnvironments {
     return env;
   }
 
-  private waitTurn(): Promise<ExecutionEnvironment | undefined> {
-    // With a limit of 0 (Lambda's "throttle this function") no turn ever comes.
-    if (this.limit === 0 || this.stopped) return Promise.resolve(undefined);
+  /** Every environment is busy: throttled only where AWS would throttle, otherwise a wait. */
+  private waitOrThrottle(options: InvokeOptions): Promise<ExecutionEnvironment | undefined> {
+    const reserved = this.fn.reservedConcurrency !== undefined;
+    if (this.stopped || (reserved && !options.queue)) return Promise.resolve(undefined);
+    // With a reserved concurrency of 0 (Lambda's "throttle this function") no turn ever comes.
+    if (this.limit === 0) return Promise.resolve(undefined);
+    if (!reserved && !this.capLogged) {
+      this.capLogged = true;
+      this.settings.log(
+        'aws-local',
+        `${this.fn.name}: local cap of ${this.limit} environments reached, not an AWS limit ` +
+          '(Lambda would start more): further calls wait for a free environment',
+      );
+    }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -116,12 +137,9 @@ export function createLambdaPool(
     log: options.log,
     env: options.env ?? {},
   };
+  const localCap = options.defaultConcurrency ?? DEFAULT_LOCAL_CONCURRENCY;
   const byName = new Map(
-    functions.map((fn) => {
-      const limit =
-        fn.reservedConcurrency ?? options.defaultConcurrency ?? DEFAULT_LOCAL_CONCURRENCY;
-      return [fn.name, new FunctionEnvironments(fn, limit, settings)] as const;
-    }),
+    functions.map((fn) => [fn.name, new FunctionEnvironments(fn, localCap, settings)] as const),
   );
 
   /** The function a reference names; only `$LATEST` (or no qualifier) is served. */

@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const PROVIDED = /^@(aws-sdk|smithy)\//;
 
 /** This package's package.json, then the package.json of each SDK client it depends on. */
-function providerPackages(): string[] {
+export function providerPackages(): string[] {
   const ownPackage = new URL('../../package.json', import.meta.url);
   const manifest = JSON.parse(readFileSync(ownPackage, 'utf8')) as {
     dependencies?: Record<string, string>;

@@ -203,7 +203,13 @@ export class EventSourcePoller {
       this.faults.spend(mapping.logicalId, queue.name, 'expireVisibility');
     }
 
-    const invocation = this.invoker.invoke(fn.name, { Records: records }, { queue: true });
+    // crash-before-delete: the environment that ran this batch dies after it, and only that one.
+    const discardEnvironment = Boolean(faults.crashBeforeDelete);
+    const invocation = this.invoker.invoke(
+      fn.name,
+      { Records: records },
+      { queue: true, discardEnvironment },
+    );
     if (toExpire.length > 0) {
       await this.#makeVisible(toExpire);
       this.#log(
@@ -222,9 +228,8 @@ export class EventSourcePoller {
     }
     if (faults.crashBeforeDelete) {
       this.faults.spend(mapping.logicalId, queue.name, 'crashBeforeDelete');
-      await this.invoker.discardEnvironments(fn.name);
       this.#log(
-        `fault crash-before-delete: environments killed after the handler, ${records.length} message(s) not deleted`,
+        `fault crash-before-delete: environment killed after the handler, ${records.length} message(s) not deleted`,
       );
       return;
     }
