@@ -19,8 +19,9 @@ export interface FaultSwitches {
    */
   reorder?: boolean;
   /**
-   * After the handler succeeded (its effect done), kill the function's environments and skip the
-   * delete: the batch comes back when its visibility timeout expires. 'once': the next batch only.
+   * After the handler succeeded (its effect done), kill the environment that ran the batch and
+   * skip the delete: the batch comes back when its visibility timeout expires. 'once': the next
+   * batch only.
    */
   crashBeforeDelete?: boolean | 'once';
   /**
