@@ -31,6 +31,7 @@ import { startHttpApi } from './http-api/index.ts';
 import { createLambdaPool, startLambdaApi } from './lambda/index.ts';
 import type { Invoker } from './lambda/invoker.ts';
 import type { LambdaPool } from './lambda/pool.ts';
+import { RESERVED_ENVIRONMENT_VARIABLES } from './lambda/reserved-variables.ts';
 import { checkSdkImports } from './lambda/sdk-imports.ts';
 import {
   type FaultSpec,
@@ -40,7 +41,12 @@ import {
   serveMessaging,
 } from './messaging/index.ts';
 import { LOCAL_CREDENTIALS } from './messaging/server.ts';
-import type { LocalAwsModel, LocalEndpoints, SuppliedValues } from './model.ts';
+import {
+  LocalAwsError,
+  type LocalAwsModel,
+  type LocalEndpoints,
+  type SuppliedValues,
+} from './model.ts';
 import type { LogSink } from './options.ts';
 
 export type { FaultSpec, FaultSwitches } from './messaging/index.ts';
@@ -56,6 +62,12 @@ export interface StartLocalAwsOptions {
   app?: { entry: string; cwd?: string; outdir: string };
   /** Values for the ignored resources the served ones refer to (a database endpoint…). */
   supplied?: SuppliedValues;
+  /**
+   * Variables set in every application function over the template's, as `sam local invoke
+   * --env-vars` does: what only this machine knows (the embedded database's URL). Logged at start
+   * by name, never silently; a variable Lambda reserves is refused like one in the template.
+   */
+  functionEnvironment?: Record<string, string>;
   /** Multiplies every duration of the templates (see RuntimeOptions); default 1, logged otherwise. */
   timeScale?: number;
   /** Fault switches on from the start (`parseFaultSpecs('queue=orders,duplicate')`). */
@@ -143,7 +155,14 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
       );
     }
 
-    pool = createLambdaPool(model.functions, { timeScale, log, env });
+    const overrides = checkedOverrides(options.functionEnvironment ?? {});
+    if (Object.keys(overrides).length > 0) {
+      log(
+        'aws-local',
+        `set in every function over the template: ${Object.keys(overrides).join(', ')}`,
+      );
+    }
+    pool = createLambdaPool(model.functions, { timeScale, log, env: { ...overrides, ...env } });
     const httpApiUrls: Record<string, string> = {};
     for (const api of model.httpApis) {
       const port = Number(new URL(httpApis[api.logicalId] ?? '').port);
@@ -240,4 +259,16 @@ function logServed(
   for (const ignored of model.ignored) {
     say(`ignored ${ignored.logicalId} (${ignored.type}): ${ignored.reason}`);
   }
+}
+
+/** The stage's function variables, refused by the same rule as the template's. */
+function checkedOverrides(variables: Record<string, string>): Record<string, string> {
+  for (const key of Object.keys(variables)) {
+    if (RESERVED_ENVIRONMENT_VARIABLES.has(key)) {
+      throw new LocalAwsError(
+        `functionEnvironment: ${key} is reserved by Lambda, which sets it itself; remove it`,
+      );
+    }
+  }
+  return variables;
 }

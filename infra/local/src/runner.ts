@@ -266,6 +266,7 @@ async function startStageAws(
   const local = await startLocalAws({
     app: { entry: def.localAws.app, outdir: join(settings.dataDir, 'cdk.out') },
     supplied: def.localAws.supplied?.(ctx) ?? {},
+    functionEnvironment: def.localAws.functionEnvironment?.(ctx) ?? {},
     timeScale: settings.localAws.timeScale ?? 1,
     faults: settings.localAws.faults ?? [],
     log: (source, line) => settings.log(`[${source}] ${line}`),

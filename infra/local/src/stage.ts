@@ -69,6 +69,11 @@ export interface LocalAwsDefinition {
    * and attribute: e.g. the embedded database's host for an RDS instance's `Endpoint.Address`.
    */
   supplied?: (ctx: StageContext) => SuppliedValues;
+  /**
+   * Variables set in every application function over its template's (as `sam local invoke
+   * --env-vars` does): what only this machine knows, e.g. the embedded database's URL.
+   */
+  functionEnvironment?: (ctx: StageContext) => Record<string, string>;
 }
 
 export interface StageDefinition {

@@ -1,0 +1,5 @@
+// The forum service as later stages see it: stage 03 gives it another source of badges.
+export { createForumApp, type ForumAppDeps } from './app.ts';
+export { slotsBadges } from './badges.ts';
+export { type ForumConfig, loadConfig } from './config.ts';
+export { createForumDb, type ForumDatabase } from './db.ts';
