@@ -91,6 +91,7 @@ export async function startStage(
       dataDir: settings.dataDir,
       secrets: { jwtPrivateJwk: await loadOrCreateSigningKey(settings.dataDir) },
       httpApis: {},
+      functionNames: {},
     };
     await migrateAndSeed(def.databases, ctx, settings);
     for (const task of def.tasks ?? []) {
@@ -273,6 +274,7 @@ async function startStageAws(
   });
   shutdown.add(() => local.stop());
   ctx.httpApis = local.httpApiUrls;
+  ctx.functionNames = Object.fromEntries(local.model.functions.map((f) => [f.logicalId, f.name]));
   return local;
 }
 

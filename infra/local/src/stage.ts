@@ -55,6 +55,11 @@ export interface StageContext {
    * runs (empty for a stage without `localAws`): a gateway process routes to them.
    */
   httpApis: Record<string, string>;
+  /**
+   * Each application function's local name by its logical id (for a stage with `localAws`):
+   * what a process passes to the Lambda Invoke API, as it would pass the deployed name.
+   */
+  functionNames: Record<string, string>;
 }
 
 /**
