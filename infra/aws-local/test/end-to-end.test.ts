@@ -190,6 +190,48 @@ describe('startLocalAws options', () => {
 
     expect(lines).toContain('[aws-local] fault switches for Hand-Queue: reorder');
   });
+
+  it('sets the stage’s function variables over the template’s, and says which', async () => {
+    const lines: string[] = [];
+    const dir = writeAssembly(
+      {
+        Fn: appFunction({
+          Environment: { Variables: { DATABASE_URL: 'from-the-template', KEPT: 'template' } },
+        }),
+      },
+      {},
+      'exports.handler = async () => ({ url: process.env.DATABASE_URL, kept: process.env.KEPT });\n',
+    );
+    const started = await startLocalAws({
+      assemblyDir: dir,
+      functionEnvironment: { DATABASE_URL: 'postgresql://127.0.0.1:5432/local' },
+      log: (source, line) => lines.push(`[${source}] ${line}`),
+    });
+
+    try {
+      const result = await started.invoker.invoke('Hand-Fn', {});
+      expect(result.outcome).toBe('success');
+      expect(JSON.parse(result.outcome === 'success' ? result.payload : 'null')).toEqual({
+        url: 'postgresql://127.0.0.1:5432/local',
+        kept: 'template',
+      });
+      expect(lines).toContain('[aws-local] set in every function over the template: DATABASE_URL');
+    } finally {
+      await started.stop();
+    }
+  });
+
+  it('refuses a function variable Lambda reserves, as in a template', async () => {
+    const dir = writeAssembly({ Fn: appFunction() });
+
+    const start = startLocalAws({
+      assemblyDir: dir,
+      functionEnvironment: { AWS_REGION: 'eu-west-1' },
+      log: () => {},
+    });
+
+    await expect(start).rejects.toThrow(/functionEnvironment: AWS_REGION is reserved/);
+  });
 });
 
 describe('a stage the runtime cannot serve does not start', () => {
