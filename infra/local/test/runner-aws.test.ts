@@ -24,7 +24,7 @@ describe('startStage with a local AWS', () => {
       const awsEnv = (await (await fetch(`${stage.url}/aws-env`)).json()) as Record<string, string>;
       const invokeEndpoint = awsEnv.AWS_ENDPOINT_URL_LAMBDA ?? '';
       const invoke = await fetch(
-        `${invokeEndpoint}/2015-03-31/functions/AwsLocalFixture-Greet8553ACA9/invocations`,
+        `${invokeEndpoint}/2015-03-31/functions/${awsEnv.GREET_FUNCTION}/invocations`,
         { method: 'POST', body: JSON.stringify({ pathParameters: { name: 'direct' } }) },
       );
 
@@ -34,6 +34,8 @@ describe('startStage with a local AWS', () => {
         AWS_ENDPOINT_URL_SNS: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: expect.any(String),
+        // ctx.functionNames: the local name, by the logical id in the template
+        GREET_FUNCTION: 'AwsLocalFixture-Greet8553ACA9',
       });
       expect(invoke.status).toBe(200);
       expect(
