@@ -17,6 +17,7 @@ export {
 } from './bench/nginx.ts';
 export { signUpPlayer } from './bench/players.ts';
 export { freePort } from './free-port.ts';
+export { filesOfPackages, importGraph } from './import-graph.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export {
   type ApplyMigrationsOptions,
