@@ -1,3 +1,4 @@
+import { rejectionOf } from '@course/local';
 import { HttpError } from '@course/service-kit';
 import { type RandomSource, seededRandom } from '@course/slot-machine';
 import { describe, expect, it } from 'vitest';
@@ -86,14 +87,8 @@ function slotsWith(rng: RandomSource = seededRandom(7)) {
   return { store, slots: slotsUseCases({ store, rng }) };
 }
 
-/** The HttpError a use case rejects with (fails the test if it resolves or throws anything else). */
-async function refusal(promise: Promise<unknown>): Promise<HttpError> {
-  const outcome = await promise.then(
-    (value) => new Error(`expected a refusal, got ${JSON.stringify(value)}`),
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof HttpError)) throw outcome;
-  return outcome;
+function refusal(promise: Promise<unknown>): Promise<HttpError> {
+  return rejectionOf(promise, HttpError);
 }
 
 describe('slotsUseCases', () => {

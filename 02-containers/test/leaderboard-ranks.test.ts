@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { filesOfPackages, importGraph } from '@course/local';
+import { filesOfPackages, importGraph, rejectionOf } from '@course/local';
 import type { LeaderboardEntry, SlotsStore } from '@course/monolith/slots/use-cases';
 import { HttpError } from '@course/service-kit';
 import { describe, expect, it } from 'vitest';
@@ -31,13 +31,8 @@ function storeWithBoard(): SlotsStore & { asked: number[] } {
   };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<HttpError> {
-  const outcome = await promise.then(
-    (value) => new Error(`expected a refusal, got ${JSON.stringify(value)}`),
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof HttpError)) throw outcome;
-  return outcome;
+function refusal(promise: Promise<unknown>): Promise<HttpError> {
+  return rejectionOf(promise, HttpError);
 }
 
 describe('leaderboardRanks', () => {

@@ -30,6 +30,7 @@ export {
   type EmbeddedPostgresOptions,
   startEmbeddedPostgres,
 } from './postgres.ts';
+export { rejectionOf } from './rejection.ts';
 export {
   databaseUrlVariable,
   type RunningStage,

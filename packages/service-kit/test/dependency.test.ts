@@ -86,7 +86,7 @@ function flaky(failures: number, failure: Answer): (n: number) => Answer {
 
 /** A client with short, test-sized timings; the log lines are kept for assertions. */
 function dependencyOn(
-  url: string,
+  url: string | undefined,
   overrides: Partial<Omit<DependencyOptions, 'log' | 'baseUrl'>> = {},
 ): { slots: Dependency; logs: LogLine[] } {
   const destination = memoryDestination();
@@ -402,17 +402,9 @@ describe('createDependency', () => {
 
 describe('Dependency.call: the same policy over any transport', () => {
   /** A dependency reached without HTTP (as through an AWS SDK client): it has no base URL. */
-  function sdkDependency(overrides: Partial<Omit<DependencyOptions, 'log'>> = {}) {
-    const destination = memoryDestination();
-    const ranks = createDependency({
-      name: 'ranks',
-      log: createLogger({ service: 'forum', level: 'debug', destination }),
-      timeoutMs: 50,
-      retries: 2,
-      backoffMs: 1,
-      ...overrides,
-    });
-    return { ranks, logs: destination.lines };
+  function sdkDependency(overrides: Partial<Omit<DependencyOptions, 'log' | 'baseUrl'>> = {}) {
+    const { slots, logs } = dependencyOn(undefined, { name: 'ranks', timeoutMs: 50, ...overrides });
+    return { ranks: slots, logs };
   }
 
   /** An attempt that counts its calls and keeps the signals it was given. */
