@@ -1,27 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError, parseJsonRequest } from '../src/core.ts';
+import { HttpError, type JsonRequest, parseJsonRequest } from '../src/core.ts';
 import { startApp, type TestApp } from './helpers.ts';
 
 const LIMIT = 64;
 
-/** The HttpError parseJsonRequest throws (fails the test if it returns instead). */
-function refusal(request: Partial<Parameters<typeof parseJsonRequest>[0]>): HttpError {
-  try {
-    const parsed = parseJsonRequest({
-      method: 'POST',
-      contentType: 'application/json',
-      body: undefined,
-      limitBytes: LIMIT,
-      ...request,
-    });
-    throw new Error(`expected a refusal, got ${JSON.stringify(parsed)}`);
-  } catch (err) {
-    if (err instanceof HttpError) return err;
-    throw err;
-  }
-}
-
-function parse(request: Partial<Parameters<typeof parseJsonRequest>[0]>): unknown {
+/** parseJsonRequest on a POST of JSON without a body, unless `request` says otherwise. */
+function parse(request: Partial<JsonRequest>): unknown {
   return parseJsonRequest({
     method: 'POST',
     contentType: 'application/json',
@@ -29,6 +13,18 @@ function parse(request: Partial<Parameters<typeof parseJsonRequest>[0]>): unknow
     limitBytes: LIMIT,
     ...request,
   });
+}
+
+/** The HttpError parse throws (fails the test if it returns instead). */
+function refusal(request: Partial<JsonRequest>): HttpError {
+  let parsed: unknown;
+  try {
+    parsed = parse(request);
+  } catch (err) {
+    if (err instanceof HttpError) return err;
+    throw err;
+  }
+  throw new Error(`expected a refusal, got ${JSON.stringify(parsed)}`);
 }
 
 describe('parseJsonRequest: the JSON body rules as a plain function', () => {
