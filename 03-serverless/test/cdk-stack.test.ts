@@ -549,8 +549,9 @@ describe('the edge stack’s web ACL', () => {
   it('limits each client address on /api/ and answers 429 with the contract’s problem, Retry-After and X-Served-By', () => {
     const acl = webAcl();
     const [rule] = acl.Rules as Array<Record<string, unknown>>;
+    if (rule === undefined) throw new Error('the web ACL has no rule');
     const block = (
-      rule?.Action as {
+      rule.Action as {
         Block: {
           CustomResponse: {
             ResponseCode: number;
@@ -570,7 +571,7 @@ describe('the edge stack’s web ACL', () => {
     >;
 
     expect(acl.Scope).toBe('CLOUDFRONT');
-    expect(rule?.Statement).toMatchObject({
+    expect(rule.Statement).toMatchObject({
       RateBasedStatement: {
         AggregateKeyType: 'IP',
         Limit: EDGE_RATE_LIMIT.requests,
