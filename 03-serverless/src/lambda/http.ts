@@ -20,6 +20,7 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyHandlerV2,
   APIGatewayProxyStructuredResultV2,
+  Context,
 } from 'aws-lambda';
 
 /** What a route handler gets: the request as plain values, its id, and a logger carrying it. */
@@ -61,11 +62,17 @@ export interface HttpFunctionOptions {
 
 const DEFAULT_BODY_LIMIT_BYTES = 32_768;
 
-export function httpFunction(options: HttpFunctionOptions): APIGatewayProxyHandlerV2 {
+/** A handler API Gateway can call (an APIGatewayProxyHandlerV2) that tests can call too. */
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export function httpFunction(options: HttpFunctionOptions): HttpHandler {
   const servedByValue = servedBy(options.identity);
   const limitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
 
-  return async (event, context) => {
+  const handler: HttpHandler = async (event, context) => {
     const started = performance.now();
     const headers = event.headers ?? {};
     const requestId = requestIdFrom(headers['x-request-id']);
@@ -111,6 +118,7 @@ export function httpFunction(options: HttpFunctionOptions): APIGatewayProxyHandl
     logRequest(log, { method, path, status: answer.statusCode ?? 200, started });
     return answer;
   };
+  return handler satisfies APIGatewayProxyHandlerV2;
 }
 
 /** The body as text: API Gateway base64-encodes a body it does not take for text. */
