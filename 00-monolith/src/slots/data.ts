@@ -1,4 +1,4 @@
-import type { AuthUser } from '@course/service-kit';
+import type { AuthUser } from '@course/service-kit/core';
 import type { Db } from '../db.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../prisma-errors.ts';
 import type { LeaderboardEntry, SpinRecord } from './domain.ts';

@@ -1,4 +1,4 @@
-import type { AuthUser } from '@course/service-kit';
+import type { AuthUser } from '@course/service-kit/core';
 import type { LeaderboardEntry, SpinRecord } from './domain.ts';
 
 /** A spin drawn by the machine, waiting to be paid for and recorded. */

@@ -1,11 +1,5 @@
-import {
-  findSpinByKey,
-  type LeaderboardEntry,
-  listSpins,
-  readBalance,
-  type SlotsStore,
-  settleSpin,
-} from '@course/monolith/slots';
+import { findSpinByKey, listSpins, readBalance, settleSpin } from '@course/monolith/slots/data';
+import type { LeaderboardEntry, SlotsStore } from '@course/monolith/slots/use-cases';
 import type { SlotsDatabase } from './db.ts';
 
 /**

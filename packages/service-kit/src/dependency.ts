@@ -19,7 +19,9 @@ export type DependencyFailure =
   /** It answered with a status other than 2xx (see `status`). */
   | 'bad-status'
   /** It answered 2xx, but not JSON of the expected shape. */
-  | 'bad-answer';
+  | 'bad-answer'
+  /** An attempt of `call` threw an error of its own (see `cause`), e.g. an SDK's error. */
+  | 'failed';
 
 /**
  * The one error a dependency client throws. The caller decides what to do without it (show the
@@ -33,6 +35,8 @@ export class DependencyError extends Error {
   readonly status: number | undefined;
   /** How many requests were sent: 0 when the circuit was open from the start. */
   readonly attempts: number;
+  /** What went wrong, without the dependency's name, e.g. "answered 503". */
+  readonly detail: string;
 
   constructor(opts: {
     dependency: string;
@@ -47,6 +51,7 @@ export class DependencyError extends Error {
     this.reason = opts.reason;
     this.status = opts.status;
     this.attempts = opts.attempts;
+    this.detail = opts.detail;
   }
 
   /**
@@ -97,6 +102,11 @@ export interface DependencyOptions {
 export interface CallOptions {
   /** Sent as X-Request-Id, so the dependency's log lines carry the id of the request that caused them. */
   requestId?: string;
+  /**
+   * For `call`: whether an error thrown by an attempt is worth another try (a throttled or
+   * unreachable dependency, say). Default: never; a timeout is always retried.
+   */
+  retryable?: (err: unknown) => boolean;
 }
 
 /** A client for one downstream service. */
@@ -110,13 +120,22 @@ export interface Dependency {
    */
   readonly worstCaseMs: number;
   /**
+   * Runs `attempt` under this dependency's policy, whatever carries the request (fetch, an AWS
+   * SDK client): each attempt gets a signal that aborts at `timeoutMs` (and the attempt counts as
+   * timed out then, even if it ignores the signal), failures are retried as `options.retryable`
+   * says, and the circuit breaker sees every outcome. Throws DependencyError on any failure:
+   * reason 'timeout', 'circuit-open', 'failed' (the thrown error is its `cause`), or the reason
+   * of a DependencyError the attempt threw itself.
+   */
+  call<T>(attempt: (signal: AbortSignal) => Promise<T>, options?: CallOptions): Promise<T>;
+  /**
    * GETs `path` (with its query string) and returns the answer parsed by `schema`. Throws
    * DependencyError on any failure, after the retries that make sense.
    */
   getJson<S extends z.ZodType>(
     path: string,
     schema: S,
-    options?: CallOptions,
+    options?: Omit<CallOptions, 'retryable'>,
   ): Promise<z.output<S>>;
 }
 
@@ -126,14 +145,15 @@ const DEFAULT_BACKOFF_MS = 50;
 /** Statuses that say "not now" (a proxy or load balancer without a healthy instance, overload). */
 const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
-/** How one attempt ended. */
-type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: DependencyError };
+/** A failure of one attempt, before it knows how many attempts the call has made. */
+type AttemptFailure = Pick<DependencyError, 'reason' | 'detail' | 'status' | 'cause'>;
 
 /**
  * A client for one dependency, designed for its failure: every attempt has a timeout, failures
  * that a second try can fix are retried a bounded number of times after a jittered backoff, and
  * a circuit breaker stops calling a dependency that keeps failing, so that while it is down each
- * call costs the caller nothing but a check. Only GET, which is safe to repeat.
+ * call costs the caller nothing but a check. getJson only GETs, which is safe to repeat; `call`
+ * leaves what an attempt does (and whether repeating it is safe) to its caller.
  *
  * Connections are reused: Node's fetch keeps them alive in its global pool.
  */
@@ -151,44 +171,128 @@ export function createDependency(options: DependencyOptions): Dependency {
     onChange: (state) => logBreakerChange(log, name, state),
   });
 
-  /** One request, bounded by its own timeout, reported to the breaker. */
-  async function attempt<S extends z.ZodType>(
+  /** One attempt, bounded by its own timeout; resolves to its value or to how it failed. */
+  async function attemptOnce<T>(
+    attempt: (signal: AbortSignal) => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; failure: AttemptFailure; thrown: unknown }> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      // The race keeps the deadline even for an attempt that does not listen to its signal.
+      return { ok: true, value: await Promise.race([attempt(signal), rejectOnAbort(signal)]) };
+    } catch (err) {
+      // Asked first: an abort surfaces as whatever error the attempt was in.
+      if (signal.aborted) {
+        return {
+          ok: false,
+          failure: {
+            reason: 'timeout',
+            detail: `no answer within ${timeoutMs} ms`,
+            status: undefined,
+            cause: err,
+          },
+          thrown: err,
+        };
+      }
+      // getJson's own failures (a bad status, a wrong shape) keep their reason.
+      if (err instanceof DependencyError && err.dependency === name) {
+        return { ok: false, failure: err, thrown: err };
+      }
+      const failure: AttemptFailure = {
+        reason: 'failed',
+        detail: `failed: ${err instanceof Error ? err.name : String(err)}`,
+        status: undefined,
+        cause: err,
+      };
+      return { ok: false, failure, thrown: err };
+    }
+  }
+
+  async function run<T>(
+    attempt: (signal: AbortSignal) => Promise<T>,
+    retryable: (err: unknown) => boolean,
+    context: { dependency: string; requestId?: string; path?: string },
+  ): Promise<T> {
+    let lastError: DependencyError | undefined;
+    for (let retry = 0; ; retry++) {
+      const permit = breaker.admit();
+      if (permit === undefined) {
+        // Also when our own failed attempts have just opened it: retrying now would be the
+        // very request the open circuit is there to prevent.
+        const error = new DependencyError({
+          dependency: name,
+          reason: 'circuit-open',
+          detail:
+            retry === 0
+              ? 'circuit open, not called'
+              : `circuit opened after ${retry} failed attempts`,
+          attempts: retry,
+          cause: lastError,
+        });
+        // One line per call would flood the log while the circuit is open; the state change
+        // was logged once.
+        log.debug({ ...context, reason: error.reason }, 'dependency call refused: circuit open');
+        throw error;
+      }
+      const result = await attemptOnce(attempt);
+      if (result.ok) {
+        breaker.report(permit, 'success');
+        return result.value;
+      }
+      const { failure, thrown } = result;
+      breaker.report(permit, breakerOutcome(failure));
+      lastError = new DependencyError({
+        dependency: name,
+        attempts: retry + 1,
+        reason: failure.reason,
+        detail: failure.detail,
+        status: failure.status,
+        cause: failure.cause,
+      });
+      const { reason, status } = lastError;
+      if (retry >= retries || !(reason === 'timeout' || retryable(thrown))) {
+        log.warn({ ...context, reason, status, attempts: retry + 1 }, 'dependency call failed');
+        throw lastError;
+      }
+      const waitMs = fullJitterMs(backoffMs, retry, random);
+      log.debug(
+        { ...context, reason, status, attempt: retry + 1, waitMs },
+        'dependency call retrying',
+      );
+      await sleep(waitMs);
+    }
+  }
+
+  /** One GET: a bad status, a wrong shape or no connection become DependencyErrors. */
+  async function fetchJson<S extends z.ZodType>(
     url: URL,
     schema: S,
     headers: Record<string, string>,
-    attempts: number,
-  ): Promise<AttemptResult<z.output<S>>> {
+    signal: AbortSignal,
+  ): Promise<z.output<S>> {
     const fail = (
       reason: DependencyFailure,
       detail: string,
       extra: { status?: number; cause?: unknown } = {},
-    ): AttemptResult<never> => ({
-      ok: false,
-      error: new DependencyError({ dependency: name, reason, detail, attempts, ...extra }),
-    });
-    // The signal bounds the whole attempt, reading the body included: a dependency that sends
-    // its headers and then stalls is as slow as one that never answers.
-    const signal = AbortSignal.timeout(timeoutMs);
+    ) => new DependencyError({ dependency: name, reason, detail, attempts: 1, ...extra });
+    let response: Response;
     try {
       // 'manual': a redirect is not something a service API should answer; it becomes a bad status.
-      const response = await fetch(url, { headers, signal, redirect: 'manual' });
+      response = await fetch(url, { headers, signal, redirect: 'manual' });
       if (!response.ok) {
         // Reading the small error body lets the connection go back to the pool.
         await response.arrayBuffer();
-        return fail('bad-status', `answered ${response.status}`, { status: response.status });
+        throw fail('bad-status', `answered ${response.status}`, { status: response.status });
       }
+      // The signal bounds reading the body too: a dependency that sends its headers and then
+      // stalls is as slow as one that never answers.
       const parsed = schema.safeParse(await response.json());
-      if (parsed.success) return { ok: true, value: parsed.data };
-      return fail('bad-answer', 'answered an unexpected shape', { cause: parsed.error });
+      if (parsed.success) return parsed.data;
+      throw fail('bad-answer', 'answered an unexpected shape', { cause: parsed.error });
     } catch (err) {
-      // Asked first: an abort surfaces as whatever error the request or body read was in.
-      if (signal.aborted) {
-        return fail('timeout', `no answer within ${timeoutMs} ms`, { cause: err });
-      }
-      if (err instanceof SyntaxError) {
-        return fail('bad-answer', 'answered invalid JSON', { cause: err });
-      }
-      return fail('unreachable', 'cannot be reached', { cause: err });
+      if (err instanceof DependencyError || signal.aborted) throw err;
+      if (err instanceof SyntaxError)
+        throw fail('bad-answer', 'answered invalid JSON', { cause: err });
+      throw fail('unreachable', 'cannot be reached', { cause: err });
     }
   }
 
@@ -199,58 +303,33 @@ export function createDependency(options: DependencyOptions): Dependency {
     },
     worstCaseMs: (retries + 1) * timeoutMs + backoffMs * (2 ** retries - 1),
 
-    async getJson(path, schema, callOptions = {}) {
+    call(attempt, callOptions = {}) {
+      const context = { dependency: name, requestId: callOptions.requestId };
+      return run(attempt, callOptions.retryable ?? (() => false), context);
+    },
+
+    getJson(path, schema, callOptions = {}) {
       const url = callUrl(base, path);
       const headers: Record<string, string> = { accept: 'application/json' };
       if (callOptions.requestId) headers['x-request-id'] = callOptions.requestId;
       const context = { dependency: name, path: url.pathname, requestId: callOptions.requestId };
-
-      let lastError: DependencyError | undefined;
-      for (let retry = 0; ; retry++) {
-        const permit = breaker.admit();
-        if (permit === undefined) {
-          // Also when our own failed attempts have just opened it: retrying now would be the
-          // very request the open circuit is there to prevent.
-          const error = new DependencyError({
-            dependency: name,
-            reason: 'circuit-open',
-            detail:
-              retry === 0
-                ? 'circuit open, not called'
-                : `circuit opened after ${retry} failed attempts`,
-            attempts: retry,
-            cause: lastError,
-          });
-          // One line per call would flood the log while the circuit is open; the state change
-          // was logged once.
-          log.debug({ ...context, reason: error.reason }, 'dependency call refused: circuit open');
-          throw error;
-        }
-        const result = await attempt(url, schema, headers, retry + 1);
-        breaker.report(permit, breakerOutcome(result));
-        if (result.ok) return result.value;
-
-        lastError = result.error;
-        const { reason, status } = lastError;
-        if (retry >= retries || !isRetryable(lastError)) {
-          log.warn({ ...context, reason, status, attempts: retry + 1 }, 'dependency call failed');
-          throw lastError;
-        }
-        const waitMs = fullJitterMs(backoffMs, retry, random);
-        log.debug(
-          { ...context, reason, status, attempt: retry + 1, waitMs },
-          'dependency call retrying',
-        );
-        await sleep(waitMs);
-      }
+      return run((signal) => fetchJson(url, schema, headers, signal), isRetryable, context);
     },
   };
 }
 
+/** Rejects when the signal aborts; never settles otherwise. */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
 /** A retry can fix a lost connection, a timeout and a "not now" status; never a 4xx or a wrong shape. */
-function isRetryable(error: DependencyError): boolean {
-  if (error.reason === 'timeout' || error.reason === 'unreachable') return true;
-  return error.reason === 'bad-status' && RETRYABLE_STATUSES.has(error.status ?? 0);
+function isRetryable(err: unknown): boolean {
+  if (!(err instanceof DependencyError)) return false;
+  if (err.reason === 'timeout' || err.reason === 'unreachable') return true;
+  return err.reason === 'bad-status' && RETRYABLE_STATUSES.has(err.status ?? 0);
 }
 
 /**
@@ -258,9 +337,7 @@ function isRetryable(error: DependencyError): boolean {
  * failure: for the caller the dependency is not working. A 4xx counts as a success: the
  * dependency is up and answering, it only disagrees with this request.
  */
-function breakerOutcome(result: AttemptResult<unknown>): Outcome {
-  if (result.ok) return 'success';
-  const { reason, status } = result.error;
+function breakerOutcome({ reason, status }: AttemptFailure): Outcome {
   return reason === 'bad-status' && status !== undefined && status < 500 ? 'success' : 'failure';
 }
 

@@ -1,37 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { requestIdFrom, type ServiceIdentity, servedBy } from './request-id.ts';
 
-/** Which process answered: rendered as the X-Served-By header `${service}@${stage} (${kind})`. */
-export interface ServiceIdentity {
-  /** e.g. "monolith", "slots" */
-  service: string;
-  /** Two digits, the course stage, e.g. "00". */
-  stage: string;
-  /** How it runs, e.g. "process", "container", "lambda". */
-  kind: string;
-}
-
-const SERVED_BY = /^[a-z0-9-]+@\d\d \([a-z-]+\)$/;
-// Only harmless characters, so a client cannot inject text into our logs or headers.
-const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export function servedBy(identity: ServiceIdentity): string {
-  const value = `${identity.service}@${identity.stage} (${identity.kind})`;
-  if (!SERVED_BY.test(value)) {
-    throw new Error(`X-Served-By "${value}" does not match ${SERVED_BY}`);
-  }
-  return value;
-}
+export type { ServiceIdentity };
 
 /**
- * Keeps the caller's X-Request-Id when it is well-formed (so one id follows a request through
- * the facade and every service), else mints a UUID; echoes it and stores it in res.locals.
+ * Stores the request's id (requestIdFrom: the caller's when well-formed, else a new UUID) in
+ * res.locals and echoes it, so one id follows a request through the facade and every service.
  */
 export function requestId(): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.get('X-Request-Id');
-    const id = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const id = requestIdFrom(req.get('X-Request-Id'));
     res.locals.requestId = id;
     res.set('X-Request-Id', id);
     next();
