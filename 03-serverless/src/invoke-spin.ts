@@ -97,7 +97,11 @@ async function main(): Promise<void> {
       balance: number;
     };
     out(`Wheels:  ${spin.reels.join(' | ')}`);
-    out(spin.payout > 0 ? `You won ${spin.payout} credits!` : `No win: the bet of ${spin.bet} is lost.`);
+    out(
+      spin.payout > 0
+        ? `You won ${spin.payout} credits!`
+        : `No win: the bet of ${spin.bet} is lost.`,
+    );
     out(`Balance: ${spin.balance}`);
   } else {
     out(`The function answered ${payload.statusCode}: ${payload.body}`);

@@ -9,6 +9,7 @@
  */
 import {
   type Logger,
+  PROBLEM_LOG_MESSAGES,
   parseJsonRequest,
   problemFor,
   problems,
@@ -103,15 +104,19 @@ export function httpFunction(options: HttpFunctionOptions): HttpHandler {
       });
       answer = {
         statusCode: result.status,
-        headers: { ...result.headers, ...common, 'content-type': 'application/json' },
+        headers: {
+          ...lowerCaseNames(result.headers ?? {}),
+          ...common,
+          'content-type': 'application/json; charset=utf-8',
+        },
         body: JSON.stringify(result.body),
       };
     } catch (err) {
       const problem = problemFor(err, path);
-      if (problem.logLevel) log[problem.logLevel]({ err }, 'request failed');
+      if (problem.logLevel) log[problem.logLevel]({ err }, PROBLEM_LOG_MESSAGES[problem.logLevel]);
       answer = {
         statusCode: problem.status,
-        headers: { ...problem.headers, ...common, 'content-type': 'application/problem+json' },
+        headers: { ...lowerCaseNames(problem.headers), ...common },
         body: JSON.stringify(problem.body),
       };
     }
@@ -127,6 +132,13 @@ function bodyText(event: APIGatewayProxyEventV2): string | undefined {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
+/** One spelling per header (API Gateway would send both of `Content-Type` and `content-type`). */
+function lowerCaseNames(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+}
+
 function queryOf(event: APIGatewayProxyEventV2): Record<string, string> {
   const query: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
@@ -138,7 +150,12 @@ function queryOf(event: APIGatewayProxyEventV2): Record<string, string> {
 /** The Express services' access line, word for word, so one query reads both kinds of logs. */
 function logRequest(
   log: Logger,
-  { method, path, status, started }: { method: string; path: string; status: number; started: number },
+  {
+    method,
+    path,
+    status,
+    started,
+  }: { method: string; path: string; status: number; started: number },
 ): void {
   const line = { method, path, status, ms: Math.round(performance.now() - started) };
   if (status >= 500) log.error(line, 'request failed');

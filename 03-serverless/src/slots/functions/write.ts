@@ -30,11 +30,8 @@ export const handler = httpFunction({
         idempotencyKey: request.header('idempotency-key'),
       });
       // A replay answers exactly what the first request answered, and says so.
-      return {
-        status: 201,
-        body: spin,
-        headers: replayed ? { 'idempotent-replayed': 'true' } : {},
-      };
+      const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {};
+      return { status: 201, body: spin, headers };
     },
   },
 });
