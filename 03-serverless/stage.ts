@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import stage02 from '@course/containers/stage';
 import type { ProcessDefinition, StageContext, StageDefinition } from '@course/local';
@@ -43,9 +44,16 @@ export default {
     functionEnvironment: (ctx) => ({
       DATABASE_URL: ctx.databaseUrls.slots ?? '',
       JWKS_URL: jwksUrl(ctx),
+      // The runtime's CA bundle exists only on Lambda, and a local connection uses no TLS.
+      NODE_EXTRA_CA_CERTS: '',
       // The learner's LOG_LEVEL reaches the functions as it reaches the processes.
       ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
     }),
+    // On AWS each environment has a machine to itself; here they share this one's cores. Ten
+    // environments of one function starting at once (each a Node.js process loading Prisma's query
+    // compiler, each with its own connection to a database that runs one transaction at a time)
+    // only slow each other down, past the gateway's deadline: a few warm ones serve a burst sooner.
+    localConcurrency: Math.max(2, availableParallelism()),
   },
   processes: [
     fromStage02('users'),
