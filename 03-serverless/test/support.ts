@@ -24,18 +24,22 @@ export interface StageForTests {
  * tests of one file, in a data folder of its own, and stopped after them. Processes log warnings
  * only and do not rate-limit (the suites send many requests from one address).
  */
-export function stageForThisFile(options: Pick<StartStageOptions, 'env'> = {}): StageForTests {
+export function stageForThisFile(
+  options: Pick<StartStageOptions, 'env'> & { beforeStart?: () => Promise<void> } = {},
+): StageForTests {
+  const { beforeStart, ...startOptions } = options;
   let running: RunningStage | undefined;
   let dataDir: string | undefined;
   const log: string[] = [];
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'stage-03-test-'));
+    await beforeStart?.();
     try {
       running = await startStage(quietAndUnthrottled(stage), {
         publicPort: await freePort(),
         dataDir,
         log: (line) => log.push(line),
-        ...options,
+        ...startOptions,
       });
     } catch (error) {
       // The stage's own output usually explains a start that failed.
