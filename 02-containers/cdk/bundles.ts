@@ -76,7 +76,12 @@ export function bundleOf(name: BundledProcess): NodeAppBundleProps {
 
 /** Builds a process's bundle and image build context into `outputDir` (which must exist). */
 export function buildBundle(outputDir: string, name: BundledProcess): void {
-  buildNodeAppBundle(outputDir, bundleOf(name));
+  buildImageContext(outputDir, bundleOf(name));
+}
+
+/** Builds `bundle` into `outputDir` (which must exist), with this stage's Dockerfile beside it. */
+export function buildImageContext(outputDir: string, bundle: NodeAppBundleProps): void {
+  buildNodeAppBundle(outputDir, bundle);
   copyFileSync(join(stageDir, 'Dockerfile'), join(outputDir, 'Dockerfile'));
   // The build recipe is not part of the app: keep it out of the image.
   writeFileSync(join(outputDir, '.dockerignore'), 'Dockerfile\n.dockerignore\n');

@@ -1,11 +1,12 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NodeAppBundleProps } from '@course/constructs';
 import { Duration, Stage } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { Service } from '../src/services.ts';
-import { type BundledProcess, buildBundle } from './bundles.ts';
+import { type BundledProcess, buildImageContext, bundleOf } from './bundles.ts';
 
 export { DATABASE_PROVISIONING_COMMAND, DATABASE_SETUP_COMMAND } from './bundles.ts';
 export type { Service };
@@ -30,12 +31,24 @@ export function databaseProvisioningImage(scope: Construct): ecs.ContainerImage 
 }
 
 function bundleImage(scope: Construct, name: BundledProcess): ecs.ContainerImage {
+  return imageOfBundle(scope, name, bundleOf(name));
+}
+
+/**
+ * An image built, like this stage's, from `bundle` with this stage's Dockerfile, its build context
+ * at `bundles/<name>` in the cloud assembly's folder (`name` must be unique within the app).
+ */
+export function imageOfBundle(
+  scope: Construct,
+  name: string,
+  bundle: NodeAppBundleProps,
+): ecs.ContainerImage {
   const outdir = Stage.of(scope)?.outdir;
   if (outdir === undefined) throw new Error(`${scope.node.path} is not inside a CDK app`);
   const contextDir = join(outdir, 'bundles', name);
   rmSync(contextDir, { recursive: true, force: true });
   mkdirSync(contextDir, { recursive: true });
-  buildBundle(contextDir, name);
+  buildImageContext(contextDir, bundle);
   return ecs.ContainerImage.fromAsset(contextDir, { platform: Platform.LINUX_ARM64 });
 }
 

@@ -1,20 +1,109 @@
 import { join } from 'node:path';
-import { CourseVpc, PostgresDatabase } from '@course/constructs';
-import { CfnOutput, type CfnResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  ContainerService,
+  CourseVpc,
+  DeployTimeTask,
+  LoadBalancerOrigin,
+  PostgresDatabase,
+  RouteTableRules,
+  signingSeedSecret,
+  suppressLoadBalancerFindings,
+  WebDistribution,
+} from '@course/constructs';
+import type { RouteTable } from '@course/facade/route-table';
+import {
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { LOGICAL_IDS } from './logical-ids.ts';
 import { slotsFunction } from './slots-function.ts';
 import { SLOTS_ROUTES } from './slots-routes.ts';
 
+/** The services that stay containers in this stage; slots is now the functions below. */
+export type ContainerServiceName = 'users' | 'forum';
+
+/** The private DNS domain in which each service is `<service>.<domain>`, as in stage 02. */
+export const SERVICE_DOMAIN = 'course.internal';
+
+/** The port every service listens on in its container. */
+export const SERVICE_PORT = 3000;
+
+/** The paths CloudFront sends to the slots HTTP API; matched before `LOAD_BALANCER_PATHS`. */
+export const SLOTS_API_PATHS = ['/api/slots/*'];
+
+/** The paths CloudFront sends to the load balancer (stage 02's); every other path is the site. */
+export const LOAD_BALANCER_PATHS = ['/api/*', '/.well-known/*', '/healthz', '/readyz'];
+
+/** The role the slots functions log in as, with an IAM token (src/database-iam-access.ts). */
+export const SLOTS_IAM_ROLE = 'slots_lambda';
+
+/**
+ * The HTTP API's stage throttling, a backstop for the whole API and not a per-client limit:
+ * ten clients at the edge's per-client limit (`EDGE_RATE_LIMIT`, 10 requests a second each) fit
+ * under it, so a single client meets the web ACL's 429 first. It also caps what reaches the API
+ * through its own execute-api URL, which bypasses CloudFront and the web ACL.
+ */
+export const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+
 const functionsDir = join(import.meta.dirname, '..', 'src', 'slots', 'functions');
 
 export interface ServerlessStackProps extends StackProps {
+  /** Who serves which paths on the load balancer: stage 02's table without its slots route. */
+  routes: RouteTable<ContainerServiceName>;
+  /** Each container service's image (stage 02's users, this stage's forum; see images.ts). */
+  image: (scope: Construct, service: ContainerServiceName) => ecs.ContainerImage;
+  /** The image that runs stage 02's database setup (migrations) for slots (images.ts). */
+  slotsMigrationsImage: (scope: Construct) => ecs.ContainerImage;
+  /** The one-off database provisioning's image and command (images.ts). */
+  databaseProvisioning: { image: (scope: Construct) => ecs.ContainerImage; command: string[] };
+  /** The migrations' command in the slots migrations image (stage 02's database setup). */
+  databaseSetupCommand: string[];
+  /** The container health check and its grace period (stage 02's). */
+  containerHealthCheck: ecs.HealthCheck;
+  healthCheckGracePeriod: Duration;
+  /** The web app's files (stage 02's web-app.ts). */
+  site: s3deploy.ISource;
+  /**
+   * The ARN of the CLOUDFRONT web ACL with the per-client rate limit (edge-protection-stack.ts).
+   * @default none: no per-client limit at the edge; only the stage throttling
+   */
+  webAclArn?: string;
+  /**
+   * Reserved concurrency of each slots function, which bounds the database connections they can
+   * open (one per execution environment: three functions × this). Off by default because a
+   * deploy that reserves concurrency fails on an account whose concurrency quota is still 10 (new
+   * accounts): Lambda keeps 10 unreserved. Check yours with `aws lambda get-account-settings`
+   * (`AccountLimit.ConcurrentExecutions`).
+   * @default none: the functions share the account's unreserved concurrency
+   */
+  reservedConcurrency?: number;
+  /**
+   * An RDS Proxy between the functions and the database, with end-to-end IAM authentication: it
+   * pools the functions' connections, so a burst of new execution environments does not exhaust
+   * the server's. It bills per vCPU of the instance, with a minimum of 2 vCPUs: about
+   * $0.015 × 2 = $0.03 an hour in us-east-1, more than the db.t4g.micro itself ($0.016).
+   * @default false
+   */
+  rdsProxy?: boolean;
   /**
    * The availability zones, by name: two or more in which CloudFront offers VPC origins.
    * @default the region's first two
@@ -22,42 +111,169 @@ export interface ServerlessStackProps extends StackProps {
   availabilityZones?: readonly string[];
 }
 
-/** Stage 03 on AWS: the slots service as Lambda functions behind an API Gateway HTTP API. */
+/**
+ * Stage 03 on AWS: users and forum as stage 02's ECS services behind an internal load balancer,
+ * slots as Lambda functions behind an API Gateway HTTP API, one RDS server, and CloudFront in
+ * front of all of it (the slots paths to the HTTP API, the rest to the load balancer, the web app
+ * from S3).
+ */
 export class ServerlessStack extends Stack {
-  constructor(scope: Construct, id: string, props: ServerlessStackProps = {}) {
+  constructor(scope: Construct, id: string, props: ServerlessStackProps) {
     super(scope, id, props);
 
+    // As in stage 02: no NAT gateway and no interface endpoints. The tasks run in the public
+    // subnets with public IPs; the database, the load balancer and now the slots functions live
+    // in the isolated subnets, which have no route out at all.
     const { vpc } = new CourseVpc(this, 'Network', { availabilityZones: props.availabilityZones });
+
+    // One small server for the three databases. IAM authentication lets the functions log in with
+    // a token they sign themselves (no Secrets Manager call, so no endpoint and no NAT); the
+    // services and the migrations keep their passwords.
     const database = new PostgresDatabase(this, 'Database', {
       vpc,
       databaseName: 'course_admin',
       username: 'course_admin',
+      iamAuthentication: true,
     });
     pinLogicalId(database.instance, LOGICAL_IDS.database);
+    const secretOf = (name: 'users' | 'forum' | 'slots') =>
+      ecs.Secret.fromSecretsManager(database.addUser(name));
+    const credentials = {
+      users: secretOf('users'),
+      forum: secretOf('forum'),
+      slots: secretOf('slots'),
+    };
+    const jwtSeed = signingSeedSecret(this, 'JwtSigningSeed', { signer: 'users' });
 
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc });
+    NagSuppressions.addResourceSuppressions(cluster, [
+      {
+        id: 'AwsSolutions-ECS4',
+        reason:
+          'Container Insights bills its metrics (about as much as a task here); ECS and the ' +
+          "services' own logs show what a lab needs. `containerInsightsV2` turns it on.",
+      },
+    ]);
+    const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Discovery', {
+      name: SERVICE_DOMAIN,
+      vpc,
+      description: 'Stage 03 service discovery: <service>.course.internal',
+    });
+
+    // Once per deploy, before anything uses the database (stage 02's DeployTimeTask, for stage
+    // 02's reasons: only a task in the public subnets reaches both Secrets Manager and RDS here).
+    // Stage 02's program creates every service's role and database; this stage's then creates
+    // the functions' role, granted rds_iam and only the rights to read and write slots' rows.
+    const provisioning = new DeployTimeTask(this, 'DatabaseProvisioning', {
+      cluster,
+      name: 'database-provisioning',
+      image: props.databaseProvisioning.image(this),
+      command: props.databaseProvisioning.command,
+      environment: {
+        IAM_ROLE: SLOTS_IAM_ROLE,
+        IAM_DATABASE: 'slots',
+        IAM_DATABASE_OWNER: 'slots',
+      },
+      secrets: {
+        DATABASE_ADMIN_SECRET: ecs.Secret.fromSecretsManager(database.secret),
+        USERS_DATABASE_SECRET: credentials.users,
+        FORUM_DATABASE_SECRET: credentials.forum,
+        SLOTS_DATABASE_SECRET: credentials.slots,
+      },
+    });
+    database.allowFrom(provisioning.securityGroup);
+    provisioning.runsAfter(database);
+
+    // Slots' migrations have no service to run them any more: a one-off task runs stage 02's
+    // database setup for slots after the provisioning, as the slots role with its own password
+    // (the functions' role cannot migrate: it may not create tables, and it has no password).
+    const slotsMigrations = new DeployTimeTask(this, 'SlotsMigrations', {
+      cluster,
+      name: 'slots-migrations',
+      image: props.slotsMigrationsImage(this),
+      command: props.databaseSetupCommand,
+      environment: { SERVICE: 'slots' },
+      secrets: { DATABASE_SECRET: credentials.slots },
+    });
+    database.allowFrom(slotsMigrations.securityGroup);
+    slotsMigrations.runsAfter(provisioning);
+
+    // Users and forum: stage 02's services, unchanged but for the forum's ranks, which now come
+    // from the ranks function through the Lambda Invoke API.
+    const addService = (
+      name: ContainerServiceName,
+      environment: Record<string, string>,
+      secrets: Record<string, ecs.Secret> = {},
+    ): ContainerService => {
+      const service = new ContainerService(this, capitalized(name), {
+        cluster,
+        namespace,
+        name,
+        image: props.image(this, name),
+        port: SERVICE_PORT,
+        environment: {
+          PORT: String(SERVICE_PORT),
+          HOST: '0.0.0.0',
+          STAGE: '03',
+          // CloudFront and the load balancer stand in front, as in stage 02.
+          TRUST_PROXY: '2',
+          TOKEN_ISSUER: 'users',
+          // Two services × 3 tasks × 3 plus the functions' connections fit a db.t4g.micro's ~80.
+          DB_POOL_MAX: '3',
+          ...environment,
+        },
+        secrets: { DATABASE_SECRET: credentials[name], ...secrets },
+        setup: {
+          command: props.databaseSetupCommand,
+          environment: { SERVICE: name },
+          secrets: { DATABASE_SECRET: credentials[name] },
+        },
+        healthCheck: props.containerHealthCheck,
+        healthCheckGracePeriod: props.healthCheckGracePeriod,
+      });
+      database.allowFrom(service.securityGroup);
+      service.service.node.addDependency(provisioning);
+      return service;
+    };
+    const users = addService(
+      'users',
+      {},
+      { JWT_SIGNING_SEED: ecs.Secret.fromSecretsManager(jwtSeed) },
+    );
+    const jwksUrl = `${users.url}/.well-known/jwks.json`;
+
+    // The slots functions, in the isolated subnets: they reach the database and the users
+    // service's public keys (Cloud Map's private DNS name resolves inside the VPC, and a function
+    // in a VPC uses the VPC's resolver) and nothing else; the security group lets out only those.
     const functionsSecurityGroup = new ec2.SecurityGroup(this, 'SlotsFunctionsSecurityGroup', {
       vpc,
-      description: 'Slots functions',
+      description: 'Slots functions: PostgreSQL to the database, the JWKS from users; nothing in',
       allowAllOutbound: false,
     });
-    database.allowFrom(functionsSecurityGroup);
-    const environment = {
+    users.admit(functionsSecurityGroup, 'slots functions -> users: the public keys (JWKS)');
+    const proxy = props.rdsProxy ? this.addProxy(database, vpc, functionsSecurityGroup) : undefined;
+    if (proxy === undefined) database.allowFrom(functionsSecurityGroup);
+    const functionEnvironment = {
       STAGE: '03',
       LOG_LEVEL: 'info',
       TOKEN_ISSUER: 'users',
-      JWKS_URL: 'http://users.course.internal:3000/.well-known/jwks.json',
-      DATABASE_HOST: database.instance.dbInstanceEndpointAddress,
-      DATABASE_PORT: database.instance.dbInstanceEndpointPort,
+      JWKS_URL: jwksUrl,
+      DATABASE_HOST: proxy?.endpoint ?? database.instance.dbInstanceEndpointAddress,
+      DATABASE_PORT: proxy === undefined ? database.instance.dbInstanceEndpointPort : '5432',
       DATABASE_NAME: 'slots',
-      DATABASE_USER: 'slots_lambda',
+      DATABASE_USER: SLOTS_IAM_ROLE,
+      // Node.js 20 and later runtimes load no extra CAs by default; this bundle holds the RDS ones.
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     };
     const common = {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroup: functionsSecurityGroup,
-      environment,
+      environment: functionEnvironment,
+      reservedConcurrentExecutions: props.reservedConcurrency,
     };
+    // Split by what they do: the write function's errors and duration are the spins', the read
+    // function's the pages'; each scales and can be limited on its own.
     const write = slotsFunction(this, 'SlotsWrite', {
       ...common,
       entry: join(functionsDir, 'write.ts'),
@@ -68,16 +284,40 @@ export class ServerlessStack extends Stack {
       entry: join(functionsDir, 'read.ts'),
       description: 'Slots: the reads, and a problem+json 404 for any other path',
     });
+    // The forum waits for it on every thread page: a short timeout, as the forum's own deadline
+    // is shorter still and its breaker takes over.
     const ranks = slotsFunction(this, 'SlotsRanks', {
       ...common,
       entry: join(functionsDir, 'ranks.ts'),
-      description: 'Slots: leaderboard ranks for the forum (Invoke only)',
+      description: 'Slots: leaderboard ranks for the forum (Invoke only, never routed)',
+      timeout: Duration.seconds(5),
     });
     pinLogicalId(write, LOGICAL_IDS.writeFunction);
     pinLogicalId(read, LOGICAL_IDS.readFunction);
     pinLogicalId(ranks, LOGICAL_IDS.ranksFunction);
+    for (const fn of [write, read, ranks]) {
+      // rds-db:connect as the functions' role only, on this server (or proxy) only.
+      if (proxy === undefined) database.instance.grantConnect(fn, SLOTS_IAM_ROLE);
+      else proxy.grantConnect(fn, SLOTS_IAM_ROLE);
+    }
+    // The functions connect only once the role and the tables exist.
+    for (const fn of [write, read, ranks]) fn.node.addDependency(slotsMigrations);
 
-    const integrations = {
+    // The forum invokes the ranks function over the Lambda API's public HTTPS endpoint, from its
+    // public subnet through the internet gateway (its security group lets HTTPS out), as its
+    // image pulls and logs already do: no endpoint needed.
+    const forum = addService('forum', {
+      JWKS_URL: jwksUrl,
+      RANKS_FUNCTION_NAME: ranks.functionName,
+    });
+    ranks.grantInvoke(forum.taskDefinition.taskRole);
+    suppressInvokeWildcard(forum.taskDefinition.taskRole, LOGICAL_IDS.ranksFunction);
+    users.admit(forum, 'forum -> users: the public keys (JWKS)');
+
+    // The slots HTTP API: the contract's slots routes, each to its function, and `$default`
+    // (any other path or method) to the read function, which answers the contract's 404 problem
+    // rather than API Gateway's own `{"message":"Not Found"}`.
+    const integrations: Record<'write' | 'read', HttpLambdaIntegration> = {
       write: new HttpLambdaIntegration('WriteIntegration', write),
       read: new HttpLambdaIntegration('ReadIntegration', read),
     };
@@ -87,6 +327,15 @@ export class ServerlessStack extends Stack {
       createDefaultStage: false,
     });
     pinLogicalId(api, LOGICAL_IDS.slotsApi);
+    for (const route of SLOTS_ROUTES) {
+      api.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: integrations[route.fn],
+      });
+    }
+    // The stage: throttling as a backstop only (see STAGE_THROTTLE), and access logs, which cost
+    // only what is logged (CloudWatch Logs ingestion, $0.50 per GB).
     const accessLogs = new logs.LogGroup(this, 'SlotsApiAccessLogs', {
       retention: logs.RetentionDays.ONE_WEEK,
       // DESTROY: a course lab must leave nothing behind (and nothing billed) after `cdk destroy`.
@@ -96,21 +345,13 @@ export class ServerlessStack extends Stack {
       httpApi: api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: 50, burstLimit: 100 },
+      throttle: STAGE_THROTTLE,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         format: apigateway.AccessLogFormat.jsonWithStandardFields(),
       },
     });
-    for (const route of SLOTS_ROUTES) {
-      api.addRoutes({
-        path: route.path,
-        methods: [apigwv2.HttpMethod[route.method]],
-        integration: integrations[route.fn],
-      });
-    }
-
-    // After the routes: the suppression applies to the children that exist when it is added.
+    // After the routes: a suppression covers the children that exist when it is added.
     NagSuppressions.addResourceSuppressions(
       api,
       [
@@ -125,11 +366,117 @@ export class ServerlessStack extends Stack {
       ],
       true,
     );
-    new CfnOutput(this, 'SlotsApiUrl', { value: api.apiEndpoint });
+
+    // The load balancer, internal, reached by CloudFront only through its VPC origin (stage 02),
+    // with stage 02's route table minus slots; what no route serves goes to users (a 404 problem).
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      internetFacing: false,
+    });
+    suppressLoadBalancerFindings(loadBalancer);
+    const listener = loadBalancer.addListener('Http', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+    });
+    const rules = new RouteTableRules(this, 'Routes', {
+      listener,
+      table: props.routes,
+      defaultTarget: 'users',
+      targetGroups: { users: users.targetGroup, forum: forum.targetGroup },
+    });
+    for (const [name, service] of [
+      ['users', users],
+      ['forum', forum],
+    ] as const) {
+      service.admit(loadBalancer, 'HTTP from the load balancer');
+      service.service.node.addDependency(rules.routesTo(name));
+    }
+
+    // One domain for everything: `/api/slots/*` to the HTTP API (over HTTPS to its execute-api
+    // domain, with every viewer header but Host, which API Gateway needs to be its own), the
+    // other API paths to the load balancer, the rest to the site on S3; the web ACL, when given,
+    // in front of it all.
+    const web = new WebDistribution(this, 'Web', {
+      site: props.site,
+      api: {
+        origin: new LoadBalancerOrigin(this, 'Origin', { loadBalancer }).origin,
+        paths: LOAD_BALANCER_PATHS,
+      },
+      otherApis: [
+        {
+          origin: new origins.HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint)), {
+            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+          }),
+          paths: SLOTS_API_PATHS,
+        },
+      ],
+      webAclArn: props.webAclArn,
+    });
+
+    new CfnOutput(this, 'Url', { value: web.url, description: 'The stage, via CloudFront' });
+    new CfnOutput(this, 'SlotsApiUrl', {
+      value: api.apiEndpoint,
+      description:
+        'The HTTP API itself: bypasses CloudFront and its web ACL (stage throttling only)',
+    });
+    new CfnOutput(this, 'SpinFunctionName', {
+      value: write.functionName,
+      description: 'For the SDK invoke lab',
+    });
+    new CfnOutput(this, 'RanksFunctionName', { value: ranks.functionName });
+  }
+
+  /** An RDS Proxy with end-to-end IAM authentication, which only the functions may reach. */
+  private addProxy(
+    database: PostgresDatabase,
+    vpc: ec2.IVpc,
+    functions: ec2.SecurityGroup,
+  ): rds.DatabaseProxy {
+    const securityGroup = new ec2.SecurityGroup(this, 'DatabaseProxySecurityGroup', {
+      vpc,
+      description: 'RDS Proxy: 5432 from the slots functions, 5432 to the database',
+      allowAllOutbound: false,
+    });
+    const proxy = database.instance.addProxy('DatabaseProxy', {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [securityGroup],
+      iamAuth: true,
+      defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
+      requireTLS: true,
+    });
+    database.allowFrom(securityGroup);
+    securityGroup.addIngressRule(functions, ec2.Port.tcp(5432), 'PostgreSQL from the functions');
+    functions.addEgressRule(securityGroup, ec2.Port.tcp(5432), 'PostgreSQL to the proxy');
+    return proxy;
   }
 }
 
 /** Gives a construct's resource the logical id logical-ids.ts names. */
 function pinLogicalId(construct: Construct, logicalId: string): void {
   (construct.node.defaultChild as CfnResource).overrideLogicalId(logicalId);
+}
+
+/** `grantInvoke` allows the function and its versions (`<arn>:*`): the only wildcard it adds. */
+function suppressInvokeWildcard(role: Construct, logicalId: string): void {
+  NagSuppressions.addResourceSuppressions(
+    role,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: [`Resource::<${logicalId}.Arn>:*`],
+        reason:
+          'lambda:InvokeFunction on the ranks function and its versions and aliases, as ' +
+          '`grantInvoke` writes it; no other function.',
+      },
+    ],
+    true,
+  );
+}
+
+function capitalized(name: string): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 }

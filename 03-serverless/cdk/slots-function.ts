@@ -15,10 +15,21 @@ export interface SlotsFunctionProps {
   vpc: ec2.IVpc;
   vpcSubnets: ec2.SubnetSelection;
   securityGroup: ec2.ISecurityGroup;
-  /** @default 10 seconds */
+  /**
+   * Far above a spin's few milliseconds of work and a cold start's second or two, and well below
+   * API Gateway's 30-second integration timeout: a stuck call ends at the function's own timeout,
+   * logged as such in its REPORT line, long before the integration's.
+   * @default 10 seconds
+   */
   timeout?: Duration;
-  /** @default 512 MiB */
+  /**
+   * Memory, and with it CPU (Lambda gives a full vCPU at 1,769 MB): 512 MB starts Prisma's query
+   * compiler and a TLS connection in a cold start at a quarter of the price of 2 GB.
+   * @default 512 MB
+   */
   memorySize?: number;
+  /** @default none: the account's unreserved concurrency */
+  reservedConcurrentExecutions?: number;
 }
 
 /** The banner that lets CommonJS dependencies (pg) `require` Node's modules from an ESM bundle. */
@@ -52,6 +63,7 @@ export function slotsFunction(
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logGroup,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,

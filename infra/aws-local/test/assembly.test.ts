@@ -239,6 +239,44 @@ describe('a template the runtime cannot serve fails the start, naming the resour
     expect(error.message).toMatch(/neither marked as the application's/);
   });
 
+  it('leaves out a function marked as a deployment-time one, with a reason, and serves the rest', () => {
+    const provider = {
+      ...appFunction(),
+      Metadata: {
+        'aws:asset:path': 'asset.code',
+        'aws:cdk:path': 'Hand/Task/Start/Resource',
+        'course:deployment-function': true,
+      },
+    };
+
+    const stageTypes = [
+      'AWS::ServiceDiscovery::PrivateDnsNamespace',
+      'AWS::ServiceDiscovery::Service',
+      'AWS::ApplicationAutoScaling::ScalableTarget',
+      'AWS::ApplicationAutoScaling::ScalingPolicy',
+      'AWS::StepFunctions::StateMachine',
+      'AWS::CloudFront::VpcOrigin',
+      'AWS::WAFv2::WebACL',
+      'AWS::Lambda::LayerVersion',
+    ];
+    const others = Object.fromEntries(
+      stageTypes.map((type, i) => [`Other${i}`, { Type: type, Properties: {} }]),
+    );
+
+    const model = modelOf({ Fn: appFunction(), Start: provider, ...others });
+
+    expect(model.functions.map((f) => f.logicalId)).toEqual(['Fn']);
+    expect(model.ignored.map((r) => r.type)).toEqual(expect.arrayContaining(stageTypes));
+    expect(model.ignored).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          logicalId: 'Start',
+          reason: expect.stringMatching(/deployment/),
+        }),
+      ]),
+    );
+  });
+
   it('refuses an HTTP API authorizer, payload format 1.0 and a non-sqs subscription', () => {
     const api = { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'A', ProtocolType: 'HTTP' } };
     const stage = {

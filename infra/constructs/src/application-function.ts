@@ -1,4 +1,7 @@
-import { APPLICATION_FUNCTION_METADATA } from '@course/aws-local/metadata';
+import {
+  APPLICATION_FUNCTION_METADATA,
+  DEPLOYMENT_FUNCTION_METADATA,
+} from '@course/aws-local/metadata';
 import type { CfnResource } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 
@@ -20,5 +23,19 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 export function markApplicationFunction<F extends LambdaFunction>(fn: F): F {
   const resource = fn.node.defaultChild as CfnResource;
   resource.addMetadata(APPLICATION_FUNCTION_METADATA, true);
+  return fn;
+}
+
+/**
+ * Marks a Lambda function that one of the course's constructs runs during a deployment only (the
+ * provider of a custom resource, such as `DeployTimeTask`'s), so that the local AWS runtime leaves
+ * it out, as it leaves out CDK's own helper functions. Metadata only, like
+ * `markApplicationFunction`.
+ *
+ * @returns the same function.
+ */
+export function markDeploymentFunction<F extends LambdaFunction>(fn: F): F {
+  const resource = fn.node.defaultChild as CfnResource;
+  resource.addMetadata(DEPLOYMENT_FUNCTION_METADATA, true);
   return fn;
 }

@@ -16,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct, type IDependable } from 'constructs';
+import { markDeploymentFunction } from './application-function.ts';
 import { gravitonTaskDefinition } from './container-service.ts';
 import { suppressTaskDefinitionFindings } from './nag.ts';
 import { buildNodeAppBundle } from './node-app-bundle.ts';
@@ -130,19 +131,22 @@ export class DeployTimeTask extends Construct implements ec2.IConnectable {
         image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24'),
       },
     });
+    // Marked as deployment-time functions: the local AWS runtime leaves them out.
     const handler = (handlerId: string, entry: 'onEvent' | 'isComplete') =>
-      new lambda.Function(this, handlerId, {
-        code,
-        handler: `index.${entry}`,
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
-        timeout: Duration.seconds(30),
-        // DESTROY: a course lab must leave nothing behind (and nothing billed) after `cdk destroy`.
-        logGroup: new logs.LogGroup(this, `${handlerId}Logs`, {
-          retention,
-          removalPolicy: RemovalPolicy.DESTROY,
+      markDeploymentFunction(
+        new lambda.Function(this, handlerId, {
+          code,
+          handler: `index.${entry}`,
+          runtime: lambda.Runtime.NODEJS_24_X,
+          architecture: lambda.Architecture.ARM_64,
+          timeout: Duration.seconds(30),
+          // DESTROY: a course lab must leave nothing behind (and nothing billed) after `cdk destroy`.
+          logGroup: new logs.LogGroup(this, `${handlerId}Logs`, {
+            retention,
+            removalPolicy: RemovalPolicy.DESTROY,
+          }),
         }),
-      });
+      );
     const onEvent = handler('Start', 'onEvent');
     const isComplete = handler('Watch', 'isComplete');
     // ecs:RunTask of this task definition only, in this cluster only (ecs:cluster is a condition

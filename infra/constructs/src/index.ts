@@ -1,4 +1,4 @@
-export { markApplicationFunction } from './application-function.ts';
+export { markApplicationFunction, markDeploymentFunction } from './application-function.ts';
 export {
   ContainerService,
   type ContainerServiceProps,

@@ -31,6 +31,12 @@ export interface PostgresDatabaseProps {
    * @default 20 — the minimum for gp3.
    */
   allocatedStorageGiB?: number;
+  /**
+   * Whether roles granted `rds_iam` log in with an IAM authentication token instead of a password
+   * (`instance.grantConnect(grantee, role)` allows one to sign it).
+   * @default false
+   */
+  iamAuthentication?: boolean;
 }
 
 /**
@@ -71,6 +77,7 @@ export class PostgresDatabase extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [this.securityGroup],
       publiclyAccessible: false,
+      iamAuthentication: props.iamAuthentication,
       credentials: rds.Credentials.fromGeneratedSecret(props.username ?? 'app'),
       databaseName: this.databaseName,
       allocatedStorage: props.allocatedStorageGiB ?? 20,

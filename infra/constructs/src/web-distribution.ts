@@ -23,6 +23,18 @@ export interface WebDistributionProps {
   /** The API, behind the same domain as the site, so the browser calls it without CORS. */
   api: WebDistributionApi;
   /**
+   * More APIs behind the same domain, each serving its own `paths`, matched before `api`'s (so
+   * `/api/slots/*` here wins over `/api/*` there: CloudFront takes the first behaviour whose
+   * pattern matches, in order).
+   * @default none
+   */
+  otherApis?: readonly Required<WebDistributionApi>[];
+  /**
+   * The ARN of an AWS WAF web ACL (scope CLOUDFRONT, created in us-east-1) in front of every path.
+   * @default none: no web ACL
+   */
+  webAclArn?: string;
+  /**
    * The files of the web app, served from a private S3 bucket: `Source.asset('<web>/dist')` once
    * it is built, or a placeholder page (`Source.data('index.html', …)`).
    * @default none: the API's origin serves every path, the web app included (an app that serves
@@ -84,12 +96,16 @@ export class WebDistribution extends Construct {
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       defaultBehavior:
         this.bucket === undefined ? apiBehavior(api.origin) : this.siteBehavior(this.bucket),
-      additionalBehaviors: Object.fromEntries(
-        (api.paths ?? []).map((path) => [path, apiBehavior(api.origin)]),
-      ),
+      additionalBehaviors: Object.fromEntries([
+        ...(props.otherApis ?? []).flatMap((other) =>
+          other.paths.map((path) => [path, apiBehavior(other.origin)]),
+        ),
+        ...(api.paths ?? []).map((path) => [path, apiBehavior(api.origin)]),
+      ]),
+      webAclId: props.webAclArn,
     });
     this.url = `https://${this.distribution.distributionDomainName}`;
-    this.suppressDistributionFindings();
+    this.suppressDistributionFindings(props.webAclArn !== undefined);
 
     if (this.bucket !== undefined && site !== undefined) this.publish(this.bucket, site);
   }
@@ -189,18 +205,22 @@ export class WebDistribution extends Construct {
   }
 
   /** The cdk-nag findings this distribution accepts on purpose, each with its reason. */
-  private suppressDistributionFindings(): void {
+  private suppressDistributionFindings(hasWebAcl: boolean): void {
     NagSuppressions.addResourceSuppressions(this.distribution, [
       {
         id: 'AwsSolutions-CFR1',
         reason: 'A course lab is open to learners anywhere: no country is blocked.',
       },
-      {
-        id: 'AwsSolutions-CFR2',
-        reason:
-          'AWS WAF costs at least $5 a month per web ACL plus rules; each service rate-limits ' +
-          'its clients itself. `webAclId` on the distribution adds one.',
-      },
+      ...(hasWebAcl
+        ? []
+        : [
+            {
+              id: 'AwsSolutions-CFR2',
+              reason:
+                'AWS WAF costs at least $5 a month per web ACL plus rules; each service ' +
+                'rate-limits its clients itself. `webAclArn` adds one.',
+            },
+          ]),
       {
         id: 'AwsSolutions-CFR3',
         reason:

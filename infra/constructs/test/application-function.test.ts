@@ -1,9 +1,12 @@
-import { APPLICATION_FUNCTION_METADATA } from '@course/aws-local/metadata';
+import {
+  APPLICATION_FUNCTION_METADATA,
+  DEPLOYMENT_FUNCTION_METADATA,
+} from '@course/aws-local/metadata';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { markApplicationFunction } from '../src/application-function.ts';
+import { markApplicationFunction, markDeploymentFunction } from '../src/application-function.ts';
 
 function inlineFunction(stack: Stack, id: string): LambdaFunction {
   return new LambdaFunction(stack, id, {
@@ -28,5 +31,21 @@ describe('markApplicationFunction', () => {
       ];
     expect(markOf('Mine')).toBe(true);
     expect(markOf('NotMine')).toBeUndefined();
+  });
+});
+
+describe('markDeploymentFunction', () => {
+  it('puts the deployment mark, not the application mark, on the marked function only', () => {
+    const stack = new Stack(new App(), 'DeploymentMarks');
+    markDeploymentFunction(inlineFunction(stack, 'Provider'));
+    inlineFunction(stack, 'Other');
+
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+    const metadataOf = (prefix: string) =>
+      Object.entries(functions).find(([id]) => id.startsWith(prefix))?.[1]?.Metadata ?? {};
+
+    expect(metadataOf('Provider')[DEPLOYMENT_FUNCTION_METADATA]).toBe(true);
+    expect(metadataOf('Provider')[APPLICATION_FUNCTION_METADATA]).toBeUndefined();
+    expect(metadataOf('Other')[DEPLOYMENT_FUNCTION_METADATA]).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@
  *   e.g. a database endpoint that is the embedded Postgres.
  * Anything else fails the start, naming the resource: a stage that half runs teaches nothing.
  */
-import { APPLICATION_FUNCTION_METADATA } from '../metadata.ts';
+import { APPLICATION_FUNCTION_METADATA, DEPLOYMENT_FUNCTION_METADATA } from '../metadata.ts';
 import type { CfnResourceEntry } from './intrinsics.ts';
 
 export const EMULATED_TYPES = new Set([
@@ -29,6 +29,8 @@ const NETWORK = 'networking: local processes talk over 127.0.0.1; no VPC is emul
 const IAM = 'IAM: no permission is checked locally';
 const RESOURCE_POLICY = 'resource policy: no permission is checked locally';
 const DATABASE = 'database: the stage runs its own (embedded Postgres); supply what refers to it';
+const CONTAINERS = 'containers run as the stage’s own processes';
+const CDN = 'CDN: the stage’s public process serves the site';
 
 /** Resource types left out on purpose, each with the reason logged at start. */
 export const IGNORED_TYPES: Record<string, string> = {
@@ -60,19 +62,31 @@ export const IGNORED_TYPES: Record<string, string> = {
   'AWS::RDS::DBProxyTargetGroup': DATABASE,
   'AWS::SecretsManager::Secret': 'secret: the stage supplies its value',
   'AWS::SecretsManager::SecretTargetAttachment': 'secret: the stage supplies its value',
-  'AWS::ECS::Cluster': 'containers run as the stage’s own processes',
-  'AWS::ECS::Service': 'containers run as the stage’s own processes',
-  'AWS::ECS::TaskDefinition': 'containers run as the stage’s own processes',
+  'AWS::ECS::Cluster': CONTAINERS,
+  'AWS::ECS::Service': CONTAINERS,
+  'AWS::ECS::TaskDefinition': CONTAINERS,
+  'AWS::ApplicationAutoScaling::ScalableTarget': CONTAINERS,
+  'AWS::ApplicationAutoScaling::ScalingPolicy': CONTAINERS,
+  'AWS::ServiceDiscovery::PrivateDnsNamespace':
+    'service discovery: the stage’s processes find each other at local URLs',
+  'AWS::ServiceDiscovery::Service':
+    'service discovery: the stage’s processes find each other at local URLs',
   'AWS::ElasticLoadBalancingV2::LoadBalancer': 'load balancing: the stage’s gateway routes',
   'AWS::ElasticLoadBalancingV2::Listener': 'load balancing: the stage’s gateway routes',
   'AWS::ElasticLoadBalancingV2::ListenerRule': 'load balancing: the stage’s gateway routes',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'load balancing: the stage’s gateway routes',
-  'AWS::CloudFront::Distribution': 'CDN: the stage’s public process serves the site',
-  'AWS::CloudFront::OriginAccessControl': 'CDN: the stage’s public process serves the site',
-  'AWS::CloudFront::CachePolicy': 'CDN: the stage’s public process serves the site',
-  'AWS::CloudFront::OriginRequestPolicy': 'CDN: the stage’s public process serves the site',
-  'AWS::CloudFront::ResponseHeadersPolicy': 'CDN: the stage’s public process serves the site',
-  'AWS::CloudFront::Function': 'CDN: the stage’s public process serves the site',
+  'AWS::CloudFront::Distribution': CDN,
+  'AWS::CloudFront::OriginAccessControl': CDN,
+  'AWS::CloudFront::CachePolicy': CDN,
+  'AWS::CloudFront::OriginRequestPolicy': CDN,
+  'AWS::CloudFront::ResponseHeadersPolicy': CDN,
+  'AWS::CloudFront::Function': CDN,
+  'AWS::CloudFront::VpcOrigin': CDN,
+  'AWS::WAFv2::WebACL': 'edge protection: nothing stands in front of the local processes',
+  'AWS::StepFunctions::StateMachine':
+    'deployment orchestration (a custom resource’s waiter): runs only during a deployment',
+  'AWS::Lambda::LayerVersion':
+    'a layer of a deployment-time function (BucketDeployment’s AWS CLI): runs only during a deployment',
   'AWS::S3::Bucket': 'storage of the site: the stage serves web/dist itself',
   'AWS::S3::BucketPolicy': 'storage of the site: the stage serves web/dist itself',
   'AWS::Logs::LogGroup': 'logs: every line goes to the terminal',
@@ -133,6 +147,12 @@ export function classify(logicalId: string, resource: CfnResourceEntry): Classif
 
 function classifyFunction(logicalId: string, resource: CfnResourceEntry): Classification {
   if (resource.Metadata?.[APPLICATION_FUNCTION_METADATA] === true) return { class: 'emulated' };
+  if (resource.Metadata?.[DEPLOYMENT_FUNCTION_METADATA] === true) {
+    return {
+      class: 'ignored',
+      reason: 'the course’s deployment-time function: runs only during a deployment',
+    };
+  }
   const path = resource.Metadata?.['aws:cdk:path'];
   const segments = typeof path === 'string' ? path.split('/') : [];
   const helper = CDK_HELPER_IDS.find(({ matches }) => segments.some(matches));

@@ -1,0 +1,90 @@
+import { whileLocked } from '@course/containers/database-lock';
+import { runOneShot } from '@course/containers/one-shot';
+import { postgresUrlSchema } from '@course/containers/service';
+import { type Logger, serviceConfigSchema } from '@course/service-kit';
+import pg from 'pg';
+import { z } from 'zod';
+
+/*
+ * The one-shot program that lets the slots functions into the slots database with RDS IAM
+ * authentication. It runs on AWS only, in the database provisioning task, right after stage 02's
+ * provisioning has created every service's role and database (cdk/serverless-stack.ts), as the
+ * RDS master user:
+ *
+ *   DATABASE_ADMIN_URL=… IAM_ROLE=slots_lambda IAM_DATABASE=slots IAM_DATABASE_OWNER=slots \
+ *     node --import tsx src/database-iam-access.ts
+ *
+ * The functions' role is a role of its own, not the slots service's: a role granted `rds_iam` can
+ * no longer log in with a password, and the migrations (stage 02's database setup, run as the
+ * slots role with its secret) need one. The functions' role may read and write the rows of the
+ * slots tables and nothing else: no DDL, no other database. Idempotent.
+ */
+
+const configSchema = z.object({
+  LOG_LEVEL: serviceConfigSchema.shape.LOG_LEVEL,
+  /** The RDS master user, in the server's administration database. */
+  DATABASE_ADMIN_URL: postgresUrlSchema,
+  /** The role the functions log in as, with an IAM token. */
+  IAM_ROLE: z.string().min(1),
+  /** The database it may use… */
+  IAM_DATABASE: z.string().min(1),
+  /** …whose tables this role owns (and creates, in later migrations). */
+  IAM_DATABASE_OWNER: z.string().min(1),
+  /**
+   * How long a session of the IAM role may sit idle before the server ends it. A Lambda execution
+   * environment holds its one connection open while it waits for work, and Lambda may reclaim it
+   * without a word to the server: its connection would count against `max_connections` until
+   * TCP noticed. The timeout frees it at the latest this long after its last query.
+   */
+  IAM_ROLE_IDLE_SESSION_TIMEOUT: z
+    .string()
+    .regex(/^\d+(min|s)$/)
+    .default('10min'),
+});
+type Config = z.infer<typeof configSchema>;
+
+async function grantIamAccess(config: Config, log: Logger): Promise<void> {
+  const role = pg.escapeIdentifier(config.IAM_ROLE);
+  const owner = pg.escapeIdentifier(config.IAM_DATABASE_OWNER);
+  const database = pg.escapeIdentifier(config.IAM_DATABASE);
+
+  await whileLocked(config.DATABASE_ADMIN_URL, async (admin) => {
+    const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+      config.IAM_ROLE,
+    ]);
+    if (exists.rowCount === 0) await admin.query(`CREATE ROLE ${role} WITH LOGIN`);
+    // Its login is an IAM token from now on; a password would not be accepted.
+    await admin.query(`GRANT rds_iam TO ${role}`);
+    await admin.query(
+      `ALTER ROLE ${role} SET idle_session_timeout = ${pg.escapeLiteral(config.IAM_ROLE_IDLE_SESSION_TIMEOUT)}`,
+    );
+    // To act for the owner in its database (connect, grant on its tables, set its defaults), the
+    // master user, who is no superuser on RDS, must be a member of the owner's role.
+    await admin.query(`GRANT ${owner} TO CURRENT_USER`);
+    await admin.query(`GRANT CONNECT ON DATABASE ${database} TO ${role}`);
+  });
+
+  const url = new URL(config.DATABASE_ADMIN_URL);
+  url.pathname = `/${encodeURIComponent(config.IAM_DATABASE)}`;
+  const client = new pg.Client({ connectionString: url.href, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+    // Rows only: the tables that exist now, and those the owner's later migrations create.
+    await client.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`,
+    );
+    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+    await client.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`,
+    );
+    await client.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${role}`,
+    );
+  } finally {
+    await client.end();
+  }
+  log.info({ role: config.IAM_ROLE, database: config.IAM_DATABASE }, 'IAM access granted');
+}
+
+await runOneShot({ name: 'database-iam-access', schema: configSchema }, grantIamAccess);
