@@ -1,8 +1,7 @@
 import { unusableAnswer } from '@course/facade';
+import { LEADERBOARD_SIZE } from '@course/monolith/slots/use-cases';
 import { z } from 'zod';
 import type { Implementation } from '../wallets/ownership.ts';
-
-const LEADERBOARD_SIZE = 10;
 
 const leaderboardSchema = z.object({
   items: z.array(

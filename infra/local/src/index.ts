@@ -17,6 +17,7 @@ export {
 } from './bench/nginx.ts';
 export { signUpPlayer } from './bench/players.ts';
 export { freePort } from './free-port.ts';
+export { filesOfPackages, importGraph } from './import-graph.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export {
   type ApplyMigrationsOptions,
@@ -29,6 +30,7 @@ export {
   type EmbeddedPostgresOptions,
   startEmbeddedPostgres,
 } from './postgres.ts';
+export { rejectionOf } from './rejection.ts';
 export {
   databaseUrlVariable,
   type RunningStage,

@@ -7,16 +7,6 @@ import {
   type TokenVerifier,
 } from './tokens.ts';
 
-export {
-  type AuthUser,
-  bearerToken,
-  createTokenIssuer,
-  createTokenVerifier,
-  generateSigningKey,
-  type TokenIssuer,
-  type TokenVerifier,
-} from './tokens.ts';
-
 /** Lets a request through only with a valid `Authorization: Bearer <token>`; sets res.locals.user. */
 export function requireAuth(verifier: TokenVerifier): RequestHandler {
   return async (req, res, next) => {

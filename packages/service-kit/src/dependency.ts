@@ -67,8 +67,11 @@ export class DependencyError extends Error {
 export interface DependencyOptions {
   /** Its name in logs and errors, e.g. 'slots'. */
   name: string;
-  /** Its base URL, e.g. `http://slots.course.local:3000`; call paths are appended to it. */
-  baseUrl: string;
+  /**
+   * Its base URL, e.g. `http://slots.course.local:3000`; getJson's paths are appended to it. A
+   * dependency reached only through `call` (an AWS SDK client, say) has none.
+   */
+  baseUrl?: string;
   log: Logger;
   /**
    * The longest one attempt may take, answer body included. No default on purpose: it follows
@@ -159,7 +162,7 @@ type AttemptFailure = Pick<DependencyError, 'reason' | 'detail' | 'status' | 'ca
  */
 export function createDependency(options: DependencyOptions): Dependency {
   const { name, log } = options;
-  const base = dependencyUrl(name, options.baseUrl);
+  const base = options.baseUrl === undefined ? undefined : dependencyUrl(name, options.baseUrl);
   const timeoutMs = positive('timeoutMs', options.timeoutMs);
   const retries = wholeNumber('retries', options.retries ?? DEFAULT_RETRIES);
   const backoffMs = wholeNumber('backoffMs', options.backoffMs ?? DEFAULT_BACKOFF_MS);
@@ -308,7 +311,9 @@ export function createDependency(options: DependencyOptions): Dependency {
       return run(attempt, callOptions.retryable ?? (() => false), context);
     },
 
-    getJson(path, schema, callOptions = {}) {
+    async getJson(path, schema, callOptions = {}) {
+      if (base === undefined)
+        throw new TypeError(`Dependency "${name}" has no baseUrl to GET from`);
       const url = callUrl(base, path);
       const headers: Record<string, string> = { accept: 'application/json' };
       if (callOptions.requestId) headers['x-request-id'] = callOptions.requestId;

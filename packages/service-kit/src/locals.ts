@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import type { AuthUser } from './auth.ts';
 import { problems } from './errors.ts';
+import type { AuthUser } from './tokens.ts';
 
 /** What the chassis puts on `res.locals` for every request. */
 export type Locals = {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthUser,
+  bearerToken,
   createTokenIssuer,
   createTokenVerifier,
   currentUser,
   ed25519SigningJwk,
   generateSigningKey,
+  HttpError,
   hashPassword,
   type JWK,
   jwksRoute,
@@ -270,5 +272,38 @@ describe('ed25519SigningJwk', () => {
 
   it('refuses a seed that is not 32 bytes', () => {
     expect(() => ed25519SigningJwk(new Uint8Array(31))).toThrow(/32 bytes/);
+  });
+});
+
+describe('bearerToken: the rule requireAuth applies, as a plain function', () => {
+  it.each([
+    ['Bearer abc.def-ghi_jkl', 'abc.def-ghi_jkl'],
+    ['bearer abc', 'abc'],
+    ['Bearer   padded==', 'padded=='],
+  ])('takes the token out of "%s"', (header, token) => {
+    expect(bearerToken(header)).toBe(token);
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['an empty header', ''],
+    ['another scheme', 'Basic YWRhOnNlY3JldA=='],
+    ['a token with a space', 'Bearer abc def'],
+    ['a token with characters no token has', 'Bearer abc<script>'],
+    ['the scheme alone', 'Bearer '],
+  ])('refuses %s with a 401 that asks for a bearer token', (_, header) => {
+    let refusal: unknown;
+    try {
+      bearerToken(header);
+    } catch (err) {
+      refusal = err;
+    }
+
+    expect(refusal).toBeInstanceOf(HttpError);
+    expect(refusal).toMatchObject({
+      status: 401,
+      detail: 'A bearer token is required.',
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
   });
 });

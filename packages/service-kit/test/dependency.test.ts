@@ -86,7 +86,7 @@ function flaky(failures: number, failure: Answer): (n: number) => Answer {
 
 /** A client with short, test-sized timings; the log lines are kept for assertions. */
 function dependencyOn(
-  url: string,
+  url: string | undefined,
   overrides: Partial<Omit<DependencyOptions, 'log' | 'baseUrl'>> = {},
 ): { slots: Dependency; logs: LogLine[] } {
   const destination = memoryDestination();
@@ -397,5 +397,158 @@ describe('createDependency', () => {
       expect(slots.state).toBe('open');
       expect(stub.received).toHaveLength(2);
     });
+  });
+});
+
+describe('Dependency.call: the same policy over any transport', () => {
+  /** A dependency reached without HTTP (as through an AWS SDK client): it has no base URL. */
+  function sdkDependency(overrides: Partial<Omit<DependencyOptions, 'log' | 'baseUrl'>> = {}) {
+    const { slots, logs } = dependencyOn(undefined, { name: 'ranks', timeoutMs: 50, ...overrides });
+    return { ranks: slots, logs };
+  }
+
+  /** An attempt that counts its calls and keeps the signals it was given. */
+  function scripted<T>(run: (n: number, signal: AbortSignal) => Promise<T>) {
+    const signals: AbortSignal[] = [];
+    const attempt = (signal: AbortSignal) => {
+      signals.push(signal);
+      return run(signals.length - 1, signal);
+    };
+    return { attempt, signals };
+  }
+
+  class ThrottledError extends Error {
+    override readonly name = 'TooManyRequestsException';
+  }
+
+  it('returns what the attempt resolves to, after one attempt', async () => {
+    const { ranks } = sdkDependency();
+    const { attempt, signals } = scripted(async () => RANKS);
+
+    expect(await ranks.call(attempt)).toEqual(RANKS);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(false);
+  });
+
+  it('aborts the signal at timeoutMs and fails the call with reason timeout, after retrying', async () => {
+    const { ranks } = sdkDependency({ timeoutMs: 50, retries: 1 });
+    const { attempt, signals } = scripted(
+      (_n, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }),
+    );
+
+    const error = await failureOf(ranks.call(attempt));
+
+    expect(error).toMatchObject({ dependency: 'ranks', reason: 'timeout', attempts: 2 });
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
+    expect(isDependencyDown(error)).toBe(true);
+  });
+
+  it('keeps the deadline even when the attempt ignores its signal', async () => {
+    const { ranks } = sdkDependency({ timeoutMs: 50, retries: 0 });
+    const started = performance.now();
+
+    const error = await failureOf(ranks.call(() => new Promise(() => {})));
+
+    expect(error.reason).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('does not retry a thrown error by default, and reports it as reason failed with the error as cause', async () => {
+    const { ranks } = sdkDependency();
+    const throttled = new ThrottledError('Rate exceeded');
+    const { attempt, signals } = scripted(async () => {
+      throw throttled;
+    });
+
+    const error = await failureOf(ranks.call(attempt));
+
+    expect(error).toMatchObject({ reason: 'failed', attempts: 1, status: undefined });
+    expect(error.cause).toBe(throttled);
+    expect(error.message).toContain('TooManyRequestsException');
+    expect(signals).toHaveLength(1);
+    expect(isDependencyDown(error)).toBe(true);
+  });
+
+  it('retries a thrown error the retryable predicate accepts, up to 1 + retries attempts', async () => {
+    const { ranks } = sdkDependency({ retries: 2 });
+    const seen: unknown[] = [];
+    const { attempt, signals } = scripted(async (n) => {
+      if (n < 2) throw new ThrottledError('Rate exceeded');
+      return RANKS;
+    });
+
+    const answer = await ranks.call(attempt, {
+      retryable: (err) => {
+        seen.push(err);
+        return err instanceof ThrottledError;
+      },
+    });
+
+    expect(answer).toEqual(RANKS);
+    expect(signals).toHaveLength(3);
+    expect(seen.every((err) => err instanceof ThrottledError)).toBe(true);
+  });
+
+  it('gives up after 1 + retries attempts even when every error is retryable', async () => {
+    const { ranks } = sdkDependency({ retries: 2 });
+    const { attempt, signals } = scripted(async () => {
+      throw new ThrottledError('Rate exceeded');
+    });
+
+    const error = await failureOf(ranks.call(attempt, { retryable: () => true }));
+
+    expect(error).toMatchObject({ reason: 'failed', attempts: 3 });
+    expect(signals).toHaveLength(3);
+  });
+
+  it('keeps the reason of a DependencyError the attempt throws for this dependency', async () => {
+    const { ranks } = sdkDependency();
+    const wrongShape = new DependencyError({
+      dependency: 'ranks',
+      reason: 'bad-answer',
+      detail: 'answered an unexpected shape',
+      attempts: 1,
+    });
+
+    const error = await failureOf(
+      ranks.call(async () => {
+        throw wrongShape;
+      }),
+    );
+
+    expect(error).toMatchObject({ reason: 'bad-answer', attempts: 1 });
+    expect(error.message).toBe('ranks: answered an unexpected shape');
+    // A wrong shape is a bug to fix, not an outage: no 503.
+    expect(isDependencyDown(error)).toBe(false);
+  });
+
+  it('opens the breaker after the failure threshold, then fails at once without calling', async () => {
+    const clock = fakeClock();
+    const { ranks, logs } = sdkDependency({
+      retries: 0,
+      breaker: { failureThreshold: 2, openMs: 1000 },
+      now: clock.now,
+    });
+    const { attempt, signals } = scripted(async () => {
+      throw new ThrottledError('Rate exceeded');
+    });
+    await failureOf(ranks.call(attempt));
+    await failureOf(ranks.call(attempt));
+
+    const refused = await failureOf(ranks.call(attempt));
+
+    expect(ranks.state).toBe('open');
+    expect(refused).toMatchObject({ reason: 'circuit-open', attempts: 0 });
+    expect(signals).toHaveLength(2);
+    expect(messages(logs)).toContain('circuit opened: failing calls at once');
+  });
+
+  it('refuses getJson when it has no base URL', async () => {
+    const { ranks } = sdkDependency();
+
+    await expect(ranks.getJson(PATH, ranksSchema)).rejects.toThrow(TypeError);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createServiceApp, HttpError } from '../src/index.ts';
+import { createLogger, createServiceApp, HttpError, requestIdFrom } from '../src/index.ts';
 import { memoryDestination, startApp, type TestApp } from './helpers.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -82,5 +82,28 @@ describe('createServiceApp', () => {
     expect(() =>
       createServiceApp({ identity: { service: 'Slots', stage: '1', kind: 'process' }, log }),
     ).toThrow(/X-Served-By/);
+  });
+});
+
+describe('requestIdFrom: the rule the request id middleware applies, as a plain function', () => {
+  it.each(['abc.123:x-Y_z', 'a'.repeat(128), '0b9b4a0e-6f8e-4d8a-9d6c-2f1f6b1f7a11'])(
+    'keeps the well-formed id %s',
+    (id) => {
+      expect(requestIdFrom(id)).toBe(id);
+    },
+  );
+
+  it.each([
+    ['no header', undefined],
+    ['an empty header', ''],
+    ['characters outside the allowed set', 'has spaces and <html>'],
+    ['a line break', 'trace\nforged log line'],
+    ['more than 128 characters', 'a'.repeat(129)],
+  ])('mints a new UUID for %s', (_, header) => {
+    expect(requestIdFrom(header)).toMatch(UUID);
+  });
+
+  it('mints a different id each time', () => {
+    expect(requestIdFrom(undefined)).not.toBe(requestIdFrom(undefined));
   });
 });
