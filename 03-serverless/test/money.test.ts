@@ -1,6 +1,6 @@
+import stage02 from '@course/containers/stage';
 import { createHarness, type Harness, type Player } from '@course/contract';
-import { databaseUrlVariable } from '@course/local';
-import pg from 'pg';
+import { databaseUrlVariable, startTestDatabase, type TestDatabase } from '@course/local';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stageForThisFile } from './support.ts';
 
@@ -12,31 +12,21 @@ import { stageForThisFile } from './support.ts';
  */
 
 const serverUrl = process.env.TEST_POSTGRES_URL;
-const slotsDatabase = `slots_money_${crypto.randomUUID().replaceAll('-', '')}`;
-
-async function onServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function slotsUrl(): string {
-  const url = new URL(serverUrl ?? '');
-  url.pathname = `/${slotsDatabase}`;
-  return url.href;
-}
+let slotsDatabase: TestDatabase | undefined;
 
 describe.skipIf(!serverUrl)('spins through the HTTP API on real PostgreSQL', () => {
   // The slots database on the real server (the runner migrates it); users and forum embedded.
+  const env: Record<string, string> = {};
   const stage = stageForThisFile({
-    env: { [databaseUrlVariable('slots')]: serverUrl ? slotsUrl() : '' },
-    beforeStart: () => onServer(`CREATE DATABASE "${slotsDatabase}"`),
+    env,
+    beforeStart: async () => {
+      const slots = stage02.databases.find((candidate) => candidate.name === 'slots');
+      if (!slots) throw new Error('stage 02 has no slots database');
+      slotsDatabase = await startTestDatabase({ ...slots, name: 'slots_money_test' });
+      env[databaseUrlVariable('slots')] = slotsDatabase.url;
+    },
   });
-  afterAll(() => onServer(`DROP DATABASE IF EXISTS "${slotsDatabase}" WITH (FORCE)`));
+  afterAll(() => slotsDatabase?.stop());
 
   const h = (): Harness => createHarness(() => stage.url);
   const balanceOf = async (player: Player) =>

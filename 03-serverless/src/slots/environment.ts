@@ -7,7 +7,12 @@ import {
   type ServiceIdentity,
 } from '@course/service-kit/core';
 import { slotsServiceStore } from '@course/strangler/slots/store';
-import type { HttpRequest } from '../lambda/http.ts';
+import {
+  type HttpHandler,
+  type HttpRequest,
+  httpFunction,
+  type RouteHandler,
+} from '../lambda/http.ts';
 import { type FunctionConfig, type HttpFunctionConfig, loadHttpFunctionConfig } from './config.ts';
 import { connectSlotsDatabase } from './database.ts';
 
@@ -44,4 +49,19 @@ export function httpSlotsEnvironment(config: HttpFunctionConfig = loadHttpFuncti
     player: (request: HttpRequest): Promise<AuthUser> =>
       verifier.verify(bearerToken(request.header('authorization'))),
   };
+}
+
+export type HttpSlotsEnvironment = ReturnType<typeof httpSlotsEnvironment>;
+
+/** A slots function behind the HTTP API: its environment, built once, and its routes over it. */
+export function httpSlotsFunction(
+  routes: (environment: HttpSlotsEnvironment) => Record<string, RouteHandler>,
+): HttpHandler {
+  const environment = httpSlotsEnvironment();
+  return httpFunction({
+    identity: environment.identity,
+    log: environment.log,
+    bodyLimitBytes: environment.config.BODY_LIMIT_BYTES,
+    routes: routes(environment),
+  });
 }

@@ -14,24 +14,16 @@
  *   by the hour) can go where a cold start hurts and the traffic is steady, rather than on
  *   everything.
  */
-import { httpFunction } from '../../lambda/http.ts';
-import { httpSlotsEnvironment } from '../environment.ts';
+import { httpSlotsFunction } from '../environment.ts';
 
-const { slots, player, identity, log, config } = httpSlotsEnvironment();
-
-export const handler = httpFunction({
-  identity,
-  log,
-  bodyLimitBytes: config.BODY_LIMIT_BYTES,
-  routes: {
-    'POST /api/slots/spins': async (request) => {
-      const { spin, replayed } = await slots.spin(await player(request), {
-        body: request.body,
-        idempotencyKey: request.header('idempotency-key'),
-      });
-      // A replay answers exactly what the first request answered, and says so.
-      const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {};
-      return { status: 201, body: spin, headers };
-    },
+export const handler = httpSlotsFunction(({ slots, player }) => ({
+  'POST /api/slots/spins': async (request) => {
+    const { spin, replayed } = await slots.spin(await player(request), {
+      body: request.body,
+      idempotencyKey: request.header('idempotency-key'),
+    });
+    // A replay answers exactly what the first request answered, and says so.
+    const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {};
+    return { status: 201, body: spin, headers };
   },
-});
+}));
