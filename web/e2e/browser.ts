@@ -29,6 +29,7 @@ const servedByPerStage: Record<string, ServedBy> = {
     forum: 'monolith@01 (process)',
   },
   '02': { users: 'users@02 (process)', slots: 'slots@02 (process)', forum: 'forum@02 (process)' },
+  '03': { users: 'users@03 (process)', slots: 'slots@03 (lambda)', forum: 'forum@03 (process)' },
 };
 
 export function expectedServedBy(): ServedBy {

@@ -3,24 +3,26 @@ import { createTokenVerifier, finishServiceApp, type Logger } from '@course/serv
 import type { Express } from 'express';
 import { createStage02App } from '../service.ts';
 import { slotsBadges } from './badges.ts';
-import type { ForumConfig } from './config.ts';
+import type { ForumConfig, ForumServiceConfig } from './config.ts';
 import type { ForumDatabase } from './db.ts';
 import { forumServiceStore } from './store.ts';
 
-export interface ForumAppDeps {
-  config: ForumConfig;
+/** The badges come from the slots service at SLOTS_URL, or from the source given. */
+export type ForumAppDeps = {
   db: ForumDatabase;
   log: Logger;
-  /** The badges' source; by default the slots service at SLOTS_URL. */
-  authorRanks?: AuthorRanks;
-}
+} & (
+  | { config: ForumConfig; authorRanks?: AuthorRanks }
+  | { config: ForumServiceConfig; authorRanks: AuthorRanks }
+);
 
 /**
  * The forum service: the monolith's forum routes over a database of its own, with authors'
  * leaderboard badges from the slots service. Its readiness is its own database only: slots
  * being down degrades a thread page, it does not make the forum unready.
  */
-export function createForumApp({ config, db, log, authorRanks }: ForumAppDeps): Express {
+export function createForumApp(deps: ForumAppDeps): Express {
+  const { config, db, log } = deps;
   const verifier = createTokenVerifier({
     jwks: new URL(config.JWKS_URL),
     issuer: config.TOKEN_ISSUER,
@@ -35,11 +37,16 @@ export function createForumApp({ config, db, log, authorRanks }: ForumAppDeps): 
     forumRoutes({
       store: forumServiceStore(db),
       verifier,
-      authorRanks:
-        authorRanks ??
-        slotsBadges({ slotsUrl: config.SLOTS_URL, timeoutMs: config.SLOTS_TIMEOUT_MS, log }),
+      authorRanks: badgeSource(deps),
     }),
   );
   finishServiceApp(app, { log });
   return app;
+}
+
+function badgeSource({ authorRanks, config, log }: ForumAppDeps): AuthorRanks {
+  if (authorRanks) return authorRanks;
+  // The types allow no other case; this says so to a caller from plain JavaScript.
+  if (!('SLOTS_URL' in config)) throw new TypeError('The forum needs SLOTS_URL or authorRanks');
+  return slotsBadges({ slotsUrl: config.SLOTS_URL, timeoutMs: config.SLOTS_TIMEOUT_MS, log });
 }

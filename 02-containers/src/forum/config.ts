@@ -2,9 +2,15 @@ import { parseConfig } from '@course/service-kit';
 import { z } from 'zod';
 import { httpUrlSchema, stage02ConfigSchema } from '../service.ts';
 
-const forumConfigSchema = stage02ConfigSchema.extend({
+/** The forum service's settings apart from where its badges come from. */
+export const forumServiceConfigSchema = stage02ConfigSchema.extend({
   // The users service's published public keys: tokens are verified here, never sent back.
   JWKS_URL: httpUrlSchema,
+});
+
+export type ForumServiceConfig = z.infer<typeof forumServiceConfigSchema>;
+
+const forumConfigSchema = forumServiceConfigSchema.extend({
   // Where the slots service answers: an address from the environment locally and in compose,
   // a Cloud Map DNS name on AWS. The forum finds it there, never in code.
   SLOTS_URL: httpUrlSchema,

@@ -70,6 +70,11 @@ export interface StartLocalAwsOptions {
   functionEnvironment?: Record<string, string>;
   /** Multiplies every duration of the templates (see RuntimeOptions); default 1, logged otherwise. */
   timeScale?: number;
+  /**
+   * The local cap on environments per function without reserved concurrency (default
+   * DEFAULT_LOCAL_CONCURRENCY); calls beyond it wait for a warm one, never throttled. Logged.
+   */
+  localConcurrency?: number;
   /** Fault switches on from the start (`parseFaultSpecs('queue=orders,duplicate')`). */
   faults?: FaultSpec[];
   /** Where the runtime's lines and the functions' logs go; source first. */
@@ -162,7 +167,20 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
         `set in every function over the template: ${Object.keys(overrides).join(', ')}`,
       );
     }
-    pool = createLambdaPool(model.functions, { timeScale, log, env: { ...overrides, ...env } });
+    if (options.localConcurrency !== undefined) {
+      log(
+        'aws-local',
+        `at most ${options.localConcurrency} environments per function without reserved concurrency`,
+      );
+    }
+    pool = createLambdaPool(model.functions, {
+      timeScale,
+      log,
+      env: { ...overrides, ...env },
+      ...(options.localConcurrency === undefined
+        ? {}
+        : { defaultConcurrency: options.localConcurrency }),
+    });
     const httpApiUrls: Record<string, string> = {};
     for (const api of model.httpApis) {
       const port = Number(new URL(httpApis[api.logicalId] ?? '').port);

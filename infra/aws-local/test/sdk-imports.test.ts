@@ -37,6 +37,19 @@ describe('the SDK imports of a function', () => {
     ]);
   });
 
+  it('leave out packages only named in text, as the SDK names them in its error messages', () => {
+    const dir = codeDir({
+      'index.mjs': [
+        'import { SQSClient } from "@aws-sdk/client-sqs";',
+        'const a = `load it by calling [require("@aws-sdk/signature-v4-crt");] first`;',
+        `const b = "or [require('@aws-sdk/signature-v4a');] or [import '@aws-sdk/signature-v4a';]";`,
+        'export const later = () => require("@aws-sdk/client-s3");',
+      ].join('\n'),
+    });
+
+    expect([...sdkImportsOf(dir)].sort()).toEqual(['@aws-sdk/client-s3', '@aws-sdk/client-sqs']);
+  });
+
   it('pass when this runtime provides them: its pinned clients and their dependencies', () => {
     const dir = codeDir({
       'index.js': 'require("@aws-sdk/client-sqs"); require("@smithy/core");',

@@ -268,6 +268,9 @@ async function startStageAws(
     app: { entry: def.localAws.app, outdir: join(settings.dataDir, 'cdk.out') },
     supplied: def.localAws.supplied?.(ctx) ?? {},
     functionEnvironment: def.localAws.functionEnvironment?.(ctx) ?? {},
+    ...(def.localAws.localConcurrency === undefined
+      ? {}
+      : { localConcurrency: def.localAws.localConcurrency }),
     timeScale: settings.localAws.timeScale ?? 1,
     faults: settings.localAws.faults ?? [],
     log: (source, line) => settings.log(`[${source}] ${line}`),

@@ -79,6 +79,11 @@ export interface LocalAwsDefinition {
    * --env-vars` does): what only this machine knows, e.g. the embedded database's URL.
    */
   functionEnvironment?: (ctx: StageContext) => Record<string, string>;
+  /**
+   * At most this many environments per function (without reserved concurrency) on this machine;
+   * more calls wait for a warm one. By default the runtime's own cap (10).
+   */
+  localConcurrency?: number;
 }
 
 export interface StageDefinition {

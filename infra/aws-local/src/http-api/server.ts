@@ -140,6 +140,12 @@ export async function startHttpApi(
     });
   });
   server.on('clientError', answerMalformed);
+  // Keep idle connections longer than the clients that pool them (the stage's gateway keeps
+  // them open without a limit): with Node's default of 5 s, a request sent on a pooled
+  // connection just as the server closes it ends in "socket hang up", though API Gateway would
+  // have answered it. The services of the course do the same (service-kit's listen).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {

@@ -5,23 +5,44 @@
  * @aws-sdk/client-dynamodb would start fine and fail at its first call; with it the start fails,
  * naming the function and the package, before anything runs.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { buildSync } from 'esbuild';
 import type { LocalFunction } from '../model.ts';
 import { LocalAwsError } from '../model.ts';
 import { providerPackages } from './sdk-resolution.ts';
 
-/** `import … from '@aws-sdk/x'`, `import '@aws-sdk/x'`, `import('@aws-sdk/x')`, `require('@aws-sdk/x')`. */
-const SDK_IMPORT =
-  /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'](@(?:aws-sdk|smithy)\/[^"'/]+)/g;
 const CODE_FILE = /\.(?:m|c)?js$/;
+const SDK_PACKAGE = /^(@(?:aws-sdk|smithy)\/[^/]+)/;
 
-/** The `@aws-sdk/*` and `@smithy/*` packages the code of a folder imports (node_modules aside). */
+/**
+ * The `@aws-sdk/*` and `@smithy/*` packages the code of a folder imports (node_modules aside):
+ * `import … from`, `import '…'`, `import('…')` and `require('…')`, found by esbuild's own parser
+ * rather than by searching the text. The SDK's error messages name packages in exactly those
+ * forms — its SigV4a signer throws "…by calling [require('@aws-sdk/signature-v4a');]…" — and a
+ * text search would take such a message, bundled into any function that signs a request, for an
+ * import.
+ */
 export function sdkImportsOf(codeDir: string): Set<string> {
+  const entryPoints = [...codeFiles(codeDir)];
   const packages = new Set<string>();
-  for (const file of codeFiles(codeDir)) {
-    for (const match of readFileSync(file, 'utf8').matchAll(SDK_IMPORT)) {
-      if (match[1]) packages.add(match[1]);
+  if (entryPoints.length === 0) return packages;
+  const { metafile } = buildSync({
+    entryPoints,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    // Every package import stays an import, listed in the metafile: nothing is resolved.
+    packages: 'external',
+    outdir: join(codeDir, '.sdk-imports'),
+    logLevel: 'silent',
+  });
+  for (const input of Object.values(metafile.inputs)) {
+    for (const { path, external } of input.imports) {
+      const name = external ? SDK_PACKAGE.exec(path)?.[1] : undefined;
+      if (name) packages.add(name);
     }
   }
   return packages;

@@ -11,6 +11,12 @@ export interface Scenario {
    * Requests sent in turn by every connection, so each can carry another player's token or key,
    * or go to another path (a mix). Each one's fields replace the scenario's.
    */
+  /**
+   * Requests per second across all connections (autocannon's overallRate), for a stage that
+   * enforces a rate itself (an API Gateway stage's throttle): measured above it, the figures
+   * would be those of its 429s. Unlimited by default.
+   */
+  overallRate?: number;
   requests?: {
     method?: 'GET' | 'POST';
     path?: string;
@@ -44,6 +50,7 @@ export async function measure(scenario: Scenario, load: LoadOptions): Promise<Me
     requests: scenario.requests?.map((r) => ({ method: scenario.method ?? 'GET', ...r })),
     duration: load.durationSeconds,
     connections: load.connections,
+    ...(scenario.overallRate === undefined ? {} : { overallRate: scenario.overallRate }),
     // The load comes from a worker thread: the stage's embedded database runs on this process's
     // main thread, and a load generator sharing that thread would slow the database it measures.
     workers: 1,
