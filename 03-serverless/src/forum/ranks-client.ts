@@ -55,9 +55,8 @@ export function ranksFunctionBadges({
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
   });
   const ranksFunction = createDependency({
+    // No baseUrl: the SDK finds the Lambda endpoint itself, and only `call` is used.
     name: 'ranks-function',
-    // Only for getJson, which is never used here: the SDK finds the Lambda endpoint itself.
-    baseUrl: 'https://lambda.invalid',
     log,
     timeoutMs,
     retries: 1,
