@@ -274,9 +274,19 @@ function logServed(
     const filter = sub.filterPolicy ? ` if ${JSON.stringify(sub.filterPolicy)}` : '';
     say(`  ${nameOf(sub.topicArn)} → ${nameOf(sub.endpoint)}${raw}${filter}`);
   }
-  for (const ignored of model.ignored) {
-    say(`ignored ${ignored.logicalId} (${ignored.type}): ${ignored.reason}`);
+  // One line per reason, not per resource: a stage's VPC alone is dozens of resources.
+  const byReason = Map.groupBy(model.ignored, (ignored) => ignored.reason);
+  for (const [reason, resources] of byReason) {
+    say(`ignored ${describeResources(resources)}: ${reason}`);
   }
+}
+
+/** A few resources by logical id and type; more as a count per type. */
+function describeResources(resources: { logicalId: string; type: string }[]): string {
+  if (resources.length <= 3) return resources.map((r) => `${r.logicalId} (${r.type})`).join(', ');
+  const counts = Map.groupBy(resources, (r) => r.type);
+  const types = [...counts].map(([type, ofType]) => `${ofType.length} × ${type}`).join(', ');
+  return `${resources.length} resources (${types})`;
 }
 
 /** The stage's function variables, refused by the same rule as the template's. */

@@ -221,6 +221,35 @@ describe('startLocalAws options', () => {
     }
   });
 
+  it('sums up what it ignores per reason: a few by name, many as a count per type', async () => {
+    const lines: string[] = [];
+    const subnet = { Type: 'AWS::EC2::Subnet', Properties: {} };
+    const dir = writeAssembly({
+      Vpc: { Type: 'AWS::EC2::VPC', Properties: {} },
+      SubnetA: subnet,
+      SubnetB: subnet,
+      SubnetC: subnet,
+      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: {} },
+    });
+
+    const started = await startLocalAws({
+      assemblyDir: dir,
+      log: (source, line) => lines.push(`[${source}] ${line}`),
+    });
+    await started.stop();
+
+    const ignored = lines.filter((line) => line.startsWith('[aws-local] ignored'));
+    expect(ignored).toHaveLength(2);
+    expect(ignored).toContainEqual(
+      expect.stringMatching(
+        /^\[aws-local\] ignored 4 resources \(1 × AWS::EC2::VPC, 3 × AWS::EC2::Subnet\): /,
+      ),
+    );
+    expect(ignored).toContainEqual(
+      expect.stringMatching(/^\[aws-local\] ignored Alarm \(AWS::CloudWatch::Alarm\): /),
+    );
+  });
+
   it('refuses a function variable Lambda reserves, as in a template', async () => {
     const dir = writeAssembly({ Fn: appFunction() });
 
