@@ -56,6 +56,13 @@ export function runOneShot(programFile: string, env: Record<string, string>): Pr
   });
 }
 
+/** The variables a run's configuration error names: its message has a line `  NAME: problem` each. */
+export function variablesNamedBy(run: ProgramRun): string[] {
+  return [...(run.lines[0]?.msg ?? '').matchAll(/^\s+([A-Z_]+): /gm)].map(
+    (match) => match[1] ?? '',
+  );
+}
+
 /** How many migrations a database setup run applied, from its log. */
 export function appliedCount(run: ProgramRun): number | undefined {
   return run.lines.find((line) => line.msg === 'database schema up to date')?.applied;
