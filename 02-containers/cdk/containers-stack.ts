@@ -1,10 +1,12 @@
 import {
-  ContainerService,
+  type ContainerService,
   CourseVpc,
   DeployTimeTask,
   LoadBalancerOrigin,
   PostgresDatabase,
   RouteTableRules,
+  ServiceCluster,
+  type ServiceDefaults,
   signingSeedSecret,
   suppressLoadBalancerFindings,
   WebDistribution,
@@ -15,8 +17,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
-import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { provisioningVariablesOf, SERVICES } from '../src/services.ts';
 import {
@@ -99,19 +99,12 @@ export class ContainersStack extends Stack {
 
     // The cluster is only a namespace for the services; Fargate runs the tasks. Cloud Map's
     // private DNS is how the services find each other: <service>.course.internal.
-    const cluster = new ecs.Cluster(this, 'Cluster', { vpc });
-    NagSuppressions.addResourceSuppressions(cluster, [
-      {
-        id: 'AwsSolutions-ECS4',
-        reason:
-          'Container Insights bills its metrics (about as much as a task here); ECS and the ' +
-          "services' own logs show what a lab needs. `containerInsightsV2` turns it on.",
-      },
-    ]);
-    const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Discovery', {
-      name: SERVICE_DOMAIN,
+    const cluster = new ServiceCluster<Service>(this, {
       vpc,
+      domain: SERVICE_DOMAIN,
       description: 'Stage 02 service discovery: <service>.course.internal',
+      database,
+      serviceDefaults: courseServiceDefaults('02', credentials),
     });
 
     // The services' roles and databases, created once per deploy, before any service starts, by
@@ -127,7 +120,7 @@ export class ContainersStack extends Stack {
     // (CloudFormation cannot hand the password to a custom resource itself: dynamic references to
     // Secrets Manager are not resolved in custom resources.)
     const provisioning = new DeployTimeTask(this, 'DatabaseProvisioning', {
-      cluster,
+      cluster: cluster.cluster,
       name: 'database-provisioning',
       image: props.databaseProvisioningImage(this),
       command: DATABASE_PROVISIONING_COMMAND,
@@ -142,47 +135,14 @@ export class ContainersStack extends Stack {
     // Not before the server, and the rule that lets the task in, exist.
     provisioning.runsAfter(database);
 
-    // Each service: its image, its own database credentials, and a setup step that applies its
-    // migrations with those same credentials before the app starts.
+    // Each service's first task migrates as its role, in its database: both must exist by then.
+    cluster.startsAfter(provisioning);
     const addService = (
       name: Service,
       environment: Record<string, string>,
       secrets: Record<string, ecs.Secret> = {},
-    ): ContainerService => {
-      const service = new ContainerService(this, capitalized(name), {
-        cluster,
-        namespace,
-        name,
-        image: props.image(this, name),
-        port: SERVICE_PORT,
-        environment: {
-          PORT: String(SERVICE_PORT),
-          // Listen on the task's network interface, not on loopback.
-          HOST: '0.0.0.0',
-          STAGE: '02',
-          // Two proxies stand in front: CloudFront adds the viewer's address to
-          // X-Forwarded-For, the load balancer adds CloudFront's. Believe exactly those two.
-          TRUST_PROXY: '2',
-          TOKEN_ISSUER: 'users',
-          // The connection budget: a db.t4g.micro takes about 80 connections. 3 services × 3
-          // tasks × 3 = 27, twice that while a deployment runs old and new tasks side by side.
-          DB_POOL_MAX: '3',
-          ...environment,
-        },
-        secrets: { DATABASE_SECRET: credentials[name], ...secrets },
-        setup: {
-          command: DATABASE_SETUP_COMMAND,
-          environment: { SERVICE: name },
-          secrets: { DATABASE_SECRET: credentials[name] },
-        },
-        healthCheck: CONTAINER_HEALTH_CHECK,
-        healthCheckGracePeriod: HEALTH_CHECK_GRACE_PERIOD,
-      });
-      database.allowFrom(service.securityGroup);
-      // Its first task migrates as its role, in its database: both must exist by then.
-      service.service.node.addDependency(provisioning);
-      return service;
-    };
+    ): ContainerService =>
+      cluster.addService({ name, image: props.image(this, name), environment, secrets });
     const users = addService(
       'users',
       {},
@@ -253,6 +213,38 @@ export class ContainersStack extends Stack {
   }
 }
 
-function capitalized(name: string): string {
-  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+/**
+ * What each service of this stage gets (stage 03 runs users and forum the same way): the
+ * environment every service reads; its own database secret, for the app and for a setup step
+ * that applies its migrations with those same credentials before the app starts; the health
+ * checks.
+ */
+export function courseServiceDefaults<S extends Service>(
+  stage: string,
+  credentials: Record<S, ecs.Secret>,
+): (name: S) => ServiceDefaults {
+  return (name) => ({
+    port: SERVICE_PORT,
+    environment: {
+      PORT: String(SERVICE_PORT),
+      // Listen on the task's network interface, not on loopback.
+      HOST: '0.0.0.0',
+      STAGE: stage,
+      // Two proxies stand in front: CloudFront adds the viewer's address to
+      // X-Forwarded-For, the load balancer adds CloudFront's. Believe exactly those two.
+      TRUST_PROXY: '2',
+      TOKEN_ISSUER: 'users',
+      // The connection budget: a db.t4g.micro takes about 80 connections. 3 services × 3
+      // tasks × 3 = 27, twice that while a deployment runs old and new tasks side by side.
+      DB_POOL_MAX: '3',
+    },
+    secrets: { DATABASE_SECRET: credentials[name] },
+    setup: {
+      command: DATABASE_SETUP_COMMAND,
+      environment: { SERVICE: name },
+      secrets: { DATABASE_SECRET: credentials[name] },
+    },
+    healthCheck: CONTAINER_HEALTH_CHECK,
+    healthCheckGracePeriod: HEALTH_CHECK_GRACE_PERIOD,
+  });
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES, type Service } from '../src/services.ts';
-import { appliedCount, migrationNames, query, runProgram } from './programs.ts';
+import { appliedCount, migrationNames, query, runProgram, urlAs as urlAsOn } from './programs.ts';
 
 const serverUrl = process.env.TEST_POSTGRES_URL;
 
@@ -66,13 +66,8 @@ describe.runIf(serverUrl)('database provisioning on a shared PostgreSQL server',
   const created = { roles: [admin.role], databases: [admin.database] };
 
   /** A URL to the test server as `role` into `database`. */
-  function urlAs(role: string, password: string, database: string): string {
-    const url = new URL(server);
-    url.username = encodeURIComponent(role);
-    url.password = encodeURIComponent(password);
-    url.pathname = `/${encodeURIComponent(database)}`;
-    return url.href;
-  }
+  const urlAs = (role: string, password: string, database: string) =>
+    urlAsOn(server, role, password, database);
 
   /**
    * One deployment's services: each a role and a database named `<service>-<tag>-<run>`, with a

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import stage from '../stage.ts';
@@ -25,11 +26,23 @@ export function runProgram(
   program: 'database-setup' | 'database-provisioning',
   env: Record<string, string>,
 ): Promise<ProgramRun> {
+  return runOneShot(join(containersDir, 'src', `${program}.ts`), env);
+}
+
+/**
+ * Any stage's one-shot program (a `src/<program>.ts` that ends in `runOneShot`) as a child
+ * process, from its package's folder, with only the given environment (and PATH).
+ */
+export function runOneShot(programFile: string, env: Record<string, string>): Promise<ProgramRun> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', `src/${program}.ts`],
-      { cwd: containersDir, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+      ['--import', 'tsx', programFile],
+      {
+        cwd: dirname(dirname(programFile)),
+        env: { PATH: process.env.PATH ?? '', ...env },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => {
         // A non-zero exit is a result here; only failing to run at all is an error.
         if (error && typeof error.code !== 'number') return reject(error);
@@ -41,6 +54,13 @@ export function runProgram(
       },
     );
   });
+}
+
+/** The variables a run's configuration error names: its message has a line `  NAME: problem` each. */
+export function variablesNamedBy(run: ProgramRun): string[] {
+  return [...(run.lines[0]?.msg ?? '').matchAll(/^\s+([A-Z_]+): /gm)].map(
+    (match) => match[1] ?? '',
+  );
 }
 
 /** How many migrations a database setup run applied, from its log. */
@@ -56,6 +76,15 @@ export function migrationNames(service: string): string[] {
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
+}
+
+/** A URL to the server at `serverUrl` as `role` into `database` (each encoded as a URL needs). */
+export function urlAs(serverUrl: string, role: string, password: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.username = encodeURIComponent(role);
+  url.password = encodeURIComponent(password);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.href;
 }
 
 export async function query(

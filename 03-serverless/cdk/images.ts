@@ -6,11 +6,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { ContainerServiceName } from './serverless-stack.ts';
 
-export {
-  CONTAINER_HEALTH_CHECK,
-  DATABASE_SETUP_COMMAND,
-  HEALTH_CHECK_GRACE_PERIOD,
-} from '@course/containers/cdk/images';
+export { DATABASE_SETUP_COMMAND } from '@course/containers/cdk/images';
 
 /*
  * Stage 03's own images, built like stage 02's (its bundles, its Dockerfile, linux/arm64 at

@@ -1,15 +1,21 @@
 import { join } from 'node:path';
 import {
-  ContainerService,
+  type ContainerService,
   CourseVpc,
   DeployTimeTask,
   LoadBalancerOrigin,
   PostgresDatabase,
   RouteTableRules,
+  ServiceCluster,
   signingSeedSecret,
   suppressLoadBalancerFindings,
   WebDistribution,
 } from '@course/constructs';
+import {
+  courseServiceDefaults,
+  SERVICE_DOMAIN,
+  SERVICE_PORT,
+} from '@course/containers/cdk/containers-stack';
 import type { RouteTable } from '@course/facade/route-table';
 import {
   CfnOutput,
@@ -31,7 +37,6 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { LOGICAL_IDS } from './logical-ids.ts';
@@ -41,11 +46,9 @@ import { SLOTS_ROUTES } from './slots-routes.ts';
 /** The services that stay containers in this stage; slots is now the functions below. */
 export type ContainerServiceName = 'users' | 'forum';
 
-/** The private DNS domain in which each service is `<service>.<domain>`, as in stage 02. */
-export const SERVICE_DOMAIN = 'course.internal';
-
-/** The port every service listens on in its container. */
-export const SERVICE_PORT = 3000;
+// The private DNS domain in which each service is `<service>.<domain>`, and the port every
+// service listens on in its container: stage 02's.
+export { SERVICE_DOMAIN, SERVICE_PORT };
 
 /** The paths CloudFront sends to the slots HTTP API; matched before `LOAD_BALANCER_PATHS`. */
 export const SLOTS_API_PATHS = ['/api/slots/*'];
@@ -77,9 +80,6 @@ export interface ServerlessStackProps extends StackProps {
   databaseProvisioning: { image: (scope: Construct) => ecs.ContainerImage; command: string[] };
   /** The migrations' command in the slots migrations image (stage 02's database setup). */
   databaseSetupCommand: string[];
-  /** The container health check and its grace period (stage 02's). */
-  containerHealthCheck: ecs.HealthCheck;
-  healthCheckGracePeriod: Duration;
   /** The web app's files (stage 02's web-app.ts). */
   site: s3deploy.ISource;
   /**
@@ -145,19 +145,13 @@ export class ServerlessStack extends Stack {
     };
     const jwtSeed = signingSeedSecret(this, 'JwtSigningSeed', { signer: 'users' });
 
-    const cluster = new ecs.Cluster(this, 'Cluster', { vpc });
-    NagSuppressions.addResourceSuppressions(cluster, [
-      {
-        id: 'AwsSolutions-ECS4',
-        reason:
-          'Container Insights bills its metrics (about as much as a task here); ECS and the ' +
-          "services' own logs show what a lab needs. `containerInsightsV2` turns it on.",
-      },
-    ]);
-    const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Discovery', {
-      name: SERVICE_DOMAIN,
+    // Stage 02's cluster and service discovery, with stage 02's defaults for every service.
+    const cluster = new ServiceCluster<ContainerServiceName>(this, {
       vpc,
+      domain: SERVICE_DOMAIN,
       description: 'Stage 03 service discovery: <service>.course.internal',
+      database,
+      serviceDefaults: courseServiceDefaults('03', credentials),
     });
 
     // Once per deploy, before anything uses the database (stage 02's DeployTimeTask, for stage
@@ -165,7 +159,7 @@ export class ServerlessStack extends Stack {
     // Stage 02's program creates every service's role and database; this stage's then creates
     // the functions' role, granted rds_iam and only the rights to read and write slots' rows.
     const provisioning = new DeployTimeTask(this, 'DatabaseProvisioning', {
-      cluster,
+      cluster: cluster.cluster,
       name: 'database-provisioning',
       image: props.databaseProvisioning.image(this),
       command: props.databaseProvisioning.command,
@@ -188,7 +182,7 @@ export class ServerlessStack extends Stack {
     // database setup for slots after the provisioning, as the slots role with its own password
     // (the functions' role cannot migrate: it may not create tables, and it has no password).
     const slotsMigrations = new DeployTimeTask(this, 'SlotsMigrations', {
-      cluster,
+      cluster: cluster.cluster,
       name: 'slots-migrations',
       image: props.slotsMigrationsImage(this),
       command: props.databaseSetupCommand,
@@ -200,41 +194,15 @@ export class ServerlessStack extends Stack {
 
     // Users and forum: stage 02's services, unchanged but for the forum's ranks, which now come
     // from the ranks function through the Lambda Invoke API.
+    // Two services × 3 tasks × 3 connections (stage 02's DB_POOL_MAX) plus the functions' fit a
+    // db.t4g.micro's ~80.
+    cluster.startsAfter(provisioning);
     const addService = (
       name: ContainerServiceName,
       environment: Record<string, string>,
       secrets: Record<string, ecs.Secret> = {},
-    ): ContainerService => {
-      const service = new ContainerService(this, capitalized(name), {
-        cluster,
-        namespace,
-        name,
-        image: props.image(this, name),
-        port: SERVICE_PORT,
-        environment: {
-          PORT: String(SERVICE_PORT),
-          HOST: '0.0.0.0',
-          STAGE: '03',
-          // CloudFront and the load balancer stand in front, as in stage 02.
-          TRUST_PROXY: '2',
-          TOKEN_ISSUER: 'users',
-          // Two services × 3 tasks × 3 plus the functions' connections fit a db.t4g.micro's ~80.
-          DB_POOL_MAX: '3',
-          ...environment,
-        },
-        secrets: { DATABASE_SECRET: credentials[name], ...secrets },
-        setup: {
-          command: props.databaseSetupCommand,
-          environment: { SERVICE: name },
-          secrets: { DATABASE_SECRET: credentials[name] },
-        },
-        healthCheck: props.containerHealthCheck,
-        healthCheckGracePeriod: props.healthCheckGracePeriod,
-      });
-      database.allowFrom(service.securityGroup);
-      service.service.node.addDependency(provisioning);
-      return service;
-    };
+    ): ContainerService =>
+      cluster.addService({ name, image: props.image(this, name), environment, secrets });
     const users = addService(
       'users',
       {},
@@ -475,8 +443,4 @@ function suppressInvokeWildcard(role: Construct, logicalId: string): void {
     ],
     true,
   );
-}
-
-function capitalized(name: string): string {
-  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 }

@@ -3,10 +3,8 @@ import { webAppSource } from '@course/containers/cdk/web-app';
 import type { App, Environment } from 'aws-cdk-lib';
 import { EdgeProtectionStack } from './edge-protection-stack.ts';
 import {
-  CONTAINER_HEALTH_CHECK,
   DATABASE_SETUP_COMMAND,
   databaseProvisioning,
-  HEALTH_CHECK_GRACE_PERIOD,
   slotsMigrationsImage,
   stageImage,
 } from './images.ts';
@@ -53,8 +51,6 @@ export function addStage(
     slotsMigrationsImage,
     databaseProvisioning,
     databaseSetupCommand: DATABASE_SETUP_COMMAND,
-    containerHealthCheck: CONTAINER_HEALTH_CHECK,
-    healthCheckGracePeriod: HEALTH_CHECK_GRACE_PERIOD,
     site: webAppSource(),
     webAclArn: edge?.webAclArn,
     reservedConcurrency: options.reservedConcurrency,

@@ -9,15 +9,18 @@ import { z } from 'zod';
  * The one-shot program that lets the slots functions into the slots database with RDS IAM
  * authentication. It runs on AWS only, in the database provisioning task, right after stage 02's
  * provisioning has created every service's role and database (cdk/serverless-stack.ts), as the
- * RDS master user:
+ * RDS master user, who is no superuser there (a member of rds_superuser), so it uses only what
+ * such a user may do:
  *
  *   DATABASE_ADMIN_URL=… IAM_ROLE=slots_lambda IAM_DATABASE=slots IAM_DATABASE_OWNER=slots \
  *     node --import tsx src/database-iam-access.ts
  *
  * The functions' role is a role of its own, not the slots service's: a role granted `rds_iam` can
  * no longer log in with a password, and the migrations (stage 02's database setup, run as the
- * slots role with its secret) need one. The functions' role may read and write the rows of the
- * slots tables and nothing else: no DDL, no other database. Idempotent.
+ * slots role with its secret) need one. The functions' role may read, add and change the rows of
+ * the slots tables and nothing else: no DELETE, no DDL, no other service's database. It runs
+ * before slots' migrations on a first deploy and after them on the next, so its rights cover the
+ * tables that exist and those created later. Idempotent: every deploy runs it again.
  */
 
 const configSchema = z.object({
@@ -43,6 +46,10 @@ const configSchema = z.object({
 });
 type Config = z.infer<typeof configSchema>;
 
+/** What the functions may do to the rows of slots' tables, and with their sequences. */
+const TABLE_RIGHTS = 'SELECT, INSERT, UPDATE';
+const SEQUENCE_RIGHTS = 'USAGE, SELECT';
+
 async function grantIamAccess(config: Config, log: Logger): Promise<void> {
   const role = pg.escapeIdentifier(config.IAM_ROLE);
   const owner = pg.escapeIdentifier(config.IAM_DATABASE_OWNER);
@@ -64,26 +71,32 @@ async function grantIamAccess(config: Config, log: Logger): Promise<void> {
     await admin.query(`GRANT CONNECT ON DATABASE ${database} TO ${role}`);
   });
 
+  // In the database itself, holding the lock slots' migrations take there too (the two never
+  // interleave), in one transaction (a failure leaves the rights as they were).
   const url = new URL(config.DATABASE_ADMIN_URL);
   url.pathname = `/${encodeURIComponent(config.IAM_DATABASE)}`;
-  const client = new pg.Client({ connectionString: url.href, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-    // Rows only: the tables that exist now, and those the owner's later migrations create.
-    await client.query(
-      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`,
-    );
-    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-    await client.query(
-      `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`,
-    );
-    await client.query(
-      `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${role}`,
-    );
-  } finally {
-    await client.end();
-  }
+  await whileLocked(url.href, async (client) => {
+    await client.query('BEGIN');
+    try {
+      // Rows only, and no DELETE: the functions never delete a row (the spins are the ledger),
+      // so a compromised function cannot erase it either. No CREATE: since PostgreSQL 15 no
+      // role but the database's owner may create in schema public. The tables that the owner's
+      // later migrations create first, then those that exist now, so none falls between.
+      for (const statement of [
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT ${TABLE_RIGHTS} ON TABLES TO ${role}`,
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT ${SEQUENCE_RIGHTS} ON SEQUENCES TO ${role}`,
+        `GRANT USAGE ON SCHEMA public TO ${role}`,
+        `GRANT ${TABLE_RIGHTS} ON ALL TABLES IN SCHEMA public TO ${role}`,
+        `GRANT ${SEQUENCE_RIGHTS} ON ALL SEQUENCES IN SCHEMA public TO ${role}`,
+      ]) {
+        await client.query(statement);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    }
+  });
   log.info({ role: config.IAM_ROLE, database: config.IAM_DATABASE }, 'IAM access granted');
 }
 

@@ -27,6 +27,12 @@ export {
 } from './node-app-host.ts';
 export { PostgresDatabase, type PostgresDatabaseProps } from './postgres-database.ts';
 export { RouteTableRules, type RouteTableRulesProps } from './route-table-rules.ts';
+export {
+  type ClusterServiceProps,
+  ServiceCluster,
+  type ServiceClusterProps,
+  type ServiceDefaults,
+} from './service-cluster.ts';
 export { type SigningSeedProps, signingSeedSecret } from './signing-seed.ts';
 export {
   WebDistribution,
