@@ -1,7 +1,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleOf } from '@course/containers/cdk/bundles';
-import { imageOfBundle, serviceImage } from '@course/containers/cdk/images';
+import {
+  DATABASE_PROVISIONING_COMMAND,
+  imageOfBundle,
+  serviceImage,
+} from '@course/containers/cdk/images';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { ContainerServiceName } from './serverless-stack.ts';
@@ -41,26 +45,17 @@ export function forumImage(scope: Construct): ecs.ContainerImage {
   });
 }
 
-/** The programs of the one-off database provisioning task, in the order they run. */
-export const DATABASE_PROVISIONING_PROGRAMS = [
-  'database-provisioning.mjs',
-  'database-iam-access.mjs',
-] as const;
+/** This stage's: the functions' IAM role and its rights on the slots tables (after migrations). */
+export const DATABASE_IAM_ACCESS_COMMAND = ['node', 'database-iam-access.mjs'];
 
 /**
- * The database provisioning's command: stage 02's program (every service's role and database),
- * then this stage's (the functions' IAM role and its rights on the slots tables).
+ * The provisioning image, with both programs (plain SQL through pg, no migrations), and their
+ * commands: stage 02's (every service's role and database) and this stage's.
  */
-export const DATABASE_PROVISIONING_COMMAND = [
-  'sh',
-  '-c',
-  DATABASE_PROVISIONING_PROGRAMS.map((program) => `node ${program}`).join(' && '),
-];
-
-/** The provisioning image and command: both programs, plain SQL through pg, no migrations. */
 export const databaseProvisioning = {
   image: databaseProvisioningImage,
   command: DATABASE_PROVISIONING_COMMAND,
+  iamAccessCommand: DATABASE_IAM_ACCESS_COMMAND,
 };
 
 function databaseProvisioningImage(scope: Construct): ecs.ContainerImage {

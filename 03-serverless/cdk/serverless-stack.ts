@@ -34,6 +34,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -67,6 +68,29 @@ export const SLOTS_IAM_ROLE = 'slots_lambda';
  */
 export const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 
+/**
+ * The HTTP API's access log line, one JSON object per request, of HTTP API variables only (API
+ * Gateway DG, "Customize HTTP API access logs"): CDK's `jsonWithStandardFields()` is the REST
+ * API's, whose `$context.resourcePath` an HTTP API does not have. The route key says which route
+ * (or `$default`) matched; the integration's error and latency tell a function that failed or
+ * timed out from one that answered an error itself. Every value is quoted: API Gateway writes a
+ * missing one as `-`, which would not be JSON bare.
+ */
+export const SLOTS_API_ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  httpMethod: '$context.httpMethod',
+  path: '$context.path',
+  routeKey: '$context.routeKey',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integration.latency',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
+
 const functionsDir = join(import.meta.dirname, '..', 'src', 'slots', 'functions');
 
 export interface ServerlessStackProps extends StackProps {
@@ -76,8 +100,15 @@ export interface ServerlessStackProps extends StackProps {
   image: (scope: Construct, service: ContainerServiceName) => ecs.ContainerImage;
   /** The image that runs stage 02's database setup (migrations) for slots (images.ts). */
   slotsMigrationsImage: (scope: Construct) => ecs.ContainerImage;
-  /** The one-off database provisioning's image and command (images.ts). */
-  databaseProvisioning: { image: (scope: Construct) => ecs.ContainerImage; command: string[] };
+  /**
+   * The one-off database provisioning's image, with stage 02's command and this stage's, which
+   * gives the functions' role its rights (images.ts).
+   */
+  databaseProvisioning: {
+    image: (scope: Construct) => ecs.ContainerImage;
+    command: string[];
+    iamAccessCommand: string[];
+  };
   /** The migrations' command in the slots migrations image (stage 02's database setup). */
   databaseSetupCommand: string[];
   /** The web app's files (stage 02's web-app.ts). */
@@ -88,10 +119,12 @@ export interface ServerlessStackProps extends StackProps {
    */
   webAclArn?: string;
   /**
-   * Reserved concurrency of each slots function, which bounds the database connections they can
-   * open (one per execution environment: three functions × this). Off by default because a
-   * deploy that reserves concurrency fails on an account whose concurrency quota is still 10 (new
-   * accounts): Lambda keeps 10 unreserved. Check yours with `aws lambda get-account-settings`
+   * Reserved concurrency of each slots function, a whole number of at least 1, which bounds the
+   * database connections they can open (one per execution environment: three functions × this).
+   * Off by default: Lambda lets an account reserve concurrency only as long as at least 100 stay
+   * unreserved, so an account whose concurrency quota is below 101 (new accounts may have 10)
+   * can reserve none, and N for each of the three functions needs a quota of at least
+   * 3 × N + 100 (115 for 5). Check yours with `aws lambda get-account-settings`
    * (`AccountLimit.ConcurrentExecutions`).
    * @default none: the functions share the account's unreserved concurrency
    */
@@ -120,6 +153,16 @@ export interface ServerlessStackProps extends StackProps {
 export class ServerlessStack extends Stack {
   constructor(scope: Construct, id: string, props: ServerlessStackProps) {
     super(scope, id, props);
+    const { reservedConcurrency } = props;
+    if (
+      reservedConcurrency !== undefined &&
+      !(Number.isInteger(reservedConcurrency) && reservedConcurrency >= 1)
+    ) {
+      // Lambda accepts 0, but it throttles every invocation: the slots API would serve nothing.
+      throw new Error(
+        `reservedConcurrency: give a whole number of at least 1, not ${reservedConcurrency}`,
+      );
+    }
 
     // As in stage 02: no NAT gateway and no interface endpoints. The tasks run in the public
     // subnets with public IPs; the database, the load balancer and now the slots functions live
@@ -154,20 +197,15 @@ export class ServerlessStack extends Stack {
       serviceDefaults: courseServiceDefaults('03', credentials),
     });
 
-    // Once per deploy, before anything uses the database (stage 02's DeployTimeTask, for stage
-    // 02's reasons: only a task in the public subnets reaches both Secrets Manager and RDS here).
-    // Stage 02's program creates every service's role and database; this stage's then creates
-    // the functions' role, granted rds_iam and only the rights to read and write slots' rows.
+    // Before anything uses the database (stage 02's DeployTimeTask, for stage 02's reasons: only
+    // a task in the public subnets reaches both Secrets Manager and RDS here), stage 02's program
+    // creates every service's role and database.
+    const provisioningImage = props.databaseProvisioning.image(this);
     const provisioning = new DeployTimeTask(this, 'DatabaseProvisioning', {
       cluster: cluster.cluster,
       name: 'database-provisioning',
-      image: props.databaseProvisioning.image(this),
+      image: provisioningImage,
       command: props.databaseProvisioning.command,
-      environment: {
-        IAM_ROLE: SLOTS_IAM_ROLE,
-        IAM_DATABASE: 'slots',
-        IAM_DATABASE_OWNER: 'slots',
-      },
       secrets: {
         DATABASE_ADMIN_SECRET: ecs.Secret.fromSecretsManager(database.secret),
         USERS_DATABASE_SECRET: credentials.users,
@@ -191,6 +229,29 @@ export class ServerlessStack extends Stack {
     });
     database.allowFrom(slotsMigrations.securityGroup);
     slotsMigrations.runsAfter(provisioning);
+
+    // Then this stage's program creates the functions' role, granted rds_iam and only the rights
+    // to read and write slots' rows. After the migrations, so that the migration history they
+    // create on a first deploy exists, and it can take the functions' rights on it away.
+    const iamAccess = new DeployTimeTask(this, 'SlotsIamAccess', {
+      cluster: cluster.cluster,
+      name: 'database-iam-access',
+      image: provisioningImage,
+      command: props.databaseProvisioning.iamAccessCommand,
+      environment: {
+        IAM_ROLE: SLOTS_IAM_ROLE,
+        IAM_DATABASE: 'slots',
+        IAM_DATABASE_OWNER: 'slots',
+        // Behind the proxy the server's sessions are the proxy's pooled connections, not the
+        // functions': PostgreSQL advises no idle session timeout under connection-pooling
+        // software, which need not expect the server to close them. The proxy ends idle
+        // client connections itself (its idle client timeout, 30 minutes by default).
+        ...(props.rdsProxy ? { IAM_ROLE_IDLE_SESSION_TIMEOUT: '0s' } : {}),
+      },
+      secrets: { DATABASE_ADMIN_SECRET: ecs.Secret.fromSecretsManager(database.secret) },
+    });
+    database.allowFrom(iamAccess.securityGroup);
+    iamAccess.runsAfter(slotsMigrations);
 
     // Users and forum: stage 02's services, unchanged but for the forum's ranks, which now come
     // from the ranks function through the Lambda Invoke API.
@@ -268,8 +329,8 @@ export class ServerlessStack extends Stack {
       if (proxy === undefined) database.instance.grantConnect(fn, SLOTS_IAM_ROLE);
       else proxy.grantConnect(fn, SLOTS_IAM_ROLE);
     }
-    // The functions connect only once the role and the tables exist.
-    for (const fn of [write, read, ranks]) fn.node.addDependency(slotsMigrations);
+    // The functions connect only once the tables, the role and its rights exist.
+    for (const fn of [write, read, ranks]) fn.node.addDependency(iamAccess);
 
     // The forum invokes the ranks function over the Lambda API's public HTTPS endpoint, from its
     // public subnet through the internet gateway (its security group lets HTTPS out), as its
@@ -316,7 +377,7 @@ export class ServerlessStack extends Stack {
       throttle: STAGE_THROTTLE,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
-        format: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        format: apigateway.AccessLogFormat.custom(JSON.stringify(SLOTS_API_ACCESS_LOG_FIELDS)),
       },
     });
     // After the routes: a suppression covers the children that exist when it is added.
@@ -397,7 +458,12 @@ export class ServerlessStack extends Stack {
     new CfnOutput(this, 'RanksFunctionName', { value: ranks.functionName });
   }
 
-  /** An RDS Proxy with end-to-end IAM authentication, which only the functions may reach. */
+  /**
+   * An RDS Proxy with end-to-end IAM authentication, which only the functions may reach: the
+   * functions sign a token for the proxy, and the proxy signs its own for the database, as its
+   * role, for the same database user. So its role needs `rds-db:connect` on the instance for that
+   * user; CDK's default role has a policy only for secrets, and there are none here.
+   */
   private addProxy(
     database: PostgresDatabase,
     vpc: ec2.IVpc,
@@ -408,11 +474,16 @@ export class ServerlessStack extends Stack {
       description: 'RDS Proxy: 5432 from the slots functions, 5432 to the database',
       allowAllOutbound: false,
     });
+    const role = new iam.Role(this, 'DatabaseProxyRole', {
+      assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
+      description: 'RDS Proxy: logs in to the database as the slots functions, with IAM',
+    });
+    database.instance.grantConnect(role, SLOTS_IAM_ROLE);
     const proxy = database.instance.addProxy('DatabaseProxy', {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [securityGroup],
-      iamAuth: true,
+      role,
       defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
       requireTLS: true,
     });

@@ -7,10 +7,10 @@ import { z } from 'zod';
 
 /*
  * The one-shot program that lets the slots functions into the slots database with RDS IAM
- * authentication. It runs on AWS only, in the database provisioning task, right after stage 02's
- * provisioning has created every service's role and database (cdk/serverless-stack.ts), as the
- * RDS master user, who is no superuser there (a member of rds_superuser), so it uses only what
- * such a user may do:
+ * authentication. It runs on AWS only, in a deploy-time task of its own, once stage 02's
+ * provisioning has created every service's role and database and slots' migrations have run
+ * (cdk/serverless-stack.ts), as the RDS master user, who is no superuser there (a member of
+ * rds_superuser), so it uses only what such a user may do:
  *
  *   DATABASE_ADMIN_URL=… IAM_ROLE=slots_lambda IAM_DATABASE=slots IAM_DATABASE_OWNER=slots \
  *     node --import tsx src/database-iam-access.ts
@@ -18,9 +18,11 @@ import { z } from 'zod';
  * The functions' role is a role of its own, not the slots service's: a role granted `rds_iam` can
  * no longer log in with a password, and the migrations (stage 02's database setup, run as the
  * slots role with its secret) need one. The functions' role may read, add and change the rows of
- * the slots tables and nothing else: no DELETE, no DDL, no other service's database. It runs
- * before slots' migrations on a first deploy and after them on the next, so its rights cover the
- * tables that exist and those created later. Idempotent: every deploy runs it again.
+ * the slots tables and nothing else: no DELETE, no DDL, no other service's database, and not the
+ * migration history. It runs after slots' migrations, in a task of its own that runs again only
+ * when its image changes, so its rights cover the tables that exist and, through the owner's
+ * default privileges, those that later migrations create. Idempotent: running it again changes
+ * nothing.
  */
 
 const configSchema = z.object({
@@ -37,7 +39,8 @@ const configSchema = z.object({
    * How long a session of the IAM role may sit idle before the server ends it. A Lambda execution
    * environment holds its one connection open while it waits for work, and Lambda may reclaim it
    * without a word to the server: its connection would count against `max_connections` until
-   * TCP noticed. The timeout frees it at the latest this long after its last query.
+   * TCP noticed. The timeout frees it at the latest this long after its last query. `0s` turns
+   * it off, as behind RDS Proxy, whose pooled connections are the sessions here.
    */
   IAM_ROLE_IDLE_SESSION_TIMEOUT: z
     .string()
@@ -45,6 +48,12 @@ const configSchema = z.object({
     .default('10min'),
 });
 type Config = z.infer<typeof configSchema>;
+
+/**
+ * The migrations' record of what they applied (infra/migrate, like `prisma migrate deploy`). A role
+ * that could change it could make the next deploy skip or re-apply a migration.
+ */
+const MIGRATION_HISTORY = 'public._prisma_migrations';
 
 /** What the functions may do to the rows of slots' tables, and with their sequences. */
 const TABLE_RIGHTS = 'SELECT, INSERT, UPDATE';
@@ -90,6 +99,16 @@ async function grantIamAccess(config: Config, log: Logger): Promise<void> {
         `GRANT ${SEQUENCE_RIGHTS} ON ALL SEQUENCES IN SCHEMA public TO ${role}`,
       ]) {
         await client.query(statement);
+      }
+      // Every table but the migration history, which the grants above (and the default
+      // privileges, when the first migrations created it) include: it exists by now, as this
+      // runs after the migrations.
+      const history = await client.query<{ present: boolean }>(
+        'SELECT to_regclass($1) IS NOT NULL AS present',
+        [MIGRATION_HISTORY],
+      );
+      if (history.rows[0]?.present) {
+        await client.query(`REVOKE ALL ON TABLE ${MIGRATION_HISTORY} FROM ${role}`);
       }
       await client.query('COMMIT');
     } catch (err) {

@@ -8,6 +8,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EDGE_RATE_LIMIT } from '../cdk/edge-protection-stack.ts';
+import { DATABASE_IAM_ACCESS_COMMAND } from '../cdk/images.ts';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
 import {
   LOAD_BALANCER_PATHS,
@@ -79,6 +80,16 @@ beforeAll(() => {
   });
 }, SYNTH_TIMEOUT);
 
+let proxiedStage: { stack: Stack; template: Template } | undefined;
+/** The stage with `rdsProxy` on, synthesized once for the tests that need it. */
+function proxied(): { stack: Stack; template: Template } {
+  if (proxiedStage === undefined) {
+    const { stack } = synthStage({ rdsProxy: true });
+    proxiedStage = { stack, template: Template.fromStack(stack) };
+  }
+  return proxiedStage;
+}
+
 function resources(type: string, from: Template = template): Array<[string, Resource]> {
   return Object.entries(from.findResources(type)) as Array<[string, Resource]>;
 }
@@ -89,8 +100,12 @@ function resource(logicalId: string, from: Template = template): Resource {
   return found;
 }
 
-function resourceNamed(type: string, prefix: string): [string, Resource] {
-  const found = resources(type).filter(([id]) => id.startsWith(prefix));
+function resourceNamed(
+  type: string,
+  prefix: string,
+  from: Template = template,
+): [string, Resource] {
+  const found = resources(type, from).filter(([id]) => id.startsWith(prefix));
   expect(found.map(([id]) => id)).toHaveLength(1);
   return found[0] as [string, Resource];
 }
@@ -113,8 +128,11 @@ function ingressFlows(): string[] {
 }
 
 /** The statements of every IAM policy attached to `roleLogicalId`. */
-function statementsOf(roleLogicalId: string): Array<Record<string, unknown>> {
-  return resources('AWS::IAM::Policy')
+function statementsOf(
+  roleLogicalId: string,
+  from: Template = template,
+): Array<Record<string, unknown>> {
+  return resources('AWS::IAM::Policy', from)
     .filter(([, policy]) =>
       (policy.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId),
     )
@@ -123,6 +141,30 @@ function statementsOf(roleLogicalId: string): Array<Record<string, unknown>> {
         (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> })
           .Statement,
     );
+}
+
+/** The statement that allows `rds-db:connect` to this instance (by its DbiResourceId) as `user`. */
+function connectToInstanceAs(user: string): Record<string, unknown> {
+  return {
+    Effect: 'Allow',
+    Action: 'rds-db:connect',
+    Resource: {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':rds-db:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':dbuser:',
+          { 'Fn::GetAtt': [LOGICAL_IDS.database, 'DbiResourceId'] },
+          `/${user}`,
+        ],
+      ],
+    },
+  };
 }
 
 function roleOf(functionLogicalId: string): string {
@@ -234,7 +276,7 @@ describe('the slots functions', () => {
     }
   });
 
-  it('reserves no concurrency by default (an account with a quota of 10 could not deploy it)', () => {
+  it('reserves no concurrency by default (Lambda keeps 100 of the account’s quota unreserved)', () => {
     for (const id of SLOTS_FUNCTIONS) {
       expect(resource(id).Properties).not.toHaveProperty('ReservedConcurrentExecutions');
     }
@@ -252,6 +294,15 @@ describe('the slots functions', () => {
     },
     SYNTH_TIMEOUT,
   );
+
+  it.each([0, -1, 2.5, Number.NaN])(
+    'refuses a reserved concurrency of %s at synth, naming the option',
+    (reservedConcurrency) => {
+      expect(() => synthStage({ reservedConcurrency })).toThrow(
+        /^reservedConcurrency: give a whole number of at least 1/,
+      );
+    },
+  );
 });
 
 describe('RDS IAM authentication', () => {
@@ -264,53 +315,87 @@ describe('RDS IAM authentication', () => {
     (id) => {
       const connects = statementsOf(roleOf(id)).filter((s) => s.Action === 'rds-db:connect');
 
-      expect(connects).toEqual([
-        {
-          Effect: 'Allow',
-          Action: 'rds-db:connect',
-          Resource: {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':rds-db:',
-                { Ref: 'AWS::Region' },
-                ':',
-                { Ref: 'AWS::AccountId' },
-                ':dbuser:',
-                { 'Fn::GetAtt': [LOGICAL_IDS.database, 'DbiResourceId'] },
-                `/${SLOTS_IAM_ROLE}`,
-              ],
-            ],
-          },
-        },
-      ]);
+      expect(connects).toEqual([connectToInstanceAs(SLOTS_IAM_ROLE)]);
     },
   );
 
-  it('creates the functions’ role in the provisioning task, after stage 02’s program, before slots’ migrations', () => {
-    const [, provisioning] = resourceNamed('AWS::ECS::TaskDefinition', 'DatabaseProvisioningTask');
-    const [container] = provisioning.Properties.ContainerDefinitions as Array<{
+  it('gives the functions’ role its rights after slots’ migrations, and starts the functions after that', () => {
+    const [, iamAccess] = resourceNamed('AWS::ECS::TaskDefinition', 'SlotsIamAccessTask');
+    const [container] = iamAccess.Properties.ContainerDefinitions as Array<{
       Command: string[];
       Environment: Array<{ Name: string; Value: string }>;
     }>;
-    const [migrationsRun] = resourceNamed('Custom::DeployTimeTask', 'SlotsMigrationsRun');
     const [provisioningRun] = resourceNamed('Custom::DeployTimeTask', 'DatabaseProvisioningRun');
+    const [migrationsRun] = resourceNamed('Custom::DeployTimeTask', 'SlotsMigrationsRun');
+    const [iamAccessRun] = resourceNamed('Custom::DeployTimeTask', 'SlotsIamAccessRun');
 
-    expect(container?.Command).toEqual([
-      'sh',
-      '-c',
-      'node database-provisioning.mjs && node database-iam-access.mjs',
-    ]);
+    expect(container?.Command).toEqual(DATABASE_IAM_ACCESS_COMMAND);
     expect(container?.Environment).toEqual(
       expect.arrayContaining([{ Name: 'IAM_ROLE', Value: SLOTS_IAM_ROLE }]),
     );
+    // Its session timeout is the program's default without a proxy.
+    expect(container?.Environment.map((v) => v.Name)).not.toContain(
+      'IAM_ROLE_IDLE_SESSION_TIMEOUT',
+    );
     expect(resource(migrationsRun).DependsOn).toContain(provisioningRun);
+    expect(resource(iamAccessRun).DependsOn).toContain(migrationsRun);
     for (const id of SLOTS_FUNCTIONS) {
-      expect(resource(id).DependsOn).toEqual(expect.arrayContaining([migrationsRun]));
+      expect(resource(id).DependsOn).toEqual(expect.arrayContaining([iamAccessRun]));
     }
   });
+});
+
+describe('the RDS Proxy (rdsProxy)', () => {
+  it(
+    'has a role of its own that may connect to the instance as the functions’ role, for end-to-end IAM',
+    () => {
+      const { template: proxiedTemplate } = proxied();
+      const [[, proxy]] = resources('AWS::RDS::DBProxy', proxiedTemplate) as [[string, Resource]];
+      const role = (proxy.Properties.RoleArn as GetAtt)['Fn::GetAtt'][0];
+
+      expect(proxy.Properties).toMatchObject({
+        EngineFamily: 'POSTGRESQL',
+        RequireTLS: true,
+        DefaultAuthScheme: 'IAM_AUTH',
+      });
+      // No secrets, so no per-secret auth entry (iamAuth would only set one).
+      expect(proxy.Properties).not.toHaveProperty('Auth');
+      expect(resource(role, proxiedTemplate).Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'rds.amazonaws.com' } }],
+      });
+      expect(statementsOf(role, proxiedTemplate)).toEqual([connectToInstanceAs(SLOTS_IAM_ROLE)]);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'lets the functions connect to the proxy only, and their role’s sessions never time out idle behind it',
+    () => {
+      const { template: proxiedTemplate } = proxied();
+      const [[proxyId]] = resources('AWS::RDS::DBProxy', proxiedTemplate) as [[string, Resource]];
+      const [, iamAccess] = resourceNamed(
+        'AWS::ECS::TaskDefinition',
+        'SlotsIamAccessTask',
+        proxiedTemplate,
+      );
+      const [container] = iamAccess.Properties.ContainerDefinitions as Array<{
+        Environment: Array<{ Name: string; Value: string }>;
+      }>;
+
+      for (const id of SLOTS_FUNCTIONS) {
+        const connects = statementsOf(
+          (resource(id, proxiedTemplate).Properties.Role as GetAtt)['Fn::GetAtt'][0],
+          proxiedTemplate,
+        ).filter((s) => s.Action === 'rds-db:connect');
+        expect(JSON.stringify(connects)).toContain(proxyId);
+        expect(JSON.stringify(connects)).not.toContain('DbiResourceId');
+      }
+      expect(container?.Environment).toEqual(
+        expect.arrayContaining([{ Name: 'IAM_ROLE_IDLE_SESSION_TIMEOUT', Value: '0s' }]),
+      );
+    },
+    SYNTH_TIMEOUT,
+  );
 });
 
 describe('the slots HTTP API', () => {
@@ -367,6 +452,49 @@ describe('the slots HTTP API', () => {
     // A single client at the edge's limit stays under the backstop.
     expect(EDGE_RATE_LIMIT.requests / EDGE_RATE_LIMIT.windowSeconds).toBeLessThan(
       STAGE_THROTTLE.rateLimit,
+    );
+  });
+});
+
+describe('the slots HTTP API’s access logs', () => {
+  // Variables of the API Gateway DG's "Customize HTTP API access logs" (a subset): an HTTP API
+  // has no `$context.resourcePath`, for one, which the REST API's standard format logs.
+  const HTTP_API_VARIABLES = [
+    '$context.requestId',
+    '$context.requestTime',
+    '$context.identity.sourceIp',
+    '$context.httpMethod',
+    '$context.path',
+    '$context.routeKey',
+    '$context.protocol',
+    '$context.status',
+    '$context.responseLength',
+    '$context.responseLatency',
+    '$context.integration.latency',
+    '$context.integration.status',
+    '$context.integrationErrorMessage',
+    '$context.error.message',
+  ];
+
+  it('logs each request as one JSON object of HTTP API variables: route key, status, latencies, the integration’s error', () => {
+    const [, stage] = resourceNamed('AWS::ApiGatewayV2::Stage', 'SlotsApiStage');
+    const format = (stage.Properties.AccessLogSettings as { Format: string }).Format;
+
+    const fields = JSON.parse(format) as Record<string, unknown>;
+    const variables = Object.values(fields);
+
+    for (const variable of variables) expect(HTTP_API_VARIABLES).toContain(variable);
+    expect(variables).toEqual(
+      expect.arrayContaining([
+        '$context.requestId',
+        '$context.routeKey',
+        '$context.path',
+        '$context.status',
+        '$context.responseLatency',
+        '$context.integrationErrorMessage',
+        '$context.identity.sourceIp',
+        '$context.requestTime',
+      ]),
     );
   });
 });
@@ -431,6 +559,7 @@ describe('the network', () => {
         `${functions} -> ${database}:5432`,
         `${securityGroupOf('DatabaseProvisioningSecurityGroup')} -> ${database}:5432`,
         `${securityGroupOf('SlotsMigrationsSecurityGroup')} -> ${database}:5432`,
+        `${securityGroupOf('SlotsIamAccessSecurityGroup')} -> ${database}:5432`,
       ].sort(),
     );
   });
@@ -614,22 +743,9 @@ describe('the template', () => {
   });
 
   it(
-    'has none either with an RDS Proxy, which then is what the functions may connect to',
+    'has none either with an RDS Proxy',
     () => {
-      const { stack } = synthStage({ rdsProxy: true });
-      const proxied = Template.fromStack(stack);
-      const [[proxyId]] = resources('AWS::RDS::DBProxy', proxied) as [[string, Resource]];
-      const policies = JSON.stringify(proxied.findResources('AWS::IAM::Policy'));
-
-      expect(nagFindings(stack)).toEqual([]);
-      expect(resource(proxyId, proxied).Properties).toMatchObject({
-        RequireTLS: true,
-        DefaultAuthScheme: 'IAM_AUTH',
-      });
-      expect(policies).toContain(`:dbuser:`);
-      expect(JSON.stringify(resource(LOGICAL_IDS.writeFunction, proxied).Properties)).toContain(
-        proxyId,
-      );
+      expect(nagFindings(proxied().stack)).toEqual([]);
     },
     SYNTH_TIMEOUT,
   );

@@ -127,9 +127,7 @@ describe.runIf(serverUrl)('database IAM access on a PostgreSQL server like RDS',
       server,
       `CREATE DATABASE ${pg.escapeIdentifier(admin.database)} OWNER ${adminRole}`,
     );
-    // The deploy's order: stage 02's provisioning, this program, then slots' migrations; the
-    // functions' rights must cover the tables whichever of the last two comes first, so the
-    // migrations run between two runs of this program here (the second is a re-deploy).
+    // The deploy's order: stage 02's provisioning, slots' migrations, then this program.
     const provisioned = await runProgram('database-provisioning', {
       DATABASE_ADMIN_URL: iamAccessEnv().DATABASE_ADMIN_URL,
       USERS_DATABASE_URL: serviceUrl('users'),
@@ -137,13 +135,13 @@ describe.runIf(serverUrl)('database IAM access on a PostgreSQL server like RDS',
       SLOTS_DATABASE_URL: serviceUrl('slots'),
     });
     expect(provisioned.code, provisioned.output).toBe(0);
-    firstRun = await runOneShot(program, iamAccessEnv());
     const migrated = await runProgram('database-setup', {
       SERVICE: 'slots',
       DATABASE_URL: serviceUrl('slots'),
     });
     expect(migrated.code, migrated.output).toBe(0);
     expect(appliedCount(migrated)).toBe(migrationNames('slots').length);
+    firstRun = await runOneShot(program, iamAccessEnv());
     // Only here: on RDS, a member of rds_iam can log in with an IAM token and nothing else.
     await query(
       server,
@@ -226,6 +224,27 @@ describe.runIf(serverUrl)('database IAM access on a PostgreSQL server like RDS',
     }
   });
 
+  it('refuses the role the migration history, to read or to rewrite', async () => {
+    const refusals = [
+      'SELECT migration_name FROM _prisma_migrations',
+      `UPDATE _prisma_migrations SET checksum = 'forged'`,
+      `INSERT INTO _prisma_migrations (id, checksum, migration_name, applied_steps_count)
+       VALUES ('forged', 'forged', '99999999999999_forged', 1)`,
+    ];
+
+    for (const statement of refusals) {
+      await expect(query(functionsUrl(), statement), statement).rejects.toMatchObject({
+        code: '42501',
+      });
+    }
+    // The owner's own rights on it are untouched: the next deploy's migrations still read it.
+    const { rows } = await query(
+      serviceUrl('slots'),
+      'SELECT count(*)::int AS n FROM _prisma_migrations',
+    );
+    expect(rows).toEqual([{ n: migrationNames('slots').length }]);
+  });
+
   it("refuses the role the other services' databases", async () => {
     for (const database of ['users', 'forum'].map(nameOf)) {
       await expect(query(functionsUrl(database), 'SELECT 1'), database).rejects.toMatchObject({
@@ -261,7 +280,7 @@ describe.runIf(serverUrl)('database IAM access on a PostgreSQL server like RDS',
     expect(other.rows).not.toEqual(rows);
   });
 
-  it('changes nothing when run again, as every deploy runs it', async () => {
+  it('changes nothing when run again, as a deploy with a new image runs it', async () => {
     const before = await accessOf(functionsRole.role);
 
     const again = await runOneShot(program, iamAccessEnv());
@@ -274,5 +293,20 @@ describe.runIf(serverUrl)('database IAM access on a PostgreSQL server like RDS',
     ]);
     expect(before.tables.length).toBeGreaterThan(0);
     expect(before.defaults.length).toBeGreaterThan(0);
+  });
+
+  it('turns the idle session timeout off with 0s, as behind RDS Proxy, and back on without it', async () => {
+    const proxied = await runOneShot(program, {
+      ...iamAccessEnv(),
+      IAM_ROLE_IDLE_SESSION_TIMEOUT: '0s',
+    });
+    const off = await query(functionsUrl(), 'SHOW idle_session_timeout');
+    const direct = await runOneShot(program, iamAccessEnv());
+    const on = await query(functionsUrl(), 'SHOW idle_session_timeout');
+
+    expect(proxied.code, proxied.output).toBe(0);
+    expect(off.rows).toEqual([{ idle_session_timeout: '0' }]);
+    expect(direct.code, direct.output).toBe(0);
+    expect(on.rows).toEqual([{ idle_session_timeout: '10min' }]);
   });
 });
