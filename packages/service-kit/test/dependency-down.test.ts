@@ -76,6 +76,7 @@ describe('isDependencyDown', () => {
     ['cannot connect now', '57P03'],
     ['idle session timeout', '57P05'],
     ['idle in transaction session timeout', '25P03'],
+    ['statement timeout (query canceled)', '57014'],
     ['connection failure', '08006'],
     ['connection does not exist', '08003'],
   ])('recognises the PostgreSQL %s error (%s)', (_name, code) => {
