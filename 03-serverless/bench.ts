@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import stage02 from '@course/containers/stage';
 import {
   formatTable,
@@ -108,7 +108,9 @@ export default async function bench(load: LoadOptions): Promise<Measurement[]> {
     print(
       `\nStage 02 (slots: a process) and stage 03 (slots: Lambda behind the HTTP API), ` +
         `${load.connections} connections, at most ${RATE_PER_SECOND} requests/s each (the HTTP ` +
-        `API stage throttles at ${STAGE_THROTTLE.rateLimit}/s), ${PLAYERS} players`,
+        `API stage throttles at ${STAGE_THROTTLE.rateLimit}/s), ${PLAYERS} players. Stage 03's ` +
+        `functions run at most ${stage03.localAws.localConcurrency} environments each here ` +
+        '(the local cap; AWS would start more).',
     );
     for (const [name, make] of Object.entries(scenarios)) {
       const measured = await measureInTurns({ '02': make('02'), '03': make('03') }, load);
@@ -189,7 +191,15 @@ async function describeBundle(role: string, assembly: string, logicalId: string)
   if (!assetPath) throw new Error(`${logicalId} has no asset in ${assembly}`);
   const assetDir = join(assembly, assetPath);
   const zipFile = join(assembly, `${logicalId}.zip`);
-  execFileSync('zip', ['-q', '-r', '-X', zipFile, '.'], { cwd: assetDir });
+  try {
+    execFileSync('zip', ['-q', '-r', '-X', zipFile, '.'], { cwd: assetDir });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new Error(
+      'the `zip` command is needed to size the bundles as cdk deploy uploads them ' +
+        '(Debian/Ubuntu: apt-get install zip)',
+    );
+  }
   const zipped = statSync(zipFile).size;
   const code = statSync(join(assetDir, 'index.mjs')).size;
   const parts = await largestParts(
@@ -215,6 +225,8 @@ async function largestParts(entry: string): Promise<{ name: string; bytes: numbe
     metafile: true,
     outfile: 'index.mjs',
     logLevel: 'silent',
+    // The metafile's paths are relative to this folder, whatever the current directory.
+    absWorkingDir: workspaceRoot,
   });
   const byPackage = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
@@ -233,7 +245,7 @@ async function largestParts(entry: string): Promise<{ name: string; bytes: numbe
 function packageOf(input: string): string {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(input);
   if (match?.[1]) return match[1];
-  return relative(workspaceRoot, join(workspaceRoot, input)).split('/').slice(0, 1).join('/');
+  return input.split('/').slice(0, 1).join('/');
 }
 
 function mb(bytes: number): string {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_LOCAL_CONCURRENCY } from '@course/aws-local/lambda';
 import stage02 from '@course/containers/stage';
 import type { ProcessDefinition, StageContext, StageDefinition } from '@course/local';
 import { LOGICAL_IDS } from './cdk/logical-ids.ts';
@@ -53,7 +54,8 @@ export default {
     // environments of one function starting at once (each a Node.js process loading Prisma's query
     // compiler, each with its own connection to a database that runs one transaction at a time)
     // only slow each other down, past the gateway's deadline: a few warm ones serve a burst sooner.
-    localConcurrency: Math.max(2, availableParallelism()),
+    // One per core, at least two, and never more than the local runtime's own default.
+    localConcurrency: Math.min(DEFAULT_LOCAL_CONCURRENCY, Math.max(2, availableParallelism())),
   },
   processes: [
     fromStage02('users'),

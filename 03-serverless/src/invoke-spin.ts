@@ -3,11 +3,11 @@
  * Invoke API, as the course module's page did with `lambda.invoke`, printing the wheels, whether
  * it won, and the function's own log (LogType: 'Tail': the last 4 KB of it, base64 in the answer).
  *
- *   pnpm --filter @course/serverless invoke-spin --endpoint http://127.0.0.1:<port>   (local)
- *   pnpm --filter @course/serverless invoke-spin --base-url https://<cloudfront> --function <name>
+ * Usage: see USAGE below (or run it with --help).
  *
  * Locally, `pnpm start 03` prints the Lambda Invoke API's address ("Lambda Invoke API at …").
- * On AWS the SDK uses your credentials and region; the function's name is in the stack.
+ * On AWS the SDK uses your credentials and region; the function's name is the stack's output
+ * SpinFunctionName.
  *
  * The payload is the event API Gateway would send for POST /api/slots/spins, with the demo
  * player's token from logging in through the stage's users service. So the function runs exactly
@@ -24,6 +24,18 @@ import { httpApiEvent } from './lambda/event.ts';
 /** The local runtime names a function `<stack>-<logical id>` (CloudFormation adds a suffix). */
 const LOCAL_WRITE_FUNCTION = `CourseServerless-${LOGICAL_IDS.writeFunction}`;
 
+const USAGE = `Usage: pnpm --filter @course/serverless invoke-spin [options]
+
+  --endpoint <url>   the local Lambda Invoke API (printed by \`pnpm start 03\`); omit on AWS
+  --function <name>  the write function; on AWS the stack output SpinFunctionName
+                     (locally: ${LOCAL_WRITE_FUNCTION})
+  --base-url <url>   where to log in: the stage's URL (default http://localhost:3000; on AWS
+                     the stack output Url)
+  --player <name>    a demo player to spin as (default alice)
+  --bet <credits>    the bet (default 1)
+  --help             this text
+`;
+
 const { values } = parseArgs({
   options: {
     'base-url': { type: 'string', default: 'http://localhost:3000' },
@@ -31,17 +43,22 @@ const { values } = parseArgs({
     function: { type: 'string' },
     player: { type: 'string', default: 'alice' },
     bet: { type: 'string', default: '1' },
+    help: { type: 'boolean', default: false },
   },
 });
 
 async function logIn(baseUrl: string, username: string): Promise<string> {
-  const response = await fetch(new URL('/api/sessions', baseUrl), {
+  const url = new URL('/api/sessions', baseUrl);
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  }).catch((error: unknown) => {
+    const reason = error instanceof Error ? (error.cause ?? error).toString() : String(error);
+    throw new Error(`cannot reach ${url} to log in (${reason}): is --base-url right?`);
   });
   if (!response.ok) {
-    throw new Error(`logging in as ${username} at ${baseUrl} answered ${response.status}`);
+    throw new Error(`logging in as ${username} at ${url} answered ${response.status}`);
   }
   const { token } = (await response.json()) as { token: string };
   return token;
@@ -58,9 +75,15 @@ function lambdaClient(endpoint: string | undefined): LambdaClient {
 }
 
 async function main(): Promise<void> {
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const functionName = values.function ?? (values.endpoint ? LOCAL_WRITE_FUNCTION : undefined);
   if (functionName === undefined) {
-    throw new Error('--function <name> is needed against AWS (or --endpoint for the local one)');
+    throw new Error(
+      `--function <name> is needed against AWS (or --endpoint for the local one)\n\n${USAGE}`,
+    );
   }
   const token = await logIn(values['base-url'], values.player);
   const event = httpApiEvent({

@@ -18,8 +18,9 @@ export function httpEvent(options: EventOptions): APIGatewayProxyEventV2 {
   return event;
 }
 
-/** The parts of Lambda's context a handler may read. */
-export function lambdaContext(): Context {
+/** The parts of Lambda's context a handler may read; the invocation has `remainingMs` left. */
+export function lambdaContext(remainingMs = 10_000): Context {
+  const deadline = performance.now() + remainingMs;
   const name = 'CourseServerless-SlotsReadFunction';
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -30,7 +31,7 @@ export function lambdaContext(): Context {
     awsRequestId: crypto.randomUUID(),
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: '2026/12/06/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => 10_000,
+    getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
     done: () => {},
     fail: () => {},
     succeed: () => {},

@@ -36,11 +36,12 @@ export function createSlotsApp({
   kind = 'process',
   extraRoutes,
 }: SlotsAppDeps): Express {
-  // Tokens are verified with the monolith's published keys, fetched once and cached; the
-  // monolith is not called per request.
+  // Tokens are verified with the monolith's published keys, cached and refetched every few
+  // minutes; the monolith is not called per request.
   const verifier = createTokenVerifier({
     jwks: new URL(config.JWKS_URL),
     issuer: config.TOKEN_ISSUER,
+    log,
   });
   const app = createServiceApp({
     identity: { service: 'slots', stage: config.STAGE, kind },

@@ -26,6 +26,7 @@ export function createForumApp(deps: ForumAppDeps): Express {
   const verifier = createTokenVerifier({
     jwks: new URL(config.JWKS_URL),
     issuer: config.TOKEN_ISSUER,
+    log,
   });
   const app = createStage02App({
     service: 'forum',

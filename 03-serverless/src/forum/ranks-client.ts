@@ -22,8 +22,8 @@ export class FunctionFailed extends Error {
 
 /**
  * The forum's badges from the ranks function, through the Lambda Invoke API, under the same
- * policy as stage 02's HTTP call: a deadline per attempt, at most one retry, a circuit breaker,
- * and the fallback of a page without badges.
+ * policy as stage 02's HTTP call — a deadline per attempt, at most one retry, a circuit breaker,
+ * and the fallback of a page without badges — but for one thing: a timeout is not retried.
  *
  * The SDK has a policy of its own, which must not stack on this one: by default it makes up to
  * 3 attempts and never gives up on a slow answer. So the client makes one attempt
@@ -60,6 +60,12 @@ export function ranksFunctionBadges({
     log,
     timeoutMs,
     retries: 1,
+    // Not a timed-out Invoke: the deadline is shorter than a cold start of the ranks function,
+    // and an Invoke the forum gave up on still runs to its end. A retry would start a second
+    // environment beside the one still starting, and under load each cold start would bring
+    // another: more cold starts and more database connections, for a page that shows fine
+    // without badges.
+    retryTimeouts: false,
     breaker: { failureThreshold: 3, openMs: 5_000 },
   });
 
@@ -102,7 +108,7 @@ export function ranksFunctionBadges({
  * What stage 02 retries over HTTP, in the SDK's terms: "not now" (throttled, a 5xx of the Lambda
  * service) and no connection. Not a FunctionError (the function ran and failed, like a 500), not
  * a wrong answer, not another 4xx (no such function, no permission): a second try fails the same.
- * (A timeout is always retried, by the dependency's policy.)
+ * (Nor a timeout: see retryTimeouts above.)
  */
 function worthAnotherTry(err: unknown): boolean {
   if (err instanceof TooManyRequestsException) return true;

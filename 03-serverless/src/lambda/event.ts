@@ -1,3 +1,4 @@
+import { clfTime } from '@course/aws-local/http-api-event';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /** The request an event stands for; the rest is what API Gateway adds. */
@@ -14,9 +15,11 @@ export interface HttpEventOptions {
 }
 
 /**
- * An API Gateway HTTP API event (payload format 2.0) as the service builds it for a request, for
- * calling a function directly: the seed lab's invoke (src/invoke-spin.ts) and the handlers' unit
- * tests. The account, API id and times are made up; nothing in the handlers reads them.
+ * An API Gateway HTTP API event (payload format 2.0) of the shape the service sends, for calling
+ * a function directly: the seed lab's invoke (src/invoke-spin.ts) and the handlers' unit tests.
+ * Only what the request says is real: the account, the API id, the source address are made up
+ * (nothing in the handlers reads them), and the body is passed as given (API Gateway would
+ * base64-encode a body it does not take for text: say so with isBase64Encoded).
  */
 export function httpApiEvent(options: HttpEventOptions): APIGatewayProxyEventV2 {
   const query = options.query ?? {};
@@ -49,7 +52,7 @@ export function httpApiEvent(options: HttpEventOptions): APIGatewayProxyEventV2 
       requestId: crypto.randomUUID(),
       routeKey: options.routeKey,
       stage: '$default',
-      time: now.toUTCString(),
+      time: clfTime(now),
       timeEpoch: now.getTime(),
     },
     ...(options.body === undefined ? {} : { body: options.body }),

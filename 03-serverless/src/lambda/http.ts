@@ -8,7 +8,9 @@
  * the event already says which route matched.
  */
 import {
+  DEFAULT_BODY_LIMIT_BYTES,
   type Logger,
+  logRequestLine,
   PROBLEM_LOG_MESSAGES,
   parseJsonRequest,
   problemFor,
@@ -27,7 +29,7 @@ import type {
 /** What a route handler gets: the request as plain values, its id, and a logger carrying it. */
 export interface HttpRequest {
   method: string;
-  /** The path as the client sent it, e.g. /api/slots/spins. */
+  /** The path, percent-decoded by API Gateway, e.g. /api/slots/spins. */
   path: string;
   /** A header by its lower-case name (API Gateway lower-cases them). */
   header(name: string): string | undefined;
@@ -39,7 +41,10 @@ export interface HttpRequest {
   log: Logger;
 }
 
-/** What a route handler answers; a failure is thrown (an HttpError, or anything: a 500). */
+/**
+ * What a route handler answers. A failure is thrown and answered by problemFor: an HttpError as
+ * it is, a dependency found down as a 503, anything else as a 500.
+ */
 export interface HttpAnswer {
   status: number;
   body: unknown;
@@ -54,14 +59,27 @@ export interface HttpFunctionOptions {
   /**
    * The function's routes by API Gateway's route key, e.g. 'POST /api/slots/spins'. The HTTP API
    * has already matched the request to one of its routes; any key not here (its `$default`
-   * route above all) answers the contract's 404 problem, as an Express service does.
+   * route above all) goes to `unrouted`.
    */
   routes: Record<string, RouteHandler>;
+  /** What answers a route key not in `routes`. Default: the contract's 404, as in Express. */
+  unrouted?: RouteHandler;
   /** Largest accepted JSON body; larger ones get 413. Default 32 KiB, as the services'. */
   bodyLimitBytes?: number;
+  /**
+   * How long before the function's own timeout the adapter gives up on a route and answers 503
+   * itself. Default 500 ms: enough to build, log and return the answer.
+   */
+  deadlineMarginMs?: number;
 }
 
-const DEFAULT_BODY_LIMIT_BYTES = 32_768;
+const DEFAULT_DEADLINE_MARGIN_MS = 500;
+
+/**
+ * What every answer carries besides X-Request-Id and X-Served-By. helmet sends the same in the
+ * Express services: no browser may take a JSON answer for a script or a style sheet.
+ */
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff' } as const;
 
 /** A handler API Gateway can call (an APIGatewayProxyHandlerV2) that tests can call too. */
 export type HttpHandler = (
@@ -72,6 +90,14 @@ export type HttpHandler = (
 export function httpFunction(options: HttpFunctionOptions): HttpHandler {
   const servedByValue = servedBy(options.identity);
   const limitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const marginMs = options.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
+  // A Map: a route key like "constructor" must not find an object's inherited property.
+  const routes = new Map(Object.entries(options.routes));
+  const unrouted: RouteHandler =
+    options.unrouted ??
+    ((request) => {
+      throw problems.noRoute(request.method, request.path);
+    });
 
   const handler: HttpHandler = async (event, context) => {
     const started = performance.now();
@@ -81,27 +107,32 @@ export function httpFunction(options: HttpFunctionOptions): HttpHandler {
     const log = options.log.child({ requestId, awsRequestId: context.awsRequestId });
     const method = event.requestContext.http.method;
     const path = event.rawPath;
-    const common = { 'x-request-id': requestId, 'x-served-by': servedByValue };
+    const common = { ...SECURITY_HEADERS, 'x-request-id': requestId, 'x-served-by': servedByValue };
 
     let answer: APIGatewayProxyStructuredResultV2;
     try {
-      const route = options.routes[event.routeKey];
-      if (route === undefined) throw problems.notFound(`No route for ${method} ${path}.`);
+      const route = routes.get(event.routeKey) ?? unrouted;
+      // Before the route, as express.json() runs before any route: a bad body is refused alike.
       const body = parseJsonRequest({
         method,
         contentType: headers['content-type'],
-        body: bodyText(event),
+        contentEncoding: headers['content-encoding'],
+        body: bodyOf(event),
         limitBytes,
       });
-      const result = await route({
-        method,
-        path,
-        header: (name) => headers[name.toLowerCase()],
-        query: queryOf(event),
-        body,
-        requestId,
+      const result = await beforeTimeout(
+        route({
+          method,
+          path,
+          header: (name) => headers[name.toLowerCase()],
+          query: queryOf(event),
+          body,
+          requestId,
+          log,
+        }),
+        context.getRemainingTimeInMillis() - marginMs,
         log,
-      });
+      );
       answer = {
         statusCode: result.status,
         headers: {
@@ -120,16 +151,69 @@ export function httpFunction(options: HttpFunctionOptions): HttpHandler {
         body: JSON.stringify(problem.body),
       };
     }
-    logRequest(log, { method, path, status: answer.statusCode ?? 200, started });
+    logRequestLine(log, {
+      method,
+      path,
+      status: answer.statusCode ?? 200,
+      ms: Math.round(performance.now() - started),
+      // API Gateway's id for the request: the one in the HTTP API's access log.
+      apiRequestId: event.requestContext.requestId,
+    });
     return answer;
   };
   return handler satisfies APIGatewayProxyHandlerV2;
 }
 
-/** The body as text: API Gateway base64-encodes a body it does not take for text. */
-function bodyText(event: APIGatewayProxyEventV2): string | undefined {
+/**
+ * The route's answer, or a 503 problem when it is not ready `ms` from now. Without this a route
+ * stuck on its database would run into the function's timeout, and API Gateway would answer a
+ * bare 500 {"message":"Internal Server Error"}: no problem document, no X-Request-Id. The route
+ * goes on in the background (its query ends at the connection's statement_timeout). A spin
+ * answered this way may or may not have happened; the client retries it with the same
+ * Idempotency-Key, which is safe: it replays the spin if it was made, or makes it once.
+ */
+async function beforeTimeout<T>(work: Promise<T> | T, ms: number, log: Logger): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => {
+        log.warn({ waitedMs: Math.max(0, ms) }, 'request abandoned before the function timeout');
+        reject(problems.unavailable('The request did not finish in time; please retry.'));
+      },
+      Math.max(0, ms),
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The handler of a function whose init failed (a configuration error, say): every request gets a
+ * 503 problem with X-Request-Id and X-Served-By. Left to fail, the init would run again for every
+ * request (Lambda retries a failed init on the next invocation) and API Gateway would answer each
+ * with a bare 500 {"message":"Internal Server Error"}. The caller logs the cause once, at fatal.
+ */
+export function initFailedFunction({
+  identity,
+  log,
+}: Pick<HttpFunctionOptions, 'identity' | 'log'>): HttpHandler {
+  return httpFunction({
+    identity,
+    log,
+    routes: {},
+    unrouted: () => {
+      throw problems.unavailable('The service could not start; please retry later.');
+    },
+  });
+}
+
+/** The body's bytes: API Gateway base64-encodes a body it does not take for text (gzip, say). */
+function bodyOf(event: APIGatewayProxyEventV2): Uint8Array | string | undefined {
   if (event.body === undefined) return undefined;
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
 }
 
 /** One spelling per header (API Gateway would send both of `Content-Type` and `content-type`). */
@@ -145,19 +229,4 @@ function queryOf(event: APIGatewayProxyEventV2): Record<string, string> {
     if (value !== undefined) query[name] = value;
   }
   return query;
-}
-
-/** The Express services' access line, word for word, so one query reads both kinds of logs. */
-function logRequest(
-  log: Logger,
-  {
-    method,
-    path,
-    status,
-    started,
-  }: { method: string; path: string; status: number; started: number },
-): void {
-  const line = { method, path, status, ms: Math.round(performance.now() - started) };
-  if (status >= 500) log.error(line, 'request failed');
-  else log.info(line, 'request completed');
 }

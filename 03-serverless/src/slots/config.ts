@@ -1,4 +1,4 @@
-import { parseConfig } from '@course/service-kit/core';
+import { parseConfig, serviceConfigSchema } from '@course/service-kit/core';
 import { z } from 'zod';
 
 /*
@@ -22,9 +22,7 @@ const functionConfigSchema = z
       .string()
       .regex(/^\d\d$/, 'expected two digits, e.g. "03"')
       .default('03'),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
+    LOG_LEVEL: serviceConfigSchema.shape.LOG_LEVEL,
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_HOST: z.string().min(1).optional(),
     DATABASE_PORT: z.coerce.number().int().min(1).max(65_535).default(5432),
@@ -68,7 +66,7 @@ const httpFunctionConfigSchema = z
     JWKS_URL: z.url({ protocol: /^https?$/ }),
     // Tokens are signed by the users service; this is the issuer their `iss` claim must name.
     TOKEN_ISSUER: z.string().min(1).default('users'),
-    BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(32_768),
+    BODY_LIMIT_BYTES: serviceConfigSchema.shape.BODY_LIMIT_BYTES,
   })
   .and(functionConfigSchema);
 

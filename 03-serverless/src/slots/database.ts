@@ -1,6 +1,29 @@
 import { Signer } from '@aws-sdk/rds-signer';
 import { createDb } from '@course/strangler/slots/store';
+import type { PoolConfig } from 'pg';
 import type { DatabaseConfig } from './config.ts';
+
+/**
+ * The longest one SQL statement may run, enforced by the server: a query stuck on a lock ends
+ * there instead of holding the environment's one connection after the request was answered
+ * (the HTTP adapter answers 503 shortly before the function's timeout).
+ */
+export const STATEMENT_TIMEOUT_MS = 3_000;
+
+/**
+ * How the environment keeps its one connection. pg's pool closes a connection idle for 10 s by
+ * default, and an environment is idle between events most of the time: every request after a
+ * pause would open a new connection (a new IAM token, a new TLS handshake). So it is never closed
+ * for idleness here, and TCP keep-alive lets the operating system notice a dead peer. When the
+ * server closes it anyway (idle_session_timeout, a restart, pg_terminate_backend) the request
+ * that finds it closed gets a 503 and the pool opens a new one for the next.
+ */
+const ONE_CONNECTION = {
+  max: 1,
+  idleTimeoutMillis: 0,
+  keepAlive: true,
+  statement_timeout: STATEMENT_TIMEOUT_MS,
+} satisfies PoolConfig;
 
 /**
  * The slots database of one execution environment: Prisma over a pool of exactly one
@@ -16,22 +39,25 @@ import type { DatabaseConfig } from './config.ts';
  * (the runtime's bundle, which includes them) and Node reads it at start.
  */
 export function connectSlotsDatabase(database: DatabaseConfig) {
-  if (database.kind === 'url') return createDb(database.url, 1);
+  return createDb(poolConfig(database));
+}
+
+/** The pool's settings for one environment; exported for the test that checks them on a server. */
+export function poolConfig(database: DatabaseConfig): PoolConfig {
+  if (database.kind === 'url') return { ...ONE_CONNECTION, connectionString: database.url };
   const signer = new Signer({
     hostname: database.host,
     port: database.port,
     username: database.user,
     region: database.region,
   });
-  return createDb(
-    {
-      host: database.host,
-      port: database.port,
-      database: database.name,
-      user: database.user,
-      password: () => signer.getAuthToken(),
-      ssl: { rejectUnauthorized: true },
-    },
-    1,
-  );
+  return {
+    ...ONE_CONNECTION,
+    host: database.host,
+    port: database.port,
+    database: database.name,
+    user: database.user,
+    password: () => signer.getAuthToken(),
+    ssl: { rejectUnauthorized: true },
+  };
 }

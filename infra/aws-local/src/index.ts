@@ -167,12 +167,6 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
         `set in every function over the template: ${Object.keys(overrides).join(', ')}`,
       );
     }
-    if (options.localConcurrency !== undefined) {
-      log(
-        'aws-local',
-        `at most ${options.localConcurrency} environments per function without reserved concurrency`,
-      );
-    }
     pool = createLambdaPool(model.functions, {
       timeScale,
       log,
@@ -181,6 +175,12 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
         ? {}
         : { defaultConcurrency: options.localConcurrency }),
     });
+    if (options.localConcurrency !== undefined) {
+      log(
+        'aws-local',
+        `at most ${options.localConcurrency} environments per function without reserved concurrency`,
+      );
+    }
     const httpApiUrls: Record<string, string> = {};
     for (const api of model.httpApis) {
       const port = Number(new URL(httpApis[api.logicalId] ?? '').port);

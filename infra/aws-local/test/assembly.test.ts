@@ -390,6 +390,14 @@ describe('functions', () => {
     }
   });
 
+  it.each([0, -1, 1.5, Number.NaN])('refuses a local concurrency of %s', (cap) => {
+    const model = modelOf({ Fn: appFunction({}) });
+
+    expect(() =>
+      createLambdaPool(model.functions, { timeScale: 1, log: () => {}, defaultConcurrency: cap }),
+    ).toThrow(/localConcurrency must be a whole number ≥ 1/);
+  });
+
   it.each(['AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', '_HANDLER'])(
     'refuses, as Lambda would, an environment that sets the reserved %s',
     (key) => {

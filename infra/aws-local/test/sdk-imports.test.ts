@@ -50,6 +50,22 @@ describe('the SDK imports of a function', () => {
     expect([...sdkImportsOf(dir)].sort()).toEqual(['@aws-sdk/client-s3', '@aws-sdk/client-sqs']);
   });
 
+  it('fail the start naming the function when its code cannot be parsed', () => {
+    const dir = codeDir({ 'index.mjs': 'export const handler = async () => {' });
+    const fn = localFunction('index.handler', { codeDir: dir });
+
+    let error: unknown;
+    try {
+      checkSdkImports([fn]);
+    } catch (err) {
+      error = err;
+    }
+
+    expect(error).toBeInstanceOf(LocalAwsError);
+    expect(error).toMatchObject({ logicalId: fn.logicalId });
+    expect(String(error)).toContain(`Function ${fn.logicalId}`);
+  });
+
   it('pass when this runtime provides them: its pinned clients and their dependencies', () => {
     const dir = codeDir({
       'index.js': 'require("@aws-sdk/client-sqs"); require("@smithy/core");',

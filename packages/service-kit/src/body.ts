@@ -1,5 +1,7 @@
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import { HttpError } from './errors.ts';
 import { isJsonMediaType, refuseNonJsonBody, refuseUnstorableText } from './json-request.ts';
+import { BODY_ERROR_DETAILS } from './problem.ts';
 
 /**
  * JSON body parsing in three steps, with the rules parseJsonRequest applies to a body given as
@@ -9,24 +11,44 @@ import { isJsonMediaType, refuseNonJsonBody, refuseUnstorableText } from './json
  * the body that no database column could store as sent. A request without a body passes
  * through with `req.body` undefined.
  */
-export function jsonBody(limitBytes: number): RequestHandler[] {
+export function jsonBody(limitBytes: number): (RequestHandler | ErrorRequestHandler)[] {
+  const refuseNonJson: RequestHandler = (req, _res, next) => {
+    refuseNonJsonBody(req.method, hasBody(req), req.get('Content-Type'));
+    next();
+  };
+  const refuseUnstorable: RequestHandler = (req, _res, next) => {
+    refuseUnstorableText(req.method, req.body);
+    next();
+  };
   return [
-    (req, _res, next) => {
-      refuseNonJsonBody(req.method, hasBody(req), req.get('Content-Type'));
-      next();
-    },
+    refuseNonJson,
     express.json({
       limit: limitBytes,
       type: (req) => isJsonMediaType(req.headers['content-type']),
     }),
-    (req, _res, next) => {
-      refuseUnstorableText(req.method, req.body);
-      next();
-    },
+    undecodableBody(),
+    refuseUnstorable,
   ];
 }
 
 function hasBody(req: Request): boolean {
   const length = req.get('Content-Length');
   return req.get('Transfer-Encoding') !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * A compressed body that does not inflate: body-parser passes on the decompressor's own error
+ * with status 400 and no `type` (its other errors all have one). Given the detail
+ * parseJsonRequest gives the same body.
+ */
+function undecodableBody(): ErrorRequestHandler {
+  return (err, req, _res, next) => {
+    const encoding = req.get('Content-Encoding')?.toLowerCase() ?? 'identity';
+    const fromInflating = encoding !== 'identity' && err?.status === 400 && err?.type === undefined;
+    next(
+      fromInflating
+        ? new HttpError(400, { detail: BODY_ERROR_DETAILS.undecodable, cause: err })
+        : err,
+    );
+  };
 }

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import { z } from 'zod';
+import { DEFAULT_BODY_LIMIT_BYTES } from './json-request.ts';
 
 /**
  * Thrown when the environment does not satisfy a config schema. The message lists every
@@ -40,7 +41,7 @@ export const serviceConfigSchema = z.object({
     .string()
     .regex(/^\d\d$/, 'expected two digits, e.g. "00"')
     .default('00'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(32_768),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   // Whose X-Forwarded-For to believe, in Express's terms: 'loopback' locally (the facade of
   // later stages), '1' behind one load balancer. Wrong here, every player shares one rate limit.

@@ -36,7 +36,12 @@ export {
   parseQuery,
   problems,
 } from './errors.ts';
-export { isJsonMediaType, type JsonRequest, parseJsonRequest } from './json-request.ts';
+export {
+  DEFAULT_BODY_LIMIT_BYTES,
+  isJsonMediaType,
+  type JsonRequest,
+  parseJsonRequest,
+} from './json-request.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log.ts';
 export {
   PROBLEM_LOG_MESSAGES,
@@ -45,6 +50,7 @@ export {
   problemFor,
 } from './problem.ts';
 export { requestIdFrom, type ServiceIdentity, servedBy } from './request-id.ts';
+export { logRequestLine, type RequestLine } from './request-log.ts';
 export { unstorableTextErrors } from './text.ts';
 export {
   type AuthUser,
@@ -52,6 +58,9 @@ export {
   createTokenIssuer,
   createTokenVerifier,
   generateSigningKey,
+  JWKS_MAX_AGE_SECONDS,
+  JWKS_RETRY_AFTER_FAILURE_MS,
+  JWKS_TIMEOUT_MS,
   type TokenIssuer,
   type TokenVerifier,
 } from './tokens.ts';

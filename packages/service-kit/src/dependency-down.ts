@@ -23,9 +23,13 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-// PostgreSQL SQLSTATEs: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
-// 53300 too_many_connections; class 08 is "connection exception".
-const POSTGRES_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+// PostgreSQL SQLSTATEs: 57P01 admin_shutdown (also pg_terminate_backend), 57P02 crash_shutdown,
+// 57P03 cannot_connect_now, 57P05 idle_session_timeout and 25P03
+// idle_in_transaction_session_timeout (the server closed a connection left idle), 57014
+// query_canceled (the statement ran past statement_timeout, or was cancelled by an
+// administrator), 53300 too_many_connections; class 08 is "connection exception". The pool
+// replaces a connection closed by the server on the next request.
+const POSTGRES_CODES = new Set(['57P01', '57P02', '57P03', '57P05', '25P03', '57014', '53300']);
 const POSTGRES_CONNECTION_CLASS = /^08[0-9A-Z]{3}$/;
 
 // Prisma: P1001 can't reach server, P1002 timed out, P1008 socket timeout, P1017 server closed

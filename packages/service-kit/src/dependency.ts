@@ -86,6 +86,13 @@ export interface DependencyOptions {
    */
   retries?: number;
   /**
+   * Whether a timed-out attempt is retried. Default true: a GET that timed out has most likely
+   * only met one slow instance. Set false when a timed-out attempt goes on running anyway and a
+   * retry would add to the load that made it slow (a Lambda Invoke: the function keeps running
+   * after the caller gave up, and the retry starts another environment).
+   */
+  retryTimeouts?: boolean;
+  /**
    * The base of the exponential backoff: the wait before retry n (0, 1, …) is drawn uniformly
    * from [0, backoffMs · 2^n] ("full jitter"), so the retries of many callers spread out instead
    * of arriving together. Default 50 ms: a retry is for a blip, not for an outage (the breaker
@@ -107,7 +114,8 @@ export interface CallOptions {
   requestId?: string;
   /**
    * For `call`: whether an error thrown by an attempt is worth another try (a throttled or
-   * unreachable dependency, say). Default: never; a timeout is always retried.
+   * unreachable dependency, say). Default: never. A timeout is retried as the dependency's
+   * `retryTimeouts` says.
    */
   retryable?: (err: unknown) => boolean;
 }
@@ -166,6 +174,7 @@ export function createDependency(options: DependencyOptions): Dependency {
   const timeoutMs = positive('timeoutMs', options.timeoutMs);
   const retries = wholeNumber('retries', options.retries ?? DEFAULT_RETRIES);
   const backoffMs = wholeNumber('backoffMs', options.backoffMs ?? DEFAULT_BACKOFF_MS);
+  const retryTimeouts = options.retryTimeouts ?? true;
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
   const breaker = new CircuitBreaker({
@@ -252,7 +261,8 @@ export function createDependency(options: DependencyOptions): Dependency {
         cause: failure.cause,
       });
       const { reason, status } = lastError;
-      if (retry >= retries || !(reason === 'timeout' || retryable(thrown))) {
+      const worthRetrying = reason === 'timeout' ? retryTimeouts : retryable(thrown);
+      if (retry >= retries || !worthRetrying) {
         log.warn({ ...context, reason, status, attempts: retry + 1 }, 'dependency call failed');
         throw lastError;
       }

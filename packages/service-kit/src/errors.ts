@@ -68,6 +68,9 @@ export const problems = {
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
   unavailable: (detail?: string) => new HttpError(503, { detail }),
+  /** The 404 for a request no route of the service answers, the same from every adapter. */
+  noRoute: (method: string, path: string) =>
+    new HttpError(404, { detail: `No route for ${method} ${path}.` }),
 };
 
 /** Maps every zod issue to `{path: "a.b", message}`; the body as a whole has the path "". */

@@ -2,6 +2,7 @@ import express, { type Express, Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { jsonBody } from './body.ts';
+import { DEFAULT_BODY_LIMIT_BYTES } from './json-request.ts';
 import { notFoundHandler, problemHandler } from './problem-response.ts';
 import { rateLimiter } from './rate-limit.ts';
 import {
@@ -39,7 +40,7 @@ export function createServiceApp(opts: ServiceAppOptions): Express {
   app.use(requestLogging(opts.log));
   const limiter = rateLimiter(opts.rateLimitPerMinute ?? 600, opts.log);
   if (limiter) app.use(limiter);
-  app.use(jsonBody(opts.bodyLimitBytes ?? 32_768));
+  app.use(jsonBody(opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
   return app;
 }
 

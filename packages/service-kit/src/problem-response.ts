@@ -6,7 +6,7 @@ import { PROBLEM_LOG_MESSAGES, problemFor } from './problem.ts';
 /** The last route: whatever nothing else answered is a 404 problem. */
 export function notFoundHandler(): RequestHandler {
   return (req) => {
-    throw problems.notFound(`No route for ${req.method} ${pathOf(req)}.`);
+    throw problems.noRoute(req.method, pathOf(req));
   };
 }
 

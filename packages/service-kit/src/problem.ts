@@ -35,6 +35,7 @@ export const BODY_ERROR_DETAILS = {
   malformed: 'The request body is not valid JSON.',
   tooLarge: 'The request body is too large.',
   encoding: 'The request body uses an unsupported Content-Encoding.',
+  undecodable: 'The request body does not decode as its Content-Encoding says.',
   charset: 'The request body uses an unsupported charset.',
 } as const;
 

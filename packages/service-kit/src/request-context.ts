@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { requestIdFrom, type ServiceIdentity, servedBy } from './request-id.ts';
+import { logRequestLine } from './request-log.ts';
 
 export type { ServiceIdentity };
 
@@ -40,14 +41,11 @@ export function requestLogging(log: Logger): RequestHandler {
       const requestLog = res.locals.log;
       const line = {
         method: req.method,
-        // Without the query string: it may carry cursors or other values we do not want in logs.
-        path: req.originalUrl.split('?')[0],
+        path: req.originalUrl.split('?')[0] ?? '/',
         status: res.statusCode,
         ms: Math.round(performance.now() - started),
       };
-      if (!res.writableFinished) requestLog.warn(line, 'request aborted by the client');
-      else if (res.statusCode >= 500) requestLog.error(line, 'request failed');
-      else requestLog.info(line, 'request completed');
+      logRequestLine(requestLog, line, { aborted: !res.writableFinished });
     });
     next();
   };

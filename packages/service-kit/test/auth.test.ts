@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type AuthUser,
   bearerToken,
+  createLogger,
   createTokenIssuer,
   createTokenVerifier,
   currentUser,
@@ -10,6 +13,9 @@ import {
   HttpError,
   hashPassword,
   type JWK,
+  JWKS_MAX_AGE_SECONDS,
+  JWKS_RETRY_AFTER_FAILURE_MS,
+  JWKS_TIMEOUT_MS,
   jwksRoute,
   type ProblemDocument,
   requireAuth,
@@ -18,7 +24,7 @@ import {
   verifyPassword,
 } from '../src/index.ts';
 import { closedPort } from './closed-port.ts';
-import { PROBLEM_JSON, startApp, type TestApp } from './helpers.ts';
+import { memoryDestination, PROBLEM_JSON, startApp, type TestApp } from './helpers.ts';
 
 const ISSUER = 'users@00';
 const ADA: AuthUser = { id: '0b9b4a0e-6f8e-4d8a-9d6c-2f1f6b1f7a11', username: 'ada' };
@@ -157,7 +163,9 @@ describe('JWT with a remote key set', () => {
     issuer = await createTokenIssuer({ privateJwk: await generateSigningKey(), issuer: ISSUER });
     usersService = await startApp((app) => app.use(jwksRoute(issuer)));
     const jwksUrl = new URL('/.well-known/jwks.json', usersService.url);
-    slotsService = await startProtectedApp(createTokenVerifier({ jwks: jwksUrl, issuer: ISSUER }));
+    slotsService = await startProtectedApp(
+      createTokenVerifier({ jwks: jwksUrl, issuer: ISSUER, log: createLogger({ service: 't' }) }),
+    );
   });
   afterAll(async () => {
     await slotsService.close();
@@ -190,12 +198,148 @@ describe('JWT with a remote key set', () => {
 
   it('answers 503, not 401, when the key set cannot be fetched', async () => {
     const unreachable = new URL(`http://127.0.0.1:${await closedPort()}/.well-known/jwks.json`);
-    const verifier = createTokenVerifier({ jwks: unreachable, issuer: ISSUER });
+    const verifier = createTokenVerifier({
+      jwks: unreachable,
+      issuer: ISSUER,
+      log: createLogger({ service: 't' }),
+    });
 
     const error = await verifier.verify(await issuer.issue(ADA)).catch((err: unknown) => err);
 
     expect(error).toMatchObject({ status: 503 });
   });
+});
+
+/**
+ * A users service whose JWKS endpoint the test breaks at will: it answers the key set, a status,
+ * text that is not JSON, or nothing at all.
+ */
+type JwksBehaviour = 'keys' | 503 | 500 | 'not json' | 'hang';
+
+async function startFlakyJwks(issuer: TokenIssuer) {
+  let behaviour: JwksBehaviour = 'keys';
+  let requests = 0;
+  const server: Server = createServer((_req, res) => {
+    requests++;
+    if (behaviour === 'hang') return;
+    if (behaviour === 'keys') res.writeHead(200, { 'content-type': 'application/json' });
+    else if (behaviour === 'not json') res.writeHead(200, { 'content-type': 'application/json' });
+    else res.writeHead(behaviour, { 'content-type': 'application/json' });
+    res.end(behaviour === 'keys' ? JSON.stringify(issuer.jwks()) : '<html>oops</html>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`),
+    set: (next: JwksBehaviour) => {
+      behaviour = next;
+    },
+    get requests() {
+      return requests;
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('JWT with a remote key set, when the issuer is down', () => {
+  let issuer: TokenIssuer;
+  let jwks: Awaited<ReturnType<typeof startFlakyJwks>>;
+  let logs: ReturnType<typeof memoryDestination>;
+  let verifier: TokenVerifier;
+
+  beforeEach(async () => {
+    issuer = await createTokenIssuer({ issuer: ISSUER });
+    jwks = await startFlakyJwks(issuer);
+    logs = memoryDestination();
+    verifier = createTokenVerifier({
+      jwks: jwks.url,
+      issuer: ISSUER,
+      log: createLogger({ service: 't', destination: logs }),
+    });
+    // Only Date: jose's cache age and the retry pause read it; timers and sockets stay real.
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await jwks.close();
+  });
+
+  const pastCacheAge = () => vi.advanceTimersByTime(JWKS_MAX_AGE_SECONDS * 1000 + 1);
+
+  it.each([503, 500, 'not json', 'hang'] as const)(
+    'keeps verifying with the last keys when a refetch meets %s',
+    async (failure) => {
+      // Arrange: the keys fetched once, then the issuer fails past the cache's age.
+      const token = await issuer.issue(ADA);
+      await verifier.verify(token);
+      jwks.set(failure);
+      pastCacheAge();
+
+      // Act
+      const user = await verifier.verify(token);
+
+      // Assert: still the player, with one warning that names the failure.
+      expect(user).toEqual(ADA);
+      const warnings = logs.lines.filter((line) => line.level === 'warn');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.msg).toMatch(/refetch failed/);
+    },
+    10_000,
+  );
+
+  it('still refuses a token the last keys do not verify', async () => {
+    await verifier.verify(await issuer.issue(ADA));
+    jwks.set(503);
+    pastCacheAge();
+    const impostor = await createTokenIssuer({ issuer: ISSUER });
+
+    const error = await verifier.verify(await impostor.issue(ADA)).catch((err: unknown) => err);
+
+    expect(error).toMatchObject({ status: 401 });
+  });
+
+  it('does not refetch on every request while the issuer is down, and recovers after', async () => {
+    const token = await issuer.issue(ADA);
+    await verifier.verify(token);
+    jwks.set(503);
+    pastCacheAge();
+    await verifier.verify(token);
+    const afterFailure = jwks.requests;
+
+    await verifier.verify(token);
+    await verifier.verify(token);
+    const duringPause = jwks.requests - afterFailure;
+    jwks.set('keys');
+    vi.advanceTimersByTime(JWKS_RETRY_AFTER_FAILURE_MS);
+    await verifier.verify(token);
+
+    expect(duringPause).toBe(0);
+    expect(jwks.requests).toBe(afterFailure + 1);
+  });
+
+  it.each([503, 500, 'not json'] as const)(
+    'answers 503, not 401, when no keys were ever fetched and the issuer answers %s',
+    async (failure) => {
+      jwks.set(failure);
+
+      const error = await verifier.verify(await issuer.issue(ADA)).catch((err: unknown) => err);
+
+      expect(error).toMatchObject({ status: 503 });
+    },
+  );
+
+  it('gives up on a hanging issuer after JWKS_TIMEOUT_MS with a 503', async () => {
+    jwks.set('hang');
+    const started = performance.now();
+
+    const error = await verifier.verify(await issuer.issue(ADA)).catch((err: unknown) => err);
+
+    expect(error).toMatchObject({ status: 503 });
+    expect(performance.now() - started).toBeLessThan(JWKS_TIMEOUT_MS + 2_000);
+  }, 10_000);
 });
 
 describe('password hashing', () => {

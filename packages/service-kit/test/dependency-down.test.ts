@@ -74,6 +74,9 @@ describe('isDependencyDown', () => {
     ['admin shutdown', '57P01'],
     ['crash shutdown', '57P02'],
     ['cannot connect now', '57P03'],
+    ['idle session timeout', '57P05'],
+    ['idle in transaction session timeout', '25P03'],
+    ['statement timeout (query canceled)', '57014'],
     ['connection failure', '08006'],
     ['connection does not exist', '08003'],
   ])('recognises the PostgreSQL %s error (%s)', (_name, code) => {

@@ -446,6 +446,23 @@ describe('Dependency.call: the same policy over any transport', () => {
     expect(isDependencyDown(error)).toBe(true);
   });
 
+  it('does not retry a timeout when retryTimeouts is false, but still retries what retryable accepts', async () => {
+    const { ranks } = sdkDependency({ timeoutMs: 50, retries: 1, retryTimeouts: false });
+    const hang = scripted(() => new Promise(() => {}));
+    const throttledTwice = scripted(async () => {
+      throw new ThrottledError('Rate exceeded');
+    });
+
+    const timedOut = await failureOf(ranks.call(hang.attempt));
+    const throttled = await failureOf(
+      ranks.call(throttledTwice.attempt, { retryable: () => true }),
+    );
+
+    expect(timedOut).toMatchObject({ reason: 'timeout', attempts: 1 });
+    expect(hang.signals).toHaveLength(1);
+    expect(throttled).toMatchObject({ reason: 'failed', attempts: 2 });
+  });
+
   it('keeps the deadline even when the attempt ignores its signal', async () => {
     const { ranks } = sdkDependency({ timeoutMs: 50, retries: 0 });
     const started = performance.now();

@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError, type JsonRequest, parseJsonRequest } from '../src/core.ts';
 import { startApp, type TestApp } from './helpers.ts';
@@ -135,14 +136,47 @@ describe('parseJsonRequest and the Express chassis apply the same rules', () => 
 
     expect({ status: res.status, ...fieldsOf(answer) }).toEqual(plainOutcome(contentType, body));
   });
+
+  it.each([
+    ['gzip', 'gzip', gzipSync('{"bet":5}')],
+    ['deflate', 'deflate', deflateSync('{"bet":5}')],
+    ['br', 'br', brotliCompressSync('{"bet":5}')],
+    ['GZIP in capitals', 'GZIP', gzipSync('{"bet":5}')],
+    ['identity', 'identity', Buffer.from('{"bet":5}')],
+    ['an encoding body-parser does not inflate', 'compress', Buffer.from('{"bet":5}')],
+    ['gzip that does not inflate', 'gzip', Buffer.from('{"bet":5}')],
+    ['gzip over the limit once inflated', 'gzip', gzipSync(`{"a":"${'x'.repeat(10 * LIMIT)}"}`)],
+    ['gzip of malformed JSON', 'gzip', gzipSync('{"bet":')],
+  ])('a body in %s gets the same status and body both ways', async (_, encoding, bytes) => {
+    const res = await fetch(`${server.url}/echo`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding },
+      body: bytes,
+    });
+    const answer = (await res.json()) as Outcome;
+
+    expect({ status: res.status, ...fieldsOf(answer) }).toEqual(
+      plainOutcome('application/json', bytes, encoding),
+    );
+  });
 });
 
 type Outcome = { body?: unknown; detail?: string; errors?: unknown };
 
 /** What parseJsonRequest makes of the request, in the shape the Express echo route answers. */
-function plainOutcome(contentType: string, body: string): Outcome & { status: number } {
+function plainOutcome(
+  contentType: string,
+  body: string | Uint8Array,
+  contentEncoding?: string,
+): Outcome & { status: number } {
   try {
-    const parsed = parseJsonRequest({ method: 'POST', contentType, body, limitBytes: LIMIT });
+    const parsed = parseJsonRequest({
+      method: 'POST',
+      contentType,
+      contentEncoding,
+      body,
+      limitBytes: LIMIT,
+    });
     return { status: 200, ...fieldsOf({ body: parsed ?? null }) };
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;

@@ -10,9 +10,10 @@
  *   reads or of forum badge lookups cannot take the connections spins need.
  * - Permissions: each function has its own role; only the forum's role may invoke ranks, and
  *   the read function could connect as a database user with SELECT only.
- * - Cold starts and cost: each bundle holds only its own routes; provisioned concurrency (paid
- *   by the hour) can go where a cold start hurts and the traffic is steady, rather than on
- *   everything.
+ * - Cost where it matters: provisioned concurrency (paid by the hour) can go where a cold start
+ *   hurts and the traffic is steady, rather than on everything. Not a smaller bundle: each
+ *   function's bundle is about the same size, most of it the Prisma client they all need, so a
+ *   cold start costs each of them about the same.
  */
 import { httpSlotsFunction } from '../environment.ts';
 

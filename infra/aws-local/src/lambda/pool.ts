@@ -9,7 +9,7 @@
  *   start another environment, so every call waits its turn and nothing is throttled.
  */
 import { randomUUID } from 'node:crypto';
-import type { LocalFunction } from '../model.ts';
+import { LocalAwsError, type LocalFunction } from '../model.ts';
 import type { RuntimeOptions } from '../options.ts';
 import { type EnvironmentSettings, ExecutionEnvironment } from './environment.ts';
 import { LATEST, parseFunctionRef } from './function-ref.ts';
@@ -138,6 +138,10 @@ export function createLambdaPool(
     env: options.env ?? {},
   };
   const localCap = options.defaultConcurrency ?? DEFAULT_LOCAL_CONCURRENCY;
+  // Zero or fewer environments would leave every call waiting forever.
+  if (!(Number.isInteger(localCap) && localCap >= 1)) {
+    throw new LocalAwsError(`localConcurrency must be a whole number ≥ 1, got ${localCap}`);
+  }
   const byName = new Map(
     functions.map((fn) => [fn.name, new FunctionEnvironments(fn, localCap, settings)] as const),
   );

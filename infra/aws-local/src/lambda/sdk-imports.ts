@@ -55,7 +55,7 @@ export function sdkImportsOf(codeDir: string): Set<string> {
 export function checkSdkImports(functions: LocalFunction[]): void {
   const providers = providerPackages().map(dirname);
   for (const fn of functions) {
-    for (const name of sdkImportsOf(fn.codeDir)) {
+    for (const name of sdkImportsOfFunction(fn)) {
       if ([fn.codeDir, ...providers].some((from) => packageVisibleFrom(from, name))) continue;
       throw new LocalAwsError(
         `Function ${fn.logicalId} (${fn.name}) imports ${name}, which Lambda's runtime provides ` +
@@ -65,6 +65,21 @@ export function checkSdkImports(functions: LocalFunction[]): void {
         'Code',
       );
     }
+  }
+}
+
+/** sdkImportsOf the function's code; code esbuild cannot parse fails the start, naming it. */
+function sdkImportsOfFunction(fn: LocalFunction): Set<string> {
+  try {
+    return sdkImportsOf(fn.codeDir);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new LocalAwsError(
+      `Function ${fn.logicalId} (${fn.name}): its code in ${fn.codeDir} could not be read for ` +
+        `its imports: ${reason}`,
+      fn.logicalId,
+      'Code',
+    );
   }
 }
 
