@@ -24,8 +24,10 @@ export const RATE_LIMITED_BODY = JSON.stringify({
  *
  * One rule: a rate-based rule per client IP over `/api/` whose block answers 429 with a JSON
  * problem, `Retry-After` and `X-Served-By`. AWS WAF lets a custom body be `application/json`,
- * `text/plain` or `text/html` only, and it cannot mint a request id, so this 429 is the one answer
- * of the stage without `application/problem+json` and `X-Request-Id`.
+ * `text/plain` or `text/html` only, and it cannot mint a request id, so this 429 has no
+ * `application/problem+json` and no `X-Request-Id`. Neither do API Gateway's own answers: its
+ * stage throttling (429 `{"message":"Too Many Requests"}`) and a function that cannot answer at
+ * all (`{"message":"Internal Server Error"}`).
  *
  * Cost: $5 a month for the web ACL, $1 for the rule, $0.60 per million requests inspected:
  * about $0.0082 an hour before requests.
