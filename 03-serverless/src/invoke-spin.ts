@@ -1,5 +1,5 @@
 /*
- * The seed lab's invoke: one spin by calling the write function directly through the Lambda
+ * Lab 03's direct invoke: one spin by calling the write function directly through the Lambda
  * Invoke API, as the course module's page did with `lambda.invoke`, printing the wheels, whether
  * it won, and the function's own log (LogType: 'Tail': the last 4 KB of it, base64 in the answer).
  *
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DEMO_PASSWORD } from '@course/monolith/seed';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
-import { httpApiEvent } from './lambda/event.ts';
+import { httpApiEvent, spinRequest } from './lambda/event.ts';
 
 /** The local runtime names a function `<stack>-<logical id>` (CloudFormation adds a suffix). */
 const LOCAL_WRITE_FUNCTION = `CourseServerless-${LOGICAL_IDS.writeFunction}`;
@@ -86,17 +86,7 @@ async function main(): Promise<void> {
     );
   }
   const token = await logIn(values['base-url'], values.player);
-  const event = httpApiEvent({
-    routeKey: 'POST /api/slots/spins',
-    method: 'POST',
-    path: '/api/slots/spins',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      'idempotency-key': crypto.randomUUID(),
-    },
-    body: JSON.stringify({ bet: Number(values.bet) }),
-  });
+  const event = httpApiEvent(spinRequest(token, { bet: Number(values.bet) }, crypto.randomUUID()));
 
   const answer = await lambdaClient(values.endpoint).send(
     new InvokeCommand({

@@ -6,6 +6,7 @@ import { createTokenIssuer, HttpError, type TokenIssuer } from '@course/service-
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SLOTS_ROUTES } from '../cdk/slots-routes.ts';
+import { spinRequest } from '../src/lambda/event.ts';
 import type { HttpHandler } from '../src/lambda/http.ts';
 import type { RanksEvent, RanksResult } from '../src/slots/functions/ranks.ts';
 import { type EventOptions, httpEvent, lambdaContext } from './events.ts';
@@ -61,17 +62,7 @@ function bodyOf(answer: APIGatewayProxyStructuredResultV2) {
 }
 
 function spin(token: string, body: unknown, key?: string) {
-  return call(write, {
-    routeKey: 'POST /api/slots/spins',
-    method: 'POST',
-    path: '/api/slots/spins',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      ...(key ? { 'idempotency-key': key } : {}),
-    },
-    body: JSON.stringify(body),
-  });
+  return call(write, spinRequest(token, body, key));
 }
 
 describe('the write function', () => {

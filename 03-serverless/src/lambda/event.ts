@@ -16,7 +16,7 @@ export interface HttpEventOptions {
 
 /**
  * An API Gateway HTTP API event (payload format 2.0) of the shape the service sends, for calling
- * a function directly: the seed lab's invoke (src/invoke-spin.ts) and the handlers' unit tests.
+ * a function directly: the direct invoke of lab 03 (src/invoke-spin.ts) and the handlers' unit tests.
  * Only what the request says is real: the account, the API id, the source address are made up
  * (nothing in the handlers reads them), and the body is passed as given (API Gateway would
  * base64-encode a body it does not take for text: say so with isBase64Encoded).
@@ -57,5 +57,24 @@ export function httpApiEvent(options: HttpEventOptions): APIGatewayProxyEventV2 
     },
     ...(options.body === undefined ? {} : { body: options.body }),
     isBase64Encoded: options.isBase64Encoded ?? false,
+  };
+}
+
+/** The request options of a spin: POST /api/slots/spins by the token's player. */
+export function spinRequest(
+  token: string,
+  body: unknown,
+  idempotencyKey?: string,
+): HttpEventOptions {
+  return {
+    routeKey: 'POST /api/slots/spins',
+    method: 'POST',
+    path: '/api/slots/spins',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
+    body: JSON.stringify(body),
   };
 }
