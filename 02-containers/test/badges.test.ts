@@ -1,8 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { createHarness, type Harness, type Player } from '@course/contract';
+import { createHarness, type Player } from '@course/contract';
 import { freePort } from '@course/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForum, startSlots, startUsers, Teardown } from './support.ts';
+import { threadBy } from './threads.ts';
 
 /*
  * The forum's one synchronous call: authors' leaderboard badges from the slots service. These
@@ -28,23 +29,6 @@ afterAll(() => teardown.run());
 
 async function newPlayer(): Promise<Player> {
   return createHarness(() => usersUrl).newPlayer();
-}
-
-/** A thread by `author` with a reply by `replier`, on the forum at `url`. */
-async function threadBy(h: Harness, author: Player, replier: Player): Promise<string> {
-  const created = h.expectStatus(
-    await h.send('createThread', { token: author.token, json: { title: 'Badges', body: 'Hi' } }),
-    201,
-  );
-  h.expectStatus(
-    await h.send('createPost', {
-      params: { id: created.id },
-      token: replier.token,
-      json: { body: 'Hello' },
-    }),
-    201,
-  );
-  return created.id;
 }
 
 describe('with the slots service up', () => {

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type InvocationResult, type Invoker, startLambdaApi } from '@course/aws-local/lambda';
 import { createForumApp, createForumDb, type ForumDatabase } from '@course/containers/forum';
 import stage02 from '@course/containers/stage';
-import { createHarness, type Harness, type Player } from '@course/contract';
+import { threadBy } from '@course/containers/test/threads';
+import { createHarness, type Harness } from '@course/contract';
 import { freePort, startTestDatabase, type TestDatabase } from '@course/local';
 import { createLogger, listen, type RunningServer } from '@course/service-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,23 +42,6 @@ afterAll(async () => {
 });
 
 const users = (): Harness => createHarness(() => stage.processUrls.users ?? '');
-
-/** A thread by `author` with a reply by `replier`. */
-async function threadBy(h: Harness, author: Player, replier: Player): Promise<string> {
-  const created = h.expectStatus(
-    await h.send('createThread', { token: author.token, json: { title: 'Badges', body: 'Hi' } }),
-    201,
-  );
-  h.expectStatus(
-    await h.send('createPost', {
-      params: { id: created.id },
-      token: replier.token,
-      json: { body: 'Hello' },
-    }),
-    201,
-  );
-  return created.id;
-}
 
 describe('with the ranks function answering', () => {
   it('shows each author their place on the leaderboard, through the Invoke API', async () => {

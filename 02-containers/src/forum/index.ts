@@ -1,6 +1,6 @@
 // The forum service as later stages see it: stage 03 gives it another source of badges.
 export { createForumApp, type ForumAppDeps } from './app.ts';
-export { slotsBadges } from './badges.ts';
+export { badgesOrNone, ranksSchema, slotsBadges } from './badges.ts';
 export {
   type ForumConfig,
   type ForumServiceConfig,

@@ -5,15 +5,10 @@ import {
   LambdaServiceException,
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
+import { badgesOrNone, ranksSchema } from '@course/containers/forum';
 import type { AuthorRanks } from '@course/monolith/forum';
-import { createDependency, DependencyError, type Logger } from '@course/service-kit/core';
+import { createDependency, type Logger } from '@course/service-kit/core';
 import { z } from 'zod';
-
-const ranksSchema = z.object({
-  ranks: z.array(z.object({ userId: z.string(), rank: z.number().int().min(1) })),
-});
-
-const NO_BADGES: ReadonlyMap<string, number> = new Map();
 
 /** The function ran and failed (it threw, timed out or crashed): Lambda still answered 200. */
 export class FunctionFailed extends Error {
@@ -84,24 +79,17 @@ export function ranksFunctionBadges({
     return ranksSchema.parse(JSON.parse(text));
   }
 
-  return async (authorIds, { requestId, log: requestLog }) => {
-    try {
-      const { ranks } = await ranksFunction.call(
-        (signal) => invoke([...authorIds], requestId, signal),
-        { requestId, retryable: worthAnotherTry },
-      );
-      return new Map(ranks.map(({ userId, rank }) => [userId, rank]));
-    } catch (err) {
-      if (!(err instanceof DependencyError)) throw err;
-      // The fallback, as in stage 02: no badges, one line per page at info (the dependency
-      // client has already warned of the failure, and of an open circuit once).
-      requestLog.info(
-        { dependency: ranksFunction.name, reason: err.reason },
-        'thread page sent without badges',
-      );
-      return NO_BADGES;
-    }
-  };
+  // The fallback is stage 02's: no badges when the lookup fails for good.
+  return (authorIds, { requestId, log: requestLog }) =>
+    badgesOrNone(
+      ranksFunction.name,
+      () =>
+        ranksFunction.call((signal) => invoke([...authorIds], requestId, signal), {
+          requestId,
+          retryable: worthAnotherTry,
+        }),
+      requestLog,
+    );
 }
 
 /**
