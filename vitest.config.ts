@@ -10,6 +10,7 @@ export default defineConfig({
       '01-strangler',
       '02-containers',
       '03-serverless',
+      '04-async',
       'web',
     ],
   },

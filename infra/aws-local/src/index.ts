@@ -40,6 +40,7 @@ import {
   openMessagingServer,
   serveMessaging,
 } from './messaging/index.ts';
+import { FAUXQS_ACCOUNT_ID, queueUrlFor } from './messaging/names.ts';
 import { LOCAL_CREDENTIALS } from './messaging/server.ts';
 import {
   LocalAwsError,
@@ -91,6 +92,8 @@ export interface LocalAws {
   env: Record<string, string>;
   /** Each HTTP API's base URL, by logical id. */
   httpApiUrls: Record<string, string>;
+  /** Each queue's URL, by logical id: what a process polling it is given, as on AWS. */
+  queueUrls: Record<string, string>;
   /** The fault switches, and fauxqs's view of the queues. */
   messaging: Messaging;
   invoker: Invoker;
@@ -197,7 +200,13 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
     for (const { target, switches } of options.faults ?? []) messaging.faults.set(target, switches);
 
     logServed(model, endpoints, httpApiUrls, log);
-    return { model, endpoints, env, httpApiUrls, messaging, invoker: pool, stop };
+    const queueUrls = Object.fromEntries(
+      model.queues.map((queue) => [
+        queue.logicalId,
+        queueUrlFor(endpoints.messaging, FAUXQS_ACCOUNT_ID, queue.name),
+      ]),
+    );
+    return { model, endpoints, env, httpApiUrls, queueUrls, messaging, invoker: pool, stop };
   } catch (error) {
     await stop();
     throw error;

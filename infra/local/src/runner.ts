@@ -92,6 +92,7 @@ export async function startStage(
       secrets: { jwtPrivateJwk: await loadOrCreateSigningKey(settings.dataDir) },
       httpApis: {},
       functionNames: {},
+      queueUrls: {},
     };
     await migrateAndSeed(def.databases, ctx, settings);
     for (const task of def.tasks ?? []) {
@@ -278,6 +279,7 @@ async function startStageAws(
   shutdown.add(() => local.stop());
   ctx.httpApis = local.httpApiUrls;
   ctx.functionNames = Object.fromEntries(local.model.functions.map((f) => [f.logicalId, f.name]));
+  ctx.queueUrls = local.queueUrls;
   return local;
 }
 

@@ -60,6 +60,8 @@ export interface StageContext {
    * what a process passes to the Lambda Invoke API, as it would pass the deployed name.
    */
   functionNames: Record<string, string>;
+  /** Each queue's URL by its logical id (for a stage with `localAws`): what a poller reads. */
+  queueUrls: Record<string, string>;
 }
 
 /**
