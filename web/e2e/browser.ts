@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** Set by e2e/cli.ts; a stage you started yourself works too (E2E_BASE_URL=http://localhost:3000). */
 export const baseUrl = process.env.E2E_BASE_URL ?? 'http://localhost:3000';
@@ -30,6 +31,7 @@ const servedByPerStage: Record<string, ServedBy> = {
   },
   '02': { users: 'users@02 (process)', slots: 'slots@02 (process)', forum: 'forum@02 (process)' },
   '03': { users: 'users@03 (process)', slots: 'slots@03 (lambda)', forum: 'forum@03 (process)' },
+  '04': { users: 'users@04 (process)', slots: 'slots@04 (lambda)', forum: 'forum@04 (process)' },
 };
 
 export function expectedServedBy(): ServedBy {
@@ -84,4 +86,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(screenshotDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Reloads the page until `check` passes (30 s at most). A page shows what the server had when it
+ * was loaded; from stage 04 on, what an event changes (the leaderboard, a forum post) arrives a
+ * moment after the request that caused it.
+ */
+export async function eventually(page: Page, check: () => Promise<boolean>): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        if (await check()) return true;
+        await page.reload();
+        return check();
+      },
+      { timeout: 30_000, interval: 1_000 },
+    )
+    .toBe(true);
 }

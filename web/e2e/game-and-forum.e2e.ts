@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseUrl,
   desktop,
+  eventually,
   expectedServedBy,
   launchBrowser,
   phone,
@@ -114,8 +115,11 @@ describe('a full session in Chromium', () => {
       .getByRole('link', { name: 'Leaderboard' })
       .click();
     const row = page.getByRole('row', { name: new RegExp(username) });
-    await row.waitFor();
-    expect(await row.textContent()).toContain(String(balance));
+    await eventually(
+      page,
+      async () =>
+        (await row.count()) === 1 && ((await row.textContent()) ?? '').includes(String(balance)),
+    );
     await screenshot(page, 'leaderboard-desktop');
     await context.close();
   });
