@@ -1,23 +1,44 @@
 /*
- * fauxqs (npm, MIT, pure Node) serves SQS (JSON 1.0) and SNS (query protocol) on one port; the
- * runtime writes no SQS of its own. We build its app with `buildApp` and listen ourselves rather
- * than call `startFauxqs`, which listens on 0.0.0.0: a laptop's queues stay on 127.0.0.1.
+ * fauxqs (npm, MIT, pure Node) serves SQS (JSON 1.0), SNS (query protocol) and S3 (REST) on one
+ * port; the runtime writes no SQS or S3 of its own. We build its app with `buildApp` and listen
+ * ourselves rather than call `startFauxqs`, which listens on 0.0.0.0: a laptop's queues and
+ * buckets stay on 127.0.0.1. What fauxqs lacks is added here, each in its own file: S3's
+ * conditional writes (conditional-writes.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { serveConditionalWrites } from './conditional-writes.ts';
+import { createFauxqsStores } from './fauxqs-stores.ts';
 import { queueUrlFor } from './names.ts';
 
 export interface MessagingServer {
-  /** `http://127.0.0.1:<port>`: SQS and SNS both. */
+  /** `http://127.0.0.1:<port>`: SQS, SNS and S3. */
   readonly endpoint: string;
   readonly port: number;
   /** Clients for the runtime's own calls (never the application's). */
-  client(region: string): { sqs: SQSClient; sns: SNSClient };
+  client(region: string): RuntimeClients;
   /** fauxqs's non-destructive view of a queue: ready, delayed and in-flight messages. */
   inspectQueue(name: string): Promise<QueueSnapshot | undefined>;
   close(): Promise<void>;
+}
+
+export interface RuntimeClients {
+  sqs: SQSClient;
+  sns: SNSClient;
+  s3: S3Client;
+}
+
+export interface MessagingServerOptions {
+  port?: number;
+  /**
+   * Where S3 objects are kept, as files a learner can open (fauxqs's file layout:
+   * `buckets/<bucket>/objects/<key>.data`, metadata beside it); kept across restarts. Without
+   * it, in memory.
+   */
+  s3StorageDir?: string;
 }
 
 export interface QueueSnapshot {
@@ -68,9 +89,11 @@ export function awsErrorAnswer(
 }
 
 export async function openMessagingServer(
-  options: { port?: number } = {},
+  options: MessagingServerOptions = {},
 ): Promise<MessagingServer> {
-  const app = buildApp({ logger: false });
+  const { stores, close: closeStores } = await createFauxqsStores(options.s3StorageDir);
+  const app = buildApp({ logger: false, stores });
+  serveConditionalWrites(app, stores.s3Store);
   let endpoint = '';
   // fauxqs names queues `http://sqs.<region>.localhost:<port>/…` (see names.ts for why we
   // cannot hand that out): answer with the URL the model resolved instead, in every response.
@@ -90,9 +113,17 @@ export async function openMessagingServer(
       .headers(answer.headers)
       .send(answer.body);
   });
-  endpoint = (await app.listen({ port: options.port ?? 0, host: '127.0.0.1' })).replace(/\/$/, '');
+  try {
+    endpoint = (await app.listen({ port: options.port ?? 0, host: '127.0.0.1' })).replace(
+      /\/$/,
+      '',
+    );
+  } catch (error) {
+    closeStores();
+    throw error;
+  }
   const port = Number(new URL(endpoint).port);
-  const clients = new Map<string, { sqs: SQSClient; sns: SNSClient }>();
+  const clients = new Map<string, RuntimeClients>();
 
   return {
     endpoint,
@@ -101,7 +132,11 @@ export async function openMessagingServer(
       let pair = clients.get(region);
       if (!pair) {
         const config = { endpoint, region, credentials: LOCAL_CREDENTIALS };
-        pair = { sqs: new SQSClient(config), sns: new SNSClient(config) };
+        pair = {
+          sqs: new SQSClient(config),
+          sns: new SNSClient(config),
+          s3: new S3Client(config),
+        };
         clients.set(region, pair);
       }
       return pair;
@@ -111,11 +146,13 @@ export async function openMessagingServer(
       return response.ok ? ((await response.json()) as QueueSnapshot) : undefined;
     },
     async close() {
-      for (const { sqs, sns } of clients.values()) {
+      for (const { sqs, sns, s3 } of clients.values()) {
         sqs.destroy();
         sns.destroy();
+        s3.destroy();
       }
       await app.close();
+      closeStores();
     },
   };
 }
