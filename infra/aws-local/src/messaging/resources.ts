@@ -184,9 +184,7 @@ export async function createResources(
     // with its objects.
     await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
     const ignored = bucket.ignoredSettings.map((s) => `${s.property} (${s.reason})`).join('; ');
-    options.log(
-      'aws-local',
-      `bucket ${bucket.name}` + (ignored === '' ? '' : `: ignored ${ignored}`),
-    );
+    const suffix = ignored === '' ? '' : `: ignored ${ignored}`;
+    options.log('aws-local', `bucket ${bucket.name}${suffix}`);
   }
 }

@@ -3,7 +3,7 @@
  * port; the runtime writes no SQS or S3 of its own. We build its app with `buildApp` and listen
  * ourselves rather than call `startFauxqs`, which listens on 0.0.0.0: a laptop's queues and
  * buckets stay on 127.0.0.1. What fauxqs lacks is added here, each in its own file: S3's
- * conditional writes (conditional-writes.ts).
+ * conditional writes (conditional-writes.ts) and SQS's dead-letter redrive (move-tasks.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -12,6 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { serveConditionalWrites } from './conditional-writes.ts';
 import { createFauxqsStores } from './fauxqs-stores.ts';
+import { serveMoveTasks } from './move-tasks.ts';
 import { queueUrlFor } from './names.ts';
 
 export interface MessagingServer {
@@ -93,8 +94,22 @@ export async function openMessagingServer(
 ): Promise<MessagingServer> {
   const { stores, close: closeStores } = await createFauxqsStores(options.s3StorageDir);
   const app = buildApp({ logger: false, stores });
-  serveConditionalWrites(app, stores.s3Store);
   let endpoint = '';
+  const clients = new Map<string, RuntimeClients>();
+  const client = (region: string): RuntimeClients => {
+    let pair = clients.get(region);
+    if (!pair) {
+      const config = { endpoint, region, credentials: LOCAL_CREDENTIALS };
+      pair = { sqs: new SQSClient(config), sns: new SNSClient(config), s3: new S3Client(config) };
+      clients.set(region, pair);
+    }
+    return pair;
+  };
+  serveConditionalWrites(app, stores.s3Store);
+  const moveTasks = serveMoveTasks(app, {
+    endpoint: () => endpoint,
+    client: (region) => client(region).sqs,
+  });
   // fauxqs names queues `http://sqs.<region>.localhost:<port>/…` (see names.ts for why we
   // cannot hand that out): answer with the URL the model resolved instead, in every response.
   app.addHook('onSend', async (_request, _reply, payload) =>
@@ -123,29 +138,17 @@ export async function openMessagingServer(
     throw error;
   }
   const port = Number(new URL(endpoint).port);
-  const clients = new Map<string, RuntimeClients>();
 
   return {
     endpoint,
     port,
-    client(region) {
-      let pair = clients.get(region);
-      if (!pair) {
-        const config = { endpoint, region, credentials: LOCAL_CREDENTIALS };
-        pair = {
-          sqs: new SQSClient(config),
-          sns: new SNSClient(config),
-          s3: new S3Client(config),
-        };
-        clients.set(region, pair);
-      }
-      return pair;
-    },
+    client,
     async inspectQueue(name) {
       const response = await fetch(`${endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`);
       return response.ok ? ((await response.json()) as QueueSnapshot) : undefined;
     },
     async close() {
+      await moveTasks.stop();
       for (const { sqs, sns, s3 } of clients.values()) {
         sqs.destroy();
         sns.destroy();
