@@ -13,7 +13,7 @@ import { buildApp } from 'fauxqs';
 import { serveConditionalWrites } from './conditional-writes.ts';
 import { createFauxqsStores } from './fauxqs-stores.ts';
 import { serveMoveTasks } from './move-tasks.ts';
-import { queueUrlFor } from './names.ts';
+import { nameFromArn, queueUrlFor } from './names.ts';
 
 export interface MessagingServer {
   /** `http://127.0.0.1:<port>`: SQS, SNS and S3. */
@@ -21,6 +21,8 @@ export interface MessagingServer {
   readonly port: number;
   /** Clients for the runtime's own calls (never the application's). */
   client(region: string): RuntimeClients;
+  /** Installs the refuse-publish decision (the messaging's fault switches); none: never refused. */
+  setPublishGate(gate: PublishGate): void;
   /** fauxqs's non-destructive view of a queue: ready, delayed and in-flight messages. */
   inspectQueue(name: string): Promise<QueueSnapshot | undefined>;
   close(): Promise<void>;
@@ -70,14 +72,11 @@ export function awsErrorAnswer(
   const faultOf = clientFault ? 'Sender' : 'Receiver';
   if (contentType.includes('x-www-form-urlencoded')) {
     const code = clientFault ? 'InvalidParameter' : 'InternalFailure';
-    const message = error.message.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
     return {
       status,
       contentType: 'text/xml',
       headers: {},
-      body:
-        `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${faultOf}</Type>` +
-        `<Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      body: snsErrorXml(faultOf, code, error.message),
     };
   }
   const type = clientFault ? 'SerializationException' : 'InternalFailure';
@@ -88,6 +87,21 @@ export function awsErrorAnswer(
     body: JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message: error.message }),
   };
 }
+
+/** An error in SNS's query-protocol XML shape, which @aws-sdk/client-sns parses. */
+export function snsErrorXml(faultOf: 'Sender' | 'Receiver', code: string, message: string): string {
+  const escaped = message.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return (
+    `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${faultOf}</Type>` +
+    `<Code>${code}</Code><Message>${escaped}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`
+  );
+}
+
+/**
+ * Decides whether a Publish or PublishBatch to a topic is refused (the refuse-publish fault
+ * switch); `call` is the SDK call's invocation id, shared by its retries.
+ */
+export type PublishGate = (topicName: string, call: string | undefined) => boolean;
 
 export async function openMessagingServer(
   options: MessagingServerOptions = {},
@@ -106,6 +120,31 @@ export async function openMessagingServer(
     return pair;
   };
   serveConditionalWrites(app, stores.s3Store);
+  let publishGate: PublishGate = () => false;
+  // An SNS outage on demand: answered as SNS answers when it cannot serve (Common Errors of the
+  // SNS API Reference: ServiceUnavailable, 503), before fauxqs delivers anything.
+  app.addHook('preHandler', async (request, reply) => {
+    const body = request.body as Record<string, string> | undefined;
+    if (
+      request.method !== 'POST' ||
+      (body?.Action !== 'Publish' && body?.Action !== 'PublishBatch')
+    ) {
+      return;
+    }
+    const topicArn = body.TopicArn ?? body.TargetArn ?? '';
+    const call = request.headers['amz-sdk-invocation-id'];
+    if (!publishGate(nameFromArn(topicArn), typeof call === 'string' ? call : undefined)) return;
+    return reply
+      .status(503)
+      .type('text/xml')
+      .send(
+        snsErrorXml(
+          'Receiver',
+          'ServiceUnavailable',
+          'The request has failed due to a temporary failure of the server (local fault switch refuse-publish).',
+        ),
+      );
+  });
   const moveTasks = serveMoveTasks(app, {
     endpoint: () => endpoint,
     client: (region) => client(region).sqs,
@@ -143,6 +182,9 @@ export async function openMessagingServer(
     endpoint,
     port,
     client,
+    setPublishGate(gate) {
+      publishGate = gate;
+    },
     async inspectQueue(name) {
       const response = await fetch(`${endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`);
       return response.ok ? ((await response.json()) as QueueSnapshot) : undefined;
