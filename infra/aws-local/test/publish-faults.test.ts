@@ -8,6 +8,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../src/index.ts';
 import { FIXTURE_ASSEMBLY_DIR } from './fixture-app.ts';
+import { failureOf } from './sdk-failure.ts';
 
 let local: LocalAws;
 let sns: SNSClient;
@@ -40,16 +41,6 @@ const publishOrder = (body: string) =>
     }),
   );
 
-async function failureOf(promise: Promise<unknown>): Promise<SNSServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SNSServiceException) return error;
-    throw error;
-  }
-  throw new Error('the publish succeeded');
-}
-
 /** The bodies the consumer recorded in the audit queue, until `body` is among them (bounded). */
 async function auditUntil(body: string): Promise<string[]> {
   const sqs = new SQSClient({
@@ -76,7 +67,7 @@ async function auditUntil(body: string): Promise<string[]> {
 
 describe('the refuse-publish fault switch (an SNS outage on demand)', () => {
   it('refuses the next publish as SNS does when unavailable — every retry of that call — then delivers again', async () => {
-    const refused = await failureOf(publishOrder('refused-1'));
+    const refused = await failureOf(publishOrder('refused-1'), SNSServiceException);
     await publishOrder('accepted-1');
 
     expect(refused.name).toBe('ServiceUnavailable');
@@ -98,8 +89,9 @@ describe('the refuse-publish fault switch (an SNS outage on demand)', () => {
           PublishBatchRequestEntries: [{ Id: '1', Message: 'refused-2' }],
         }),
       ),
+      SNSServiceException,
     );
-    const single = await failureOf(publishOrder('refused-3'));
+    const single = await failureOf(publishOrder('refused-3'), SNSServiceException);
 
     local.messaging.faults.set(topicName, {});
     await publishOrder('accepted-2');

@@ -13,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../src/index.ts';
 import { FIXTURE_ASSEMBLY_DIR } from './fixture-app.ts';
+import { failureOf } from './sdk-failure.ts';
 
 // 25× as fast: the orders queue's 60 s visibility timeout is 2.4 s, so a failing order reaches
 // the dead letters (after 2 receives) within seconds.
@@ -62,17 +63,6 @@ async function depth(name: string): Promise<number> {
   const snapshot = await local.messaging.server.inspectQueue(name);
   const { ready = [], delayed = [], inflight = [] } = snapshot?.messages ?? {};
   return ready.length + delayed.length + inflight.length;
-}
-
-/** The error a send ends with, or a failure when it succeeds. */
-async function failureOf(promise: Promise<unknown>): Promise<SQSServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SQSServiceException) return error;
-    throw error;
-  }
-  throw new Error('the request succeeded');
 }
 
 describe('dead-letter redrive with StartMessageMoveTask', () => {
@@ -141,6 +131,7 @@ describe('dead-letter redrive with StartMessageMoveTask', () => {
   it('refuses a source that is no queue’s dead-letter queue (UnsupportedOperation), as SQS does', async () => {
     const refused = await failureOf(
       sqs.send(new StartMessageMoveTaskCommand({ SourceArn: orders().arn })),
+      SQSServiceException,
     );
 
     expect(refused.name).toBe('UnsupportedOperation');
@@ -154,9 +145,11 @@ describe('dead-letter redrive with StartMessageMoveTask', () => {
           SourceArn: 'arn:aws:sqs:us-east-1:000000000000:no-such-queue',
         }),
       ),
+      SQSServiceException,
     );
     const noTask = await failureOf(
       sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: 'bm8tc3VjaC10YXNr' })),
+      SQSServiceException,
     );
 
     expect(noQueue.name).toBe('ResourceNotFoundException');

@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../src/index.ts';
 import { FIXTURE_ASSEMBLY_DIR } from './fixture-app.ts';
+import { failureOf } from './sdk-failure.ts';
 
 const BUCKET_ID = 'Records091F6ECA';
 
@@ -48,17 +49,6 @@ function s3Client(): S3Client {
 }
 
 const bucket = () => local.bucketNames[BUCKET_ID] ?? '';
-
-/** The error a send ends with (S3ServiceException), or a failure when it succeeds. */
-async function failureOf(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error;
-    throw error;
-  }
-  throw new Error('the request succeeded');
-}
 
 describe('S3 buckets of the template, served by fauxqs', () => {
   it('creates each bucket and gives every process and function the S3 endpoint', () => {
@@ -101,7 +91,7 @@ describe('S3 buckets of the template, served by fauxqs', () => {
       );
     await put('first');
 
-    const refused = await failureOf(put('second'));
+    const refused = await failureOf(put('second'), S3ServiceException);
 
     expect(refused.name).toBe('PreconditionFailed');
     expect(refused.$metadata.httpStatusCode).toBe(412);
@@ -143,6 +133,7 @@ describe('S3 buckets of the template, served by fauxqs', () => {
       s3.send(
         new PutObjectCommand({ Bucket: bucket(), Key: 'match.json', Body: 'v2', IfMatch: '"x"' }),
       ),
+      S3ServiceException,
     );
 
     expect(refused.$metadata.httpStatusCode).toBe(501);
