@@ -1,10 +1,10 @@
 /*
  * The local AWS: serves a stage's own synthesized CDK app on this machine — its HTTP APIs, Lambda
  * functions (and the Lambda Invoke API), SQS queues, SNS topics, event source mappings and
- * schedules — with no Docker and no AWS account. SAM CLI, LocalStack (whose image also needs an
+ * schedules, and S3 buckets — with no Docker and no AWS account. SAM CLI, LocalStack (whose image also needs an
  * auth token since 2026) and cdk-local run Lambda in Docker; serverless-offline needs a
  * serverless.yml. Here the application keeps the real AWS SDK v3, unchanged: every process and
- * function gets AWS_ENDPOINT_URL_SQS/_SNS/_LAMBDA pointing at the local endpoints, so the same
+ * function gets AWS_ENDPOINT_URL_SQS/_SNS/_S3/_LAMBDA pointing at the local endpoints, so the same
  * code runs against this runtime, against LocalStack, and against AWS.
  *
  * Order of the start: fauxqs and the Invoke API listen first, on ports the OS picks, and the
@@ -76,6 +76,11 @@ export interface StartLocalAwsOptions {
    * DEFAULT_LOCAL_CONCURRENCY); calls beyond it wait for a warm one, never throttled. Logged.
    */
   localConcurrency?: number;
+  /**
+   * Where the S3 buckets keep their objects, as files a learner can open (the runner gives
+   * `<data folder>/s3`); kept across restarts. Without it, objects live in memory.
+   */
+  s3StorageDir?: string;
   /** Fault switches on from the start (`parseFaultSpecs('queue=orders,duplicate')`). */
   faults?: FaultSpec[];
   /** Where the runtime's lines and the functions' logs go; source first. */
@@ -94,6 +99,8 @@ export interface LocalAws {
   httpApiUrls: Record<string, string>;
   /** Each queue's URL, by logical id: what a process polling it is given, as on AWS. */
   queueUrls: Record<string, string>;
+  /** Each bucket's name, by logical id: what a function or process is given, as on AWS. */
+  bucketNames: Record<string, string>;
   /** The fault switches, and fauxqs's view of the queues. */
   messaging: Messaging;
   invoker: Invoker;
@@ -135,7 +142,10 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
     return stopped;
   };
   try {
-    server = await openMessagingServer({ port: 0 });
+    server = await openMessagingServer({
+      port: 0,
+      ...(options.s3StorageDir === undefined ? {} : { s3StorageDir: options.s3StorageDir }),
+    });
     // The Invoke API listens before the model is built (its URL goes into the model) and serves
     // the pool once it exists; until then it knows no function, and nobody knows its URL yet.
     lambdaApi = await startLambdaApi(
@@ -206,7 +216,18 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
         queueUrlFor(endpoints.messaging, FAUXQS_ACCOUNT_ID, queue.name),
       ]),
     );
-    return { model, endpoints, env, httpApiUrls, queueUrls, messaging, invoker: pool, stop };
+    const bucketNames = Object.fromEntries(model.buckets.map((b) => [b.logicalId, b.name]));
+    return {
+      model,
+      endpoints,
+      env,
+      httpApiUrls,
+      queueUrls,
+      bucketNames,
+      messaging,
+      invoker: pool,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -252,6 +273,9 @@ function endpointEnvironment(endpoints: LocalEndpoints): Record<string, string> 
   return {
     AWS_ENDPOINT_URL_SQS: endpoints.messaging,
     AWS_ENDPOINT_URL_SNS: endpoints.messaging,
+    // An IP address for a host: the SDK's S3 client then addresses buckets path-style
+    // (http://127.0.0.1:<port>/<bucket>/<key>), with no DNS name per bucket to resolve.
+    AWS_ENDPOINT_URL_S3: endpoints.messaging,
     AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -276,7 +300,7 @@ function logServed(
     for (const route of api.routes) say(`  ${route.routeKey} → ${route.functionName}`);
   }
   say(`Lambda Invoke API at ${endpoints.lambda}: ${model.functions.map((f) => f.name).join(', ')}`);
-  say(`SQS and SNS (fauxqs) at ${endpoints.messaging}`);
+  say(`SQS, SNS and S3 (fauxqs) at ${endpoints.messaging}`);
   for (const topic of model.topics) say(`  topic ${topic.name}`);
   for (const sub of model.subscriptions) {
     const raw = sub.rawMessageDelivery ? ' (raw)' : '';

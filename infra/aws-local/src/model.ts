@@ -92,6 +92,20 @@ export interface LocalSubscription {
   filterPolicyScope: 'MessageAttributes' | 'MessageBody';
 }
 
+/** An `AWS::S3::Bucket`: served by fauxqs's S3 (path-style, at the messaging endpoint). */
+export interface LocalBucket {
+  logicalId: string;
+  /** BucketName when set, else `<stack>-<logicalId>` lower-cased (S3's naming rules). */
+  name: string;
+  /** `arn:aws:s3:::<name>` */
+  arn: string;
+  /**
+   * The bucket's settings the runtime leaves out (versioning, encryption, lifecycle…), each with
+   * the reason, logged at start: the bucket still stores and serves objects.
+   */
+  ignoredSettings: { property: string; reason: string }[];
+}
+
 /** An SQS → Lambda `AWS::Lambda::EventSourceMapping`. */
 export interface LocalEventSourceMapping {
   logicalId: string;
@@ -142,6 +156,7 @@ export interface LocalAwsModel {
   subscriptions: LocalSubscription[];
   eventSourceMappings: LocalEventSourceMapping[];
   schedules: LocalSchedule[];
+  buckets: LocalBucket[];
   ignored: IgnoredResource[];
 }
 
@@ -151,7 +166,10 @@ export interface LocalAwsModel {
  * `ApiEndpoint` its local URL).
  */
 export interface LocalEndpoints {
-  /** fauxqs: SQS (JSON 1.0) and SNS (query protocol) on one port, e.g. http://127.0.0.1:4566 */
+  /**
+   * fauxqs: SQS (JSON 1.0), SNS (query protocol) and S3 (REST, path-style) on one port, e.g.
+   * http://127.0.0.1:4566
+   */
   messaging: string;
   /** The Lambda Invoke API, e.g. http://127.0.0.1:9001 */
   lambda: string;

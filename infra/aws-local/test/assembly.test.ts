@@ -43,13 +43,14 @@ function startError(resources: Record<string, unknown>): LocalAwsError {
 }
 
 describe('the fixture CDK app, synthesized and read', () => {
-  it('serves the four marked functions from their locally bundled assets', () => {
+  it('serves the five marked functions from their locally bundled assets', () => {
     const model = fixtureModel();
 
     expect(model.functions.map((f) => f.logicalId).sort()).toEqual([
       'Consumer8D6BE417',
       'Fallback36519D20',
       'Greet8553ACA9',
+      'RecorderC4C6639E',
       'Tick6513F4AE',
     ]);
     for (const fn of model.functions) {
@@ -122,6 +123,29 @@ describe('the fixture CDK app, synthesized and read', () => {
         enabled: true,
       }),
     ]);
+  });
+
+  it('serves the bucket under a lower-case generated name, its Ref and Arn resolved where used', () => {
+    const model = fixtureModel();
+    const recorder = model.functions.find((f) => f.logicalId === 'RecorderC4C6639E');
+
+    expect(model.buckets).toEqual([
+      {
+        logicalId: 'Records091F6ECA',
+        name: 'awslocalfixture-records091f6eca',
+        arn: 'arn:aws:s3:::awslocalfixture-records091f6eca',
+        ignoredSettings: [
+          { property: 'VersioningConfiguration', reason: expect.stringMatching(/versioning/) },
+        ],
+      },
+    ]);
+    expect(recorder?.environment).toMatchObject({
+      RECORDS_BUCKET: 'awslocalfixture-records091f6eca',
+      RECORDS_BUCKET_ARN: 'arn:aws:s3:::awslocalfixture-records091f6eca',
+    });
+    expect(model.ignored.find((r) => r.type === 'AWS::S3::BucketPolicy')?.reason).toMatch(
+      /no permission is checked/,
+    );
   });
 
   it('ignores CDK’s AwsCustomResource provider, its custom resource and IAM, each with a reason', () => {

@@ -29,12 +29,26 @@ describe('fault specs from the command line', () => {
     });
   });
 
+  it('parse a topic’s refuse-publish: always, a probability, or once', () => {
+    expect(parseFaultSpecs('topic=events,refuse-publish; topic=a,refuse-publish=0.5')).toEqual([
+      { target: 'events', switches: { refusePublish: 1 } },
+      { target: 'a', switches: { refusePublish: 0.5 } },
+    ]);
+    expect(parseFaultSpec('topic=events,refuse-publish=once')).toEqual({
+      target: 'events',
+      switches: { refusePublish: 'once' },
+    });
+  });
+
   it.each([
     'orders,duplicate',
     'queue=orders',
     'queue=orders,explode',
     'queue=orders,duplicate=2',
     'queue=orders,crash-before-delete=twice',
+    'queue=orders,refuse-publish',
+    'topic=events,duplicate',
+    'topic=events,refuse-publish=2',
   ])('refuse %s with a message', (spec) => {
     expect(() => parseFaultSpec(spec)).toThrow(FaultSpecError);
   });

@@ -92,6 +92,7 @@ export function aModel(parts: Partial<LocalAwsModel>): LocalAwsModel {
     subscriptions: [],
     eventSourceMappings: [],
     schedules: [],
+    buckets: [],
     ignored: [],
     ...parts,
   };

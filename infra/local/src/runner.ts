@@ -93,6 +93,7 @@ export async function startStage(
       httpApis: {},
       functionNames: {},
       queueUrls: {},
+      bucketNames: {},
     };
     await migrateAndSeed(def.databases, ctx, settings);
     for (const task of def.tasks ?? []) {
@@ -272,6 +273,8 @@ async function startStageAws(
     ...(def.localAws.localConcurrency === undefined
       ? {}
       : { localConcurrency: def.localAws.localConcurrency }),
+    // Objects as files in the stage's data folder, kept across restarts, for a learner to open.
+    s3StorageDir: join(settings.dataDir, 's3'),
     timeScale: settings.localAws.timeScale ?? 1,
     faults: settings.localAws.faults ?? [],
     log: (source, line) => settings.log(`[${source}] ${line}`),
@@ -280,6 +283,7 @@ async function startStageAws(
   ctx.httpApis = local.httpApiUrls;
   ctx.functionNames = Object.fromEntries(local.model.functions.map((f) => [f.logicalId, f.name]));
   ctx.queueUrls = local.queueUrls;
+  ctx.bucketNames = local.bucketNames;
   return local;
 }
 

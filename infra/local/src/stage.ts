@@ -62,6 +62,11 @@ export interface StageContext {
   functionNames: Record<string, string>;
   /** Each queue's URL by its logical id (for a stage with `localAws`): what a poller reads. */
   queueUrls: Record<string, string>;
+  /**
+   * Each S3 bucket's name by its logical id (for a stage with `localAws`); its objects are files
+   * under `<data folder>/s3`.
+   */
+  bucketNames: Record<string, string>;
 }
 
 /**

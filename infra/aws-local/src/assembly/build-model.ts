@@ -3,7 +3,7 @@
  * classified first (classes.ts); any resource of no class fails the start before anything runs.
  * Then each emulated resource's properties are resolved (intrinsics.ts), only those the runtime
  * uses, and checked as AWS would check them at deploy time where the check matters locally —
- * one file per family: functions, HTTP APIs, messaging, schedules.
+ * one file per family: functions, HTTP APIs, messaging, schedules, storage.
  */
 import {
   LocalAwsError,
@@ -18,6 +18,7 @@ import type { CfnResourceEntry } from './intrinsics.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-names.ts';
 import { eventSourceMapping, queue, subscription, topic } from './messaging.ts';
 import { ruleSchedules, schedule } from './schedules.ts';
+import { bucket } from './storage.ts';
 import { TemplateReader } from './template-reader.ts';
 
 export interface BuildModelOptions {
@@ -66,6 +67,7 @@ export function buildModel({
       ...each('AWS::Events::Rule', (id, r) => ruleSchedules(reader, id, r, functions)).flat(),
       ...each('AWS::Scheduler::Schedule', (id, r) => schedule(reader, id, r, functions)),
     ],
+    buckets: each('AWS::S3::Bucket', (id, r) => bucket(reader, id, r)),
     ignored: reader.ignoredResources(),
   };
 }

@@ -23,6 +23,8 @@ export const EMULATED_TYPES = new Set([
   // Only rules and schedules that invoke a function on a schedule; build-model.ts refuses others.
   'AWS::Events::Rule',
   'AWS::Scheduler::Schedule',
+  // Its objects; the bucket's own settings (versioning, lifecycle…) are logged as ignored.
+  'AWS::S3::Bucket',
 ]);
 
 const NETWORK = 'networking: local processes talk over 127.0.0.1; no VPC is emulated';
@@ -87,8 +89,7 @@ export const IGNORED_TYPES: Record<string, string> = {
     'deployment orchestration (a custom resource’s waiter): runs only during a deployment',
   'AWS::Lambda::LayerVersion':
     'a layer of a deployment-time function (BucketDeployment’s AWS CLI): runs only during a deployment',
-  'AWS::S3::Bucket': 'storage of the site: the stage serves web/dist itself',
-  'AWS::S3::BucketPolicy': 'storage of the site: the stage serves web/dist itself',
+  'AWS::S3::BucketPolicy': RESOURCE_POLICY,
   'AWS::Logs::LogGroup': 'logs: every line goes to the terminal',
   'AWS::CloudWatch::Alarm': 'alarms are not evaluated locally',
   'AWS::CDK::Metadata': 'CDK’s own version report',

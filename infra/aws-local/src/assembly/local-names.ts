@@ -36,9 +36,24 @@ export interface NamingInput {
 }
 
 /** `<stack>-<logicalId>` stands in for the physical name CloudFormation would generate. */
-function generatedName({ stackName, logicalId, explicitName, fifo }: NamingInput): string {
+function generatedName({ stackName, logicalId, explicitName, fifo, type }: NamingInput): string {
   if (explicitName !== undefined) return explicitName;
+  if (type === 'AWS::S3::Bucket') return generatedBucketName(stackName, logicalId);
   return `${stackName}-${logicalId}${fifo ? '.fifo' : ''}`;
+}
+
+/**
+ * A bucket name S3 accepts: 3–63 characters of lower-case letters, digits, dots and hyphens,
+ * starting and ending with a letter or digit. CloudFormation lower-cases the names it generates
+ * for buckets too (`<stack>-<logicalid>-<random>`); a stack name is already letters, digits and
+ * hyphens.
+ */
+export function generatedBucketName(stackName: string, logicalId: string): string {
+  return `${stackName}-${logicalId}`
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .slice(0, 63)
+    .replace(/[.-]+$/, '');
 }
 
 export function localIdentity(input: NamingInput): LocalIdentity {
@@ -63,6 +78,10 @@ export function localIdentity(input: NamingInput): LocalIdentity {
     }
     case 'AWS::ApiGatewayV2::Stage':
       return { name, attributes: { Ref: input.stageName ?? '$default' } };
+    case 'AWS::S3::Bucket':
+      // Only what has a local meaning: DomainName, RegionalDomainName and WebsiteURL name AWS's
+      // hosts, which a local process must not call, so a reference to them fails the start.
+      return { name, attributes: { Ref: name, Arn: `arn:aws:s3:::${name}` } };
     case 'AWS::Events::Rule':
       return { name, attributes: { Ref: name, Arn: arn('events', `rule/${name}`) } };
     case 'AWS::Scheduler::Schedule':

@@ -28,6 +28,7 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::Lambda::Function': 'FunctionName',
   'AWS::Events::Rule': 'Name',
   'AWS::Scheduler::Schedule': 'Name',
+  'AWS::S3::Bucket': 'BucketName',
 };
 
 export class TemplateReader {

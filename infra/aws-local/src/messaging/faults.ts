@@ -1,9 +1,11 @@
 /*
  * Fault switches: the at-least-once behaviours SQS and Lambda show now and then, on demand, so a
  * test or a learner can see a consumer cope with them. Each applies to the event source
- * mappings reading one queue (set by the queue's name) or to one mapping (by its logical id).
- * Command-line form (part of the runner's flags): `queue=orders,duplicate,reorder` or
- * `mapping=OrdersConsumer,crash-before-delete=once`; several specs joined with `;`.
+ * mappings reading one queue (set by the queue's name) or to one mapping (by its logical id) —
+ * or, for an SNS outage, to the publishes to one topic (by the topic's name).
+ * Command-line form (part of the runner's flags): `queue=orders,duplicate,reorder`,
+ * `mapping=OrdersConsumer,crash-before-delete=once` or `topic=events,refuse-publish=once`;
+ * several specs joined with `;`. Switches can be changed while the runtime runs (`set`).
  */
 import type { LogSink } from '../options.ts';
 
@@ -30,6 +32,13 @@ export interface FaultSwitches {
    * being processed. Each message once (its redelivery is left alone); 'once': the next batch only.
    */
   expireVisibility?: boolean | 'once';
+  /**
+   * For a topic: Publish and PublishBatch are answered as SNS answers when it is unavailable
+   * (503 ServiceUnavailable), so a publisher sees its publish fail. A probability (0–1) per SDK
+   * call, or 'once': the next call only. Decided per call, not per HTTP attempt: the SDK's own
+   * retries of a refused call (same `amz-sdk-invocation-id`) are refused too, as in an outage.
+   */
+  refusePublish?: number | 'once';
 }
 
 export interface FaultSpec {
@@ -42,7 +51,16 @@ export class FaultSpecError extends Error {
   override name = 'FaultSpecError';
 }
 
-const FLAG = /^(duplicate|reorder|crash-before-delete|expire-visibility)(?:=(.+))?$/;
+const FLAG = /^(duplicate|reorder|crash-before-delete|expire-visibility|refuse-publish)(?:=(.+))?$/;
+
+/** A probability above 0 and at most 1; absent means 1 (always). */
+function probability(name: string, value: string | undefined): number {
+  const parsed = value === undefined ? 1 : Number(value);
+  if (!(parsed > 0 && parsed <= 1)) {
+    throw new FaultSpecError(`${name}=${value}: a probability above 0, at most 1`);
+  }
+  return parsed;
+}
 
 function onceOrTrue(name: string, value: string | undefined): boolean | 'once' {
   if (value === undefined || value === 'true') return true;
@@ -50,12 +68,14 @@ function onceOrTrue(name: string, value: string | undefined): boolean | 'once' {
   throw new FaultSpecError(`${name}=${value}: expected ${name} or ${name}=once`);
 }
 
-/** Parses `queue=orders,duplicate=0.5,reorder` (or `mapping=<logicalId>,…`). */
+/** Parses `queue=orders,duplicate=0.5,reorder` (or `mapping=<logicalId>,…`, `topic=<name>,…`). */
 export function parseFaultSpec(spec: string): FaultSpec {
   const [head, ...flags] = spec.split(',').map((part) => part.trim());
-  const target = /^(?:queue|mapping)=(.+)$/.exec(head ?? '')?.[1];
+  const [, kind, target] = /^(queue|mapping|topic)=(.+)$/.exec(head ?? '') ?? [];
   if (!target) {
-    throw new FaultSpecError(`"${spec}": start with queue=<name> or mapping=<logical id>`);
+    throw new FaultSpecError(
+      `"${spec}": start with queue=<name>, mapping=<logical id> or topic=<name>`,
+    );
   }
   if (flags.length === 0) throw new FaultSpecError(`"${spec}": name at least one fault`);
   const switches: FaultSwitches = {};
@@ -63,21 +83,24 @@ export function parseFaultSpec(spec: string): FaultSpec {
     const match = FLAG.exec(flag);
     if (!match) {
       throw new FaultSpecError(
-        `"${flag}": the faults are duplicate[=probability], reorder, crash-before-delete[=once], expire-visibility[=once]`,
+        `"${flag}": the faults are duplicate[=probability], reorder, crash-before-delete[=once], expire-visibility[=once] (queue or mapping) and refuse-publish[=probability|once] (topic)`,
       );
     }
     const [, name, value] = match;
+    if ((name === 'refuse-publish') !== (kind === 'topic')) {
+      throw new FaultSpecError(
+        `"${flag}": refuse-publish applies to a topic, the other faults to a queue or a mapping`,
+      );
+    }
     if (name === 'duplicate') {
-      const probability = value === undefined ? 1 : Number(value);
-      if (!(probability > 0 && probability <= 1)) {
-        throw new FaultSpecError(`duplicate=${value}: a probability above 0, at most 1`);
-      }
-      switches.duplicate = probability;
+      switches.duplicate = probability(name, value);
     } else if (name === 'reorder') {
       if (value !== undefined) throw new FaultSpecError(`reorder takes no value`);
       switches.reorder = true;
     } else if (name === 'crash-before-delete') {
       switches.crashBeforeDelete = onceOrTrue(name, value);
+    } else if (name === 'refuse-publish') {
+      switches.refusePublish = value === 'once' ? 'once' : probability(name, value);
     } else {
       switches.expireVisibility = onceOrTrue(name ?? '', value);
     }
@@ -101,9 +124,14 @@ function describe(switches: FaultSwitches): string {
   return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
+/** How many SDK calls' refuse-publish decisions are remembered (for their retries). */
+const REMEMBERED_CALLS = 1_000;
+
 /** The switches in force, by target; every change is logged. */
 export class Faults {
   readonly #switches = new Map<string, FaultSwitches>();
+  /** refuse-publish's decision per SDK call (amz-sdk-invocation-id), so its retries share it. */
+  readonly #publishDecisions = new Map<string, boolean>();
 
   constructor(private readonly log: LogSink) {}
 
@@ -134,5 +162,32 @@ export class Faults {
       }
       return;
     }
+  }
+
+  /**
+   * Whether a Publish or PublishBatch to this topic is refused now (refuse-publish). `call` is the
+   * SDK call's invocation id: every attempt of one call gets the same answer.
+   */
+  refusesPublish(topicName: string, call: string | undefined): boolean {
+    const remembered = call === undefined ? undefined : this.#publishDecisions.get(call);
+    if (remembered !== undefined) return remembered;
+    const switches = this.#switches.get(topicName);
+    const setting = switches?.refusePublish;
+    let refuse = false;
+    if (setting === 'once') {
+      refuse = true;
+      delete switches?.refusePublish;
+      this.log('aws-local', `fault refusePublish for ${topicName} fired once, now off`);
+    } else if (typeof setting === 'number') {
+      refuse = Math.random() < setting;
+    }
+    if (call !== undefined) {
+      this.#publishDecisions.set(call, refuse);
+      if (this.#publishDecisions.size > REMEMBERED_CALLS) {
+        const oldest = this.#publishDecisions.keys().next().value;
+        if (oldest !== undefined) this.#publishDecisions.delete(oldest);
+      }
+    }
+    return refuse;
   }
 }

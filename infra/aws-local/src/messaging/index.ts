@@ -102,6 +102,16 @@ export async function serveMessaging(
   await createResources(model, server, options);
 
   const faults = new Faults(options.log);
+  server.setPublishGate((topicName, call) => {
+    const refused = faults.refusesPublish(topicName, call);
+    if (refused) {
+      options.log(
+        'aws-local',
+        `refused a publish to ${topicName}: 503 ServiceUnavailable (fault refuse-publish)`,
+      );
+    }
+    return refused;
+  });
   const { sqs } = server.client(model.region);
   const pollers = targets
     .filter((target) => target.mapping.enabled)

@@ -1,8 +1,10 @@
 /*
  * Creates in fauxqs what the model declares — queues (dead-letter queues first, since a redrive
- * policy names its target by ARN), topics, then the topics' SQS subscriptions — through the
- * same SDK calls CloudFormation would make, so fauxqs validates them as SQS and SNS would.
+ * policy names its target by ARN), topics, the topics' SQS subscriptions, then the S3 buckets —
+ * through the same SDK calls CloudFormation would make, so fauxqs validates them as SQS, SNS and
+ * S3 would.
  */
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { LocalAwsError, type LocalAwsModel, type LocalQueue } from '../model.ts';
@@ -97,7 +99,7 @@ export async function createResources(
     );
   }
   // fauxqs takes the region of an ARN from the request's signature: the model's region.
-  const { sqs, sns } = server.client(model.region);
+  const { sqs, sns, s3 } = server.client(model.region);
   for (const queue of inCreationOrder(model.queues)) {
     const expectedArn = queueArnFor(model.region, model.accountId, queue.name);
     if (queue.arn !== expectedArn) {
@@ -176,5 +178,13 @@ export async function createResources(
         ReturnSubscriptionArn: true,
       }),
     );
+  }
+  for (const bucket of model.buckets) {
+    // Idempotent, as in us-east-1: a bucket kept in the storage folder from a previous run stays,
+    // with its objects.
+    await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
+    const ignored = bucket.ignoredSettings.map((s) => `${s.property} (${s.reason})`).join('; ');
+    const suffix = ignored === '' ? '' : `: ignored ${ignored}`;
+    options.log('aws-local', `bucket ${bucket.name}${suffix}`);
   }
 }
