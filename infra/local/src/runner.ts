@@ -25,6 +25,13 @@ export interface RunningStage {
   stop(): Promise<void>;
   /** Settles if a process exits on its own (a crash) while the stage runs; never on stop(). */
   exited: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+  /** What the processes were given: database URLs, ports, and the local AWS's names and URLs. */
+  context: StageContext;
+  /**
+   * For a stage with `localAws`: the running local AWS — its endpoints and environment, its fault
+   * switches (`messaging.faults.set(…)` while the stage runs) and its invoker. Tests use it.
+   */
+  localAws?: LocalAws;
 }
 
 export interface StartStageOptions {
@@ -113,6 +120,8 @@ export async function startStage(
       processUrls,
       stop: () => shutdown.run(),
       exited: firstExitBeforeStop(children, shutdown),
+      context: ctx,
+      ...(localAws === undefined ? {} : { localAws }),
     };
   } catch (error) {
     await shutdown.run().catch(() => {}); // the original error is the one worth reporting
@@ -137,11 +146,20 @@ export function resetStageData(def: StageDefinition, opts: { dataDir?: string } 
       );
     }
   }
-  const deleted = [...databases, signingKeyPath(dataDir)].filter((path) => existsSync(path));
+  // The local AWS's S3 objects (the audit log of stage 04) belong to the same data: the events
+  // they record would otherwise outlive the databases they came from.
+  const deleted = [...databases, signingKeyPath(dataDir), s3StorageDir(dataDir)].filter((path) =>
+    existsSync(path),
+  );
   for (const path of deleted) rmSync(path, { recursive: true, force: true });
   // Lock files left behind by a stage that was killed.
   for (const database of databases) rmSync(`${database}.lock`, { force: true });
   return deleted;
+}
+
+/** Where the local AWS keeps S3 objects as files, so a learner can open them. */
+function s3StorageDir(dataDir: string): string {
+  return join(dataDir, 's3');
 }
 
 function stageDataDir(def: StageDefinition, dataDir: string | undefined): string {
@@ -274,7 +292,7 @@ async function startStageAws(
       ? {}
       : { localConcurrency: def.localAws.localConcurrency }),
     // Objects as files in the stage's data folder, kept across restarts, for a learner to open.
-    s3StorageDir: join(settings.dataDir, 's3'),
+    s3StorageDir: s3StorageDir(settings.dataDir),
     timeScale: settings.localAws.timeScale ?? 1,
     faults: settings.localAws.faults ?? [],
     log: (source, line) => settings.log(`[${source}] ${line}`),

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,7 +165,7 @@ describe('startStage', () => {
     expect(child.jwk).toBe(readFileSync(join(dataDir, 'jwt-private.jwk.json'), 'utf8').trim());
   });
 
-  it('a reset forgets the databases and the signing key, and the next start seeds afresh', async () => {
+  it('a reset forgets the databases, the signing key and the S3 objects, and the next start seeds afresh', async () => {
     const dataDir = join(scratch, 'reset');
     const options = { ...noDatabaseUrl, publicPort: await freePort(), dataDir, log: () => {} };
     const before = await startStage(fixtureStage, options);
@@ -173,6 +173,8 @@ describe('startStage', () => {
     await before.stop();
     const notMine = join(dataDir, 'notes.txt');
     writeFileSync(notMine, 'the runner did not create this file');
+    // What the local AWS of a stage with `localAws` keeps: S3 objects as files.
+    mkdirSync(join(dataDir, 's3', 'buckets'), { recursive: true });
     const lines: string[] = [];
 
     const deleted = resetStageData(fixtureStage, { dataDir });
@@ -180,7 +182,12 @@ describe('startStage', () => {
     const newKey = (await getJson<ProcessInfo>(`${after.url}/process`)).jwk;
     await after.stop();
 
-    expect(deleted).toEqual([join(dataDir, 'notes'), join(dataDir, 'jwt-private.jwk.json')]);
+    expect(deleted).toEqual([
+      join(dataDir, 'notes'),
+      join(dataDir, 'jwt-private.jwk.json'),
+      join(dataDir, 's3'),
+    ]);
+    expect(existsSync(join(dataDir, 's3'))).toBe(false);
     expect(lines).toContain('[seed] seeded the welcome note');
     expect(newKey).not.toBe(oldKey);
     expect(existsSync(notMine)).toBe(true);
