@@ -134,7 +134,8 @@ describe('the audit recorder with the real S3 client, against fauxqs', () => {
 
   it('writes one JSON object per event holding the envelope as published', async () => {
     const handler = auditRecorder({ s3, bucket, log });
-    const events = [spinSettled(), spinSettled({ payout: 0, line: undefined })];
+    const [win, loss] = [spinSettled(), spinSettled({ payout: 0, line: undefined })];
+    const events = [win, loss];
     const bodies = events.map((event) => JSON.stringify(event));
 
     const response = await run(handler, bodies);
@@ -142,9 +143,7 @@ describe('the audit recorder with the real S3 client, against fauxqs', () => {
     expect(response.batchItemFailures).toEqual([]);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'events/' }));
     expect(listed.Contents?.map(({ Key }) => Key).sort()).toEqual(events.map(auditKeyOf).sort());
-    const stored = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: auditKeyOf(events[0]!) }),
-    );
+    const stored = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: auditKeyOf(win) }));
     expect(stored.ContentType).toBe('application/json');
     expect(await stored.Body?.transformToString()).toBe(bodies[0]);
   });
