@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { startTestDatabase, type TestDatabase } from '@course/local';
+import type { TestDatabase } from '@course/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   announceBigWin,
@@ -9,7 +8,7 @@ import {
   SYSTEM_AUTHOR,
 } from '../src/forum/announcements.ts';
 import { type AnnouncementsDatabase, createAnnouncementsDb } from '../src/forum/db.ts';
-import { spinSettled } from './fixtures.ts';
+import { spinSettled, startForumTestDatabase } from './fixtures.ts';
 
 const prismaDir = new URL('../prisma/forum/', import.meta.url);
 
@@ -17,11 +16,7 @@ let database: TestDatabase;
 let db: AnnouncementsDatabase;
 
 beforeAll(async () => {
-  database = await startTestDatabase({
-    name: 'forum_test',
-    schemaPath: fileURLToPath(new URL('schema.prisma', prismaDir)),
-    migrationsDir: fileURLToPath(new URL('migrations', prismaDir)),
-  });
+  database = await startForumTestDatabase();
   db = createAnnouncementsDb(database.url, 8);
 });
 

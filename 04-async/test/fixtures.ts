@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { type DomainEvent, messageAttributesOf, type SpinSettled } from '@course/contract/events';
+import { startTestDatabase, type TestDatabase } from '@course/local';
 import type { SQSEvent } from 'aws-lambda';
 
 /** A settled spin as slots publishes it; a big win (20 × the bet) unless told otherwise. */
@@ -65,4 +67,14 @@ export function sqsEventOf(bodies: string[], events: (DomainEvent | undefined)[]
   };
   SqsSchema.parse(event);
   return event;
+}
+
+/** A fresh forum database with this stage's migrations (stage 02's and the announcements). */
+export function startForumTestDatabase(): Promise<TestDatabase> {
+  const prismaDir = new URL('../prisma/forum/', import.meta.url);
+  return startTestDatabase({
+    name: 'forum_test',
+    schemaPath: fileURLToPath(new URL('schema.prisma', prismaDir)),
+    migrationsDir: fileURLToPath(new URL('migrations', prismaDir)),
+  });
 }

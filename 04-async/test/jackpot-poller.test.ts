@@ -1,15 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { messageAttributesOf } from '@course/contract/events';
-import { startTestDatabase, type TestDatabase } from '@course/local';
+import type { TestDatabase } from '@course/local';
 import { createLogger } from '@course/service-kit';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AnnouncementsDatabase, createAnnouncementsDb } from '../src/forum/db.ts';
 import { pollJackpots } from '../src/forum/jackpot-poller.ts';
-import { spinSettled } from './fixtures.ts';
+import { spinSettled, startForumTestDatabase } from './fixtures.ts';
 
-const prismaDir = new URL('../prisma/forum/', import.meta.url);
 const MAX_RECEIVE_COUNT = 3;
 
 let database: TestDatabase;
@@ -18,11 +16,7 @@ let fauxqs: FauxqsServer;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  database = await startTestDatabase({
-    name: 'forum_poller_test',
-    schemaPath: fileURLToPath(new URL('schema.prisma', prismaDir)),
-    migrationsDir: fileURLToPath(new URL('migrations', prismaDir)),
-  });
+  database = await startForumTestDatabase();
   db = createAnnouncementsDb(database.url);
   fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
   sqs = new SQSClient({
