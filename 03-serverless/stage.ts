@@ -9,20 +9,25 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const STAGE = '03';
 
 const urlOf = (ctx: StageContext, process: string) => `http://127.0.0.1:${ctx.ports[process]}`;
-const jwksUrl = (ctx: StageContext) => `${urlOf(ctx, 'users')}/.well-known/jwks.json`;
+export const jwksUrl = (ctx: StageContext) => `${urlOf(ctx, 'users')}/.well-known/jwks.json`;
 
-/** A process of stage 02, kept as it is but for the stage it reports and `env`'s overrides. */
-function fromStage02(
+/**
+ * A process of an earlier stage, kept as it is but for the stage it reports (`stage`) and `env`'s
+ * overrides.
+ */
+export function processOf(
+  earlier: Pick<StageDefinition, 'processes'>,
   name: string,
+  stage: string,
   env: (ctx: StageContext) => Record<string, string> = () => ({}),
 ): ProcessDefinition {
-  const process = stage02.processes.find((candidate) => candidate.name === name);
-  if (process === undefined) throw new Error(`stage 02 has no process named ${name}`);
-  return { ...process, env: (ctx) => ({ ...process.env?.(ctx), STAGE, ...env(ctx) }) };
+  const process = earlier.processes.find((candidate) => candidate.name === name);
+  if (process === undefined) throw new Error(`the stage has no process named ${name}`);
+  return { ...process, env: (ctx) => ({ ...process.env?.(ctx), STAGE: stage, ...env(ctx) }) };
 }
 
 /** host and port of a postgres:// URL, as an RDS instance's Endpoint.Address and .Port. */
-function endpointOf(databaseUrl: string): Record<string, string> {
+export function endpointOf(databaseUrl: string): Record<string, string> {
   const url = new URL(databaseUrl);
   return { 'Endpoint.Address': url.hostname, 'Endpoint.Port': url.port || '5432' };
 }
@@ -58,7 +63,7 @@ export default {
     localConcurrency: Math.min(DEFAULT_LOCAL_CONCURRENCY, Math.max(2, availableParallelism())),
   },
   processes: [
-    fromStage02('users'),
+    processOf(stage02, 'users', STAGE),
     {
       name: 'forum',
       cwd: here,
@@ -73,7 +78,9 @@ export default {
         RANKS_FUNCTION_NAME: ctx.functionNames[LOGICAL_IDS.ranksFunction] ?? '',
       }),
     },
-    fromStage02('gateway', (ctx) => ({ SLOTS_URL: ctx.httpApis[LOGICAL_IDS.slotsApi] ?? '' })),
+    processOf(stage02, 'gateway', STAGE, (ctx) => ({
+      SLOTS_URL: ctx.httpApis[LOGICAL_IDS.slotsApi] ?? '',
+    })),
   ],
   publicProcess: 'gateway',
 } satisfies StageDefinition;

@@ -2,7 +2,8 @@ import { forumServiceConfigSchema } from '@course/containers/forum';
 import { parseConfig } from '@course/service-kit';
 import { z } from 'zod';
 
-const forumConfigSchema = forumServiceConfigSchema.extend({
+/** Stage 03's forum settings; a later stage's forum extends them. */
+export const forumConfigSchema = forumServiceConfigSchema.extend({
   // The ranks function, by name: locally the runtime's name for it, on AWS the deployed one
   // (the stack passes it). The Lambda endpoint, region and credentials are the AWS SDK's own
   // (AWS_ENDPOINT_URL_LAMBDA locally, the task role on ECS).

@@ -1,0 +1,151 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { EventContractError, isBigWin, parseDomainEvent } from '@course/contract/events';
+import type { Logger } from '@course/service-kit';
+import { announceBigWin } from './announcements.ts';
+import type { AnnouncementsDatabase } from './db.ts';
+
+export interface JackpotPollerOptions {
+  sqs: SQSClient;
+  /** The jackpot queue: big wins only, as its subscription's filter policy lets through. */
+  queueUrl: string;
+  db: AnnouncementsDatabase;
+  log: Logger;
+  /** Aborting it stops the poller: between polls, or at once during one. */
+  signal: AbortSignal;
+  /** Long polling: how long one receive waits for a message. Default 20 s, SQS's maximum. */
+  waitTimeSeconds?: number;
+  /** The pause after SQS itself failed, doubled on each failure in a row up to maxBackoffMs. */
+  backoffMs?: number;
+  /** Default 20 s. */
+  maxBackoffMs?: number;
+}
+
+/** What happened to one message: handled ones are deleted, failed ones are left on the queue. */
+type Outcome = 'announced' | 'already announced' | 'not a big win' | 'failed';
+
+/**
+ * The forum's consumer of big wins: a long-running loop in the forum service, the other consumer
+ * style beside a Lambda event source mapping. It receives up to 10 messages per long poll,
+ * announces each one (exactly once per event: see announceBigWin), then deletes the handled ones
+ * in one DeleteMessageBatch. A message that fails (the database is down, the event breaks the
+ * contract) is not deleted: its visibility timeout brings it back, and after the queue's
+ * maxReceiveCount SQS moves it to the dead-letter queue. Resolves once `signal` is aborted.
+ */
+export async function pollJackpots({
+  sqs,
+  queueUrl,
+  db,
+  log,
+  signal,
+  waitTimeSeconds = 20,
+  backoffMs = 1_000,
+  maxBackoffMs = 20_000,
+}: JackpotPollerOptions): Promise<void> {
+  let pause = backoffMs;
+  log.info({ queueUrl }, 'polling the jackpot queue');
+  while (!signal.aborted) {
+    let messages: Message[];
+    try {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: waitTimeSeconds,
+          // The trace id rides in the message attributes; the receive count says how close a
+          // failing message is to the dead-letter queue.
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+        { abortSignal: signal },
+      );
+      messages = received.Messages ?? [];
+      pause = backoffMs;
+    } catch (err) {
+      if (signal.aborted) break;
+      // SQS itself failed (unreachable, throttled, no such queue): wait before asking again,
+      // longer each time, so an outage is not a hot loop of failing calls and warnings.
+      log.warn({ err, retryInMs: pause }, 'receiving from the jackpot queue failed');
+      await sleep(pause, undefined, { signal }).catch(() => undefined);
+      pause = Math.min(pause * 2, maxBackoffMs);
+      continue;
+    }
+    // A batch received is finished, even during a shutdown: its effects and its delete are quick,
+    // and a message left undeleted would come back and use up one of its receives.
+    await handleBatch(messages, { sqs, queueUrl, db, log });
+  }
+  log.info('stopped polling the jackpot queue');
+}
+
+async function handleBatch(
+  messages: Message[],
+  { sqs, queueUrl, db, log }: Pick<JackpotPollerOptions, 'sqs' | 'queueUrl' | 'db' | 'log'>,
+): Promise<void> {
+  const handled: Message[] = [];
+  for (const message of messages) {
+    const outcome = await handleMessage(message, db, log);
+    if (outcome !== 'failed') handled.push(message);
+  }
+  if (handled.length === 0) return;
+  try {
+    const { Failed = [] } = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: handled.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+    // Not deleted means delivered again: harmless, the announcement is idempotent.
+    for (const failure of Failed) {
+      log.warn({ failure }, 'a handled message was not deleted; it will be received again');
+    }
+  } catch (err) {
+    log.warn(
+      { err, count: handled.length },
+      'deleting handled messages failed; they will be received again',
+    );
+  }
+}
+
+async function handleMessage(
+  message: Message,
+  db: AnnouncementsDatabase,
+  log: Logger,
+): Promise<Outcome> {
+  const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+  // Readable even when the body is not: the message attribute the publisher set.
+  const context = {
+    traceId: message.MessageAttributes?.traceId?.StringValue,
+    messageId: message.MessageId,
+    receiveCount,
+  };
+  try {
+    const event = parseDomainEvent(message.Body ?? '');
+    const eventLog = log.child({ ...context, traceId: event.traceId, eventId: event.id });
+    if (!isBigWin(event)) {
+      // The subscription's filter policy should not have let it through: nothing to announce.
+      eventLog.warn({ type: event.type }, 'not a big win; deleted without an announcement');
+      return 'not a big win';
+    }
+    const outcome = await announceBigWin(db, event);
+    eventLog.info({ outcome, playerId: event.data.playerId }, 'big win handled');
+    return outcome;
+  } catch (err) {
+    if (err instanceof EventContractError) {
+      log.error(
+        { ...context, issues: err.issues },
+        'the message breaks the event contract; left for the dead-letter queue',
+      );
+    } else {
+      log.warn({ ...context, err }, 'announcing a big win failed; it will be received again');
+    }
+    return 'failed';
+  }
+}
