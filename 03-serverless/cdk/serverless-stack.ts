@@ -35,6 +35,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -93,7 +94,31 @@ export const SLOTS_API_ACCESS_LOG_FIELDS = {
 
 const functionsDir = join(import.meta.dirname, '..', 'src', 'slots', 'functions');
 
-export interface ServerlessStackProps extends StackProps {
+/** The slots functions behind the HTTP API (and the forum's ranks lookup). */
+export type SlotsApiFunctionName = 'write' | 'read' | 'ranks';
+
+/** Where a slots function's code is, and what it needs besides the database settings. */
+export interface SlotsFunctionSource {
+  /** The handler's source file (it exports `handler`). */
+  entry: string;
+  /** Variables besides the stage's, the database's and (API functions) the JWKS's. @default none */
+  environment?: Record<string, string>;
+}
+
+/** A slots function that is not behind the HTTP API: a consumer, a scheduled job. */
+export interface SlotsJobFunctionProps extends SlotsFunctionSource {
+  description: string;
+  /** @default 10 seconds (slots-function.ts) */
+  timeout?: Duration;
+}
+
+export interface ServerlessTopologyProps {
+  /** The stage's number, as its processes report it (`STAGE`) and its descriptions name it. */
+  stage: string;
+  /** Each slots function's code: write (the spin), read (the reads and `$default`), ranks. */
+  slotsFunctions: Record<SlotsApiFunctionName, SlotsFunctionSource>;
+  /** The forum container's variables besides stage 03's. @default none */
+  forumEnvironment?: Record<string, string>;
   /** Who serves which paths on the load balancer: stage 02's table without its slots route. */
   routes: RouteTable<ContainerServiceName>;
   /** Each container service's image (stage 02's users, this stage's forum; see images.ts). */
@@ -119,12 +144,12 @@ export interface ServerlessStackProps extends StackProps {
    */
   webAclArn?: string;
   /**
-   * Reserved concurrency of each slots function, a whole number of at least 1, which bounds the
-   * database connections they can open (one per execution environment: three functions × this).
-   * Off by default: Lambda lets an account reserve concurrency only as long as at least 100 stay
-   * unreserved, so an account whose concurrency quota is below 101 (new accounts may have 10)
-   * can reserve none, and N for each of the three functions needs a quota of at least
-   * 3 × N + 100 (115 for 5). Check yours with `aws lambda get-account-settings`
+   * Reserved concurrency of each slots API function (write, read, ranks), a whole number of at
+   * least 1, which bounds the database connections they can open (one per execution environment:
+   * three functions × this). Off by default: Lambda lets an account reserve concurrency only as
+   * long as at least 100 stay unreserved, so an account whose concurrency quota is below 101 (new
+   * accounts may have 10) can reserve none, and N for each of the three functions needs a quota
+   * of at least 3 × N + 100 (115 for 5). Check yours with `aws lambda get-account-settings`
    * (`AccountLimit.ConcurrentExecutions`).
    * @default none: the functions share the account's unreserved concurrency
    */
@@ -144,16 +169,44 @@ export interface ServerlessStackProps extends StackProps {
   availabilityZones?: readonly string[];
 }
 
+export interface ServerlessStackProps
+  extends StackProps,
+    Omit<ServerlessTopologyProps, 'stage' | 'slotsFunctions' | 'forumEnvironment'> {}
+
 /**
- * Stage 03 on AWS: users and forum as stage 02's ECS services behind an internal load balancer,
- * slots as Lambda functions behind an API Gateway HTTP API, one RDS server, and CloudFront in
- * front of all of it (the slots paths to the HTTP API, the rest to the load balancer, the web app
- * from S3).
+ * Stage 03's topology, built into `scope` (a stack) itself, with no construct of its own in
+ * between, so its resources keep the logical ids they had as the body of stage 03's stack: users
+ * and forum as stage 02's ECS services behind an internal load balancer, slots as Lambda functions
+ * behind an API Gateway HTTP API, one RDS server, and CloudFront in front of all of it (the slots
+ * paths to the HTTP API, the rest to the load balancer, the web app from S3). Stage 03's stack is
+ * this and its outputs; a later stage gives its own function code, environment and forum
+ * variables, and adds what it needs with `addSlotsFunction` and the members below.
  */
-export class ServerlessStack extends Stack {
-  constructor(scope: Construct, id: string, props: ServerlessStackProps) {
-    super(scope, id, props);
-    const { reservedConcurrency } = props;
+export class ServerlessTopology {
+  readonly vpc: ec2.Vpc;
+  readonly database: PostgresDatabase;
+  readonly users: ContainerService;
+  readonly forum: ContainerService;
+  /** The slots functions' group: PostgreSQL to the database (or proxy), the JWKS from users. */
+  readonly functionsSecurityGroup: ec2.SecurityGroup;
+  readonly write: NodejsFunction;
+  readonly read: NodejsFunction;
+  readonly ranks: NodejsFunction;
+  readonly api: apigwv2.HttpApi;
+  readonly web: WebDistribution;
+  private readonly proxy: rds.DatabaseProxy | undefined;
+  private readonly iamAccess: DeployTimeTask;
+  /** What every slots function gets: the stage, and the database as the functions' IAM role. */
+  private readonly slotsEnvironment: {
+    stage: Record<string, string>;
+    database: Record<string, string>;
+  };
+
+  constructor(
+    private readonly scope: Construct,
+    props: ServerlessTopologyProps,
+  ) {
+    const { reservedConcurrency, stage } = props;
     if (
       reservedConcurrency !== undefined &&
       !(Number.isInteger(reservedConcurrency) && reservedConcurrency >= 1)
@@ -167,17 +220,19 @@ export class ServerlessStack extends Stack {
     // As in stage 02: no NAT gateway and no interface endpoints. The tasks run in the public
     // subnets with public IPs; the database, the load balancer and now the slots functions live
     // in the isolated subnets, which have no route out at all.
-    const { vpc } = new CourseVpc(this, 'Network', { availabilityZones: props.availabilityZones });
+    const { vpc } = new CourseVpc(scope, 'Network', { availabilityZones: props.availabilityZones });
+    this.vpc = vpc;
 
     // One small server for the three databases. IAM authentication lets the functions log in with
     // a token they sign themselves (no Secrets Manager call, so no endpoint and no NAT); the
     // services and the migrations keep their passwords.
-    const database = new PostgresDatabase(this, 'Database', {
+    const database = new PostgresDatabase(scope, 'Database', {
       vpc,
       databaseName: 'course_admin',
       username: 'course_admin',
       iamAuthentication: true,
     });
+    this.database = database;
     pinLogicalId(database.instance, LOGICAL_IDS.database);
     const secretOf = (name: 'users' | 'forum' | 'slots') =>
       ecs.Secret.fromSecretsManager(database.addUser(name));
@@ -186,22 +241,22 @@ export class ServerlessStack extends Stack {
       forum: secretOf('forum'),
       slots: secretOf('slots'),
     };
-    const jwtSeed = signingSeedSecret(this, 'JwtSigningSeed', { signer: 'users' });
+    const jwtSeed = signingSeedSecret(scope, 'JwtSigningSeed', { signer: 'users' });
 
     // Stage 02's cluster and service discovery, with stage 02's defaults for every service.
-    const cluster = new ServiceCluster<ContainerServiceName>(this, {
+    const cluster = new ServiceCluster<ContainerServiceName>(scope, {
       vpc,
       domain: SERVICE_DOMAIN,
-      description: 'Stage 03 service discovery: <service>.course.internal',
+      description: `Stage ${stage} service discovery: <service>.course.internal`,
       database,
-      serviceDefaults: courseServiceDefaults('03', credentials),
+      serviceDefaults: courseServiceDefaults(stage, credentials),
     });
 
     // Before anything uses the database (stage 02's DeployTimeTask, for stage 02's reasons: only
     // a task in the public subnets reaches both Secrets Manager and RDS here), stage 02's program
     // creates every service's role and database.
-    const provisioningImage = props.databaseProvisioning.image(this);
-    const provisioning = new DeployTimeTask(this, 'DatabaseProvisioning', {
+    const provisioningImage = props.databaseProvisioning.image(scope);
+    const provisioning = new DeployTimeTask(scope, 'DatabaseProvisioning', {
       cluster: cluster.cluster,
       name: 'database-provisioning',
       image: provisioningImage,
@@ -219,10 +274,10 @@ export class ServerlessStack extends Stack {
     // Slots' migrations have no service to run them any more: a one-off task runs stage 02's
     // database setup for slots after the provisioning, as the slots role with its own password
     // (the functions' role cannot migrate: it may not create tables, and it has no password).
-    const slotsMigrations = new DeployTimeTask(this, 'SlotsMigrations', {
+    const slotsMigrations = new DeployTimeTask(scope, 'SlotsMigrations', {
       cluster: cluster.cluster,
       name: 'slots-migrations',
-      image: props.slotsMigrationsImage(this),
+      image: props.slotsMigrationsImage(scope),
       command: props.databaseSetupCommand,
       environment: { SERVICE: 'slots' },
       secrets: { DATABASE_SECRET: credentials.slots },
@@ -233,7 +288,7 @@ export class ServerlessStack extends Stack {
     // Then this stage's program creates the functions' role, granted rds_iam and only the rights
     // to read and write slots' rows. After the migrations, so that the migration history they
     // create on a first deploy exists, and it can take the functions' rights on it away.
-    const iamAccess = new DeployTimeTask(this, 'SlotsIamAccess', {
+    const iamAccess = new DeployTimeTask(scope, 'SlotsIamAccess', {
       cluster: cluster.cluster,
       name: 'database-iam-access',
       image: provisioningImage,
@@ -252,6 +307,7 @@ export class ServerlessStack extends Stack {
     });
     database.allowFrom(iamAccess.securityGroup);
     iamAccess.runsAfter(slotsMigrations);
+    this.iamAccess = iamAccess;
 
     // Users and forum: stage 02's services, unchanged but for the forum's ranks, which now come
     // from the ranks function through the Lambda Invoke API.
@@ -263,74 +319,81 @@ export class ServerlessStack extends Stack {
       environment: Record<string, string>,
       secrets: Record<string, ecs.Secret> = {},
     ): ContainerService =>
-      cluster.addService({ name, image: props.image(this, name), environment, secrets });
+      cluster.addService({ name, image: props.image(scope, name), environment, secrets });
     const users = addService(
       'users',
       {},
       { JWT_SIGNING_SEED: ecs.Secret.fromSecretsManager(jwtSeed) },
     );
+    this.users = users;
     const jwksUrl = `${users.url}/.well-known/jwks.json`;
 
     // The slots functions, in the isolated subnets: they reach the database and the users
     // service's public keys (Cloud Map's private DNS name resolves inside the VPC, and a function
     // in a VPC uses the VPC's resolver) and nothing else; the security group lets out only those.
-    const functionsSecurityGroup = new ec2.SecurityGroup(this, 'SlotsFunctionsSecurityGroup', {
+    const functionsSecurityGroup = new ec2.SecurityGroup(scope, 'SlotsFunctionsSecurityGroup', {
       vpc,
       description: 'Slots functions: PostgreSQL to the database, the JWKS from users; nothing in',
       allowAllOutbound: false,
     });
+    this.functionsSecurityGroup = functionsSecurityGroup;
     users.admit(functionsSecurityGroup, 'slots functions -> users: the public keys (JWKS)');
-    const proxy = props.rdsProxy ? this.addProxy(database, vpc, functionsSecurityGroup) : undefined;
+    const proxy = props.rdsProxy
+      ? addProxy(scope, database, vpc, functionsSecurityGroup)
+      : undefined;
+    this.proxy = proxy;
     if (proxy === undefined) database.allowFrom(functionsSecurityGroup);
-    const functionEnvironment = {
-      STAGE: '03',
-      LOG_LEVEL: 'info',
-      TOKEN_ISSUER: 'users',
-      JWKS_URL: jwksUrl,
-      DATABASE_HOST: proxy?.endpoint ?? database.instance.dbInstanceEndpointAddress,
-      DATABASE_PORT: proxy === undefined ? database.instance.dbInstanceEndpointPort : '5432',
-      DATABASE_NAME: 'slots',
-      DATABASE_USER: SLOTS_IAM_ROLE,
-      // Node.js 20 and later runtimes load no extra CAs by default; this bundle holds the RDS ones.
-      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    this.slotsEnvironment = {
+      stage: { STAGE: stage, LOG_LEVEL: 'info' },
+      database: {
+        DATABASE_HOST: proxy?.endpoint ?? database.instance.dbInstanceEndpointAddress,
+        DATABASE_PORT: proxy === undefined ? database.instance.dbInstanceEndpointPort : '5432',
+        DATABASE_NAME: 'slots',
+        DATABASE_USER: SLOTS_IAM_ROLE,
+        // Node.js 20 and later runtimes load no extra CAs by default; this bundle holds the RDS ones.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
     };
-    const common = {
-      vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroup: functionsSecurityGroup,
-      environment: functionEnvironment,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+    // The API functions verify the players' tokens against the users service's public keys.
+    const verifier = { TOKEN_ISSUER: 'users', JWKS_URL: jwksUrl };
+    const apiFunction = (
+      id: string,
+      name: SlotsApiFunctionName,
+      description: string,
+      timeout?: Duration,
+    ): NodejsFunction => {
+      const source = props.slotsFunctions[name];
+      return this.addFunction(id, {
+        entry: source.entry,
+        description,
+        timeout,
+        environment: source.environment,
+        tokenVerifier: verifier,
+        reservedConcurrentExecutions: reservedConcurrency,
+      });
     };
     // Split by what they do: the write function's errors and duration are the spins', the read
     // function's the pages'; each scales and can be limited on its own.
-    const write = slotsFunction(this, 'SlotsWrite', {
-      ...common,
-      entry: join(functionsDir, 'write.ts'),
-      description: 'Slots: POST /api/slots/spins',
-    });
-    const read = slotsFunction(this, 'SlotsRead', {
-      ...common,
-      entry: join(functionsDir, 'read.ts'),
-      description: 'Slots: the reads, and a problem+json 404 for any other path',
-    });
+    const write = apiFunction('SlotsWrite', 'write', 'Slots: POST /api/slots/spins');
+    const read = apiFunction(
+      'SlotsRead',
+      'read',
+      'Slots: the reads, and a problem+json 404 for any other path',
+    );
     // The forum waits for it on every thread page: a short timeout, as the forum's own deadline
     // is shorter still and its breaker takes over.
-    const ranks = slotsFunction(this, 'SlotsRanks', {
-      ...common,
-      entry: join(functionsDir, 'ranks.ts'),
-      description: 'Slots: leaderboard ranks for the forum (Invoke only, never routed)',
-      timeout: Duration.seconds(5),
-    });
+    const ranks = apiFunction(
+      'SlotsRanks',
+      'ranks',
+      'Slots: leaderboard ranks for the forum (Invoke only, never routed)',
+      Duration.seconds(5),
+    );
     pinLogicalId(write, LOGICAL_IDS.writeFunction);
     pinLogicalId(read, LOGICAL_IDS.readFunction);
     pinLogicalId(ranks, LOGICAL_IDS.ranksFunction);
-    for (const fn of [write, read, ranks]) {
-      // rds-db:connect as the functions' role only, on this server (or proxy) only.
-      if (proxy === undefined) database.instance.grantConnect(fn, SLOTS_IAM_ROLE);
-      else proxy.grantConnect(fn, SLOTS_IAM_ROLE);
-    }
-    // The functions connect only once the tables, the role and its rights exist.
-    for (const fn of [write, read, ranks]) fn.node.addDependency(iamAccess);
+    this.write = write;
+    this.read = read;
+    this.ranks = ranks;
 
     // The forum invokes the ranks function over the Lambda API's public HTTPS endpoint, from its
     // public subnet through the internet gateway (its security group lets HTTPS out), as its
@@ -338,7 +401,9 @@ export class ServerlessStack extends Stack {
     const forum = addService('forum', {
       JWKS_URL: jwksUrl,
       RANKS_FUNCTION_NAME: ranks.functionName,
+      ...props.forumEnvironment,
     });
+    this.forum = forum;
     ranks.grantInvoke(forum.taskDefinition.taskRole);
     suppressInvokeWildcard(forum.taskDefinition.taskRole, LOGICAL_IDS.ranksFunction);
     users.admit(forum, 'forum -> users: the public keys (JWKS)');
@@ -350,11 +415,12 @@ export class ServerlessStack extends Stack {
       write: new HttpLambdaIntegration('WriteIntegration', write),
       read: new HttpLambdaIntegration('ReadIntegration', read),
     };
-    const api = new apigwv2.HttpApi(this, 'SlotsApi', {
-      description: 'Stage 03: the slots API',
+    const api = new apigwv2.HttpApi(scope, 'SlotsApi', {
+      description: `Stage ${stage}: the slots API`,
       defaultIntegration: integrations.read,
       createDefaultStage: false,
     });
+    this.api = api;
     pinLogicalId(api, LOGICAL_IDS.slotsApi);
     for (const route of SLOTS_ROUTES) {
       api.addRoutes({
@@ -365,12 +431,12 @@ export class ServerlessStack extends Stack {
     }
     // The stage: throttling as a backstop only (see STAGE_THROTTLE), and access logs, which cost
     // only what is logged (CloudWatch Logs ingestion, $0.50 per GB).
-    const accessLogs = new logs.LogGroup(this, 'SlotsApiAccessLogs', {
+    const accessLogs = new logs.LogGroup(scope, 'SlotsApiAccessLogs', {
       retention: logs.RetentionDays.ONE_WEEK,
       // DESTROY: a course lab must leave nothing behind (and nothing billed) after `cdk destroy`.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    new apigwv2.HttpStage(this, 'SlotsApiStage', {
+    new apigwv2.HttpStage(scope, 'SlotsApiStage', {
       httpApi: api,
       stageName: '$default',
       autoDeploy: true,
@@ -398,7 +464,7 @@ export class ServerlessStack extends Stack {
 
     // The load balancer, internal, reached by CloudFront only through its VPC origin (stage 02),
     // with stage 02's route table minus slots; what no route serves goes to users (a 404 problem).
-    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(scope, 'LoadBalancer', {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       internetFacing: false,
@@ -409,7 +475,7 @@ export class ServerlessStack extends Stack {
       protocol: elbv2.ApplicationProtocol.HTTP,
       open: false,
     });
-    const rules = new RouteTableRules(this, 'Routes', {
+    const rules = new RouteTableRules(scope, 'Routes', {
       listener,
       table: props.routes,
       defaultTarget: 'users',
@@ -427,10 +493,10 @@ export class ServerlessStack extends Stack {
     // domain, with every viewer header but Host, which API Gateway needs to be its own), the
     // other API paths to the load balancer, the rest to the site on S3; the web ACL, when given,
     // in front of it all.
-    const web = new WebDistribution(this, 'Web', {
+    this.web = new WebDistribution(scope, 'Web', {
       site: props.site,
       api: {
-        origin: new LoadBalancerOrigin(this, 'Origin', { loadBalancer }).origin,
+        origin: new LoadBalancerOrigin(scope, 'Origin', { loadBalancer }).origin,
         paths: LOAD_BALANCER_PATHS,
       },
       otherApis: [
@@ -445,57 +511,117 @@ export class ServerlessStack extends Stack {
       webAclArn: props.webAclArn,
     });
 
-    new CfnOutput(this, 'Url', { value: web.url, description: 'The stage, via CloudFront' });
-    new CfnOutput(this, 'SlotsApiUrl', {
+    new CfnOutput(scope, 'Url', { value: this.web.url, description: 'The stage, via CloudFront' });
+    new CfnOutput(scope, 'SlotsApiUrl', {
       value: api.apiEndpoint,
       description:
         'The HTTP API itself: bypasses CloudFront and its web ACL (stage throttling only)',
     });
-    new CfnOutput(this, 'SpinFunctionName', {
-      value: write.functionName,
-      description: 'For the SDK invoke lab',
-    });
-    new CfnOutput(this, 'RanksFunctionName', { value: ranks.functionName });
   }
 
   /**
-   * An RDS Proxy with end-to-end IAM authentication, which only the functions may reach: the
-   * functions sign a token for the proxy, and the proxy signs its own for the database, as its
-   * role, for the same database user. So its role needs `rds-db:connect` on the instance for that
-   * user; CDK's default role has a policy only for secrets, and there are none here.
+   * A slots function that no route serves (a queue's consumer, a scheduled job), placed and
+   * connected as the API functions are: in the isolated subnets, in their security group, logged
+   * in to the database as their IAM role, started only once that role has its rights. It gets
+   * the stage and the database settings, and `environment`; no reserved concurrency.
    */
-  private addProxy(
-    database: PostgresDatabase,
-    vpc: ec2.IVpc,
-    functions: ec2.SecurityGroup,
-  ): rds.DatabaseProxy {
-    const securityGroup = new ec2.SecurityGroup(this, 'DatabaseProxySecurityGroup', {
-      vpc,
-      description: 'RDS Proxy: 5432 from the slots functions, 5432 to the database',
-      allowAllOutbound: false,
-    });
-    const role = new iam.Role(this, 'DatabaseProxyRole', {
-      assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
-      description: 'RDS Proxy: logs in to the database as the slots functions, with IAM',
-    });
-    database.instance.grantConnect(role, SLOTS_IAM_ROLE);
-    const proxy = database.instance.addProxy('DatabaseProxy', {
-      vpc,
+  addSlotsFunction(id: string, props: SlotsJobFunctionProps): NodejsFunction {
+    return this.addFunction(id, props);
+  }
+
+  private addFunction(
+    id: string,
+    props: SlotsJobFunctionProps & {
+      tokenVerifier?: Record<string, string>;
+      reservedConcurrentExecutions?: number;
+    },
+  ): NodejsFunction {
+    const fn = slotsFunction(this.scope, id, {
+      entry: props.entry,
+      description: props.description,
+      timeout: props.timeout,
+      vpc: this.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [securityGroup],
-      role,
-      defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
-      requireTLS: true,
+      securityGroup: this.functionsSecurityGroup,
+      environment: {
+        ...this.slotsEnvironment.stage,
+        ...props.tokenVerifier,
+        ...this.slotsEnvironment.database,
+        ...props.environment,
+      },
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     });
-    database.allowFrom(securityGroup);
-    securityGroup.addIngressRule(functions, ec2.Port.tcp(5432), 'PostgreSQL from the functions');
-    functions.addEgressRule(securityGroup, ec2.Port.tcp(5432), 'PostgreSQL to the proxy');
-    return proxy;
+    // rds-db:connect as the functions' role only, on this server (or proxy) only.
+    if (this.proxy === undefined) this.database.instance.grantConnect(fn, SLOTS_IAM_ROLE);
+    else this.proxy.grantConnect(fn, SLOTS_IAM_ROLE);
+    // The functions connect only once the tables, the role and its rights exist.
+    fn.node.addDependency(this.iamAccess);
+    return fn;
   }
 }
 
+/**
+ * Stage 03 on AWS: its topology (above), with the function names the SDK invoke lab and the
+ * forum's lab use as outputs.
+ */
+export class ServerlessStack extends Stack {
+  constructor(scope: Construct, id: string, props: ServerlessStackProps) {
+    super(scope, id, props);
+    const topology = new ServerlessTopology(this, {
+      ...props,
+      stage: '03',
+      slotsFunctions: {
+        write: { entry: join(functionsDir, 'write.ts') },
+        read: { entry: join(functionsDir, 'read.ts') },
+        ranks: { entry: join(functionsDir, 'ranks.ts') },
+      },
+    });
+    new CfnOutput(this, 'SpinFunctionName', {
+      value: topology.write.functionName,
+      description: 'For the SDK invoke lab',
+    });
+    new CfnOutput(this, 'RanksFunctionName', { value: topology.ranks.functionName });
+  }
+}
+
+/**
+ * An RDS Proxy with end-to-end IAM authentication, which only the functions may reach: the
+ * functions sign a token for the proxy, and the proxy signs its own for the database, as its
+ * role, for the same database user. So its role needs `rds-db:connect` on the instance for that
+ * user; CDK's default role has a policy only for secrets, and there are none here.
+ */
+function addProxy(
+  scope: Construct,
+  database: PostgresDatabase,
+  vpc: ec2.IVpc,
+  functions: ec2.SecurityGroup,
+): rds.DatabaseProxy {
+  const securityGroup = new ec2.SecurityGroup(scope, 'DatabaseProxySecurityGroup', {
+    vpc,
+    description: 'RDS Proxy: 5432 from the slots functions, 5432 to the database',
+    allowAllOutbound: false,
+  });
+  const role = new iam.Role(scope, 'DatabaseProxyRole', {
+    assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
+    description: 'RDS Proxy: logs in to the database as the slots functions, with IAM',
+  });
+  database.instance.grantConnect(role, SLOTS_IAM_ROLE);
+  const proxy = database.instance.addProxy('DatabaseProxy', {
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    securityGroups: [securityGroup],
+    role,
+    defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
+    requireTLS: true,
+  });
+  database.allowFrom(securityGroup);
+  securityGroup.addIngressRule(functions, ec2.Port.tcp(5432), 'PostgreSQL from the functions');
+  functions.addEgressRule(securityGroup, ec2.Port.tcp(5432), 'PostgreSQL to the proxy');
+  return proxy;
+}
+
 /** Gives a construct's resource the logical id logical-ids.ts names. */
-function pinLogicalId(construct: Construct, logicalId: string): void {
+export function pinLogicalId(construct: Construct, logicalId: string): void {
   (construct.node.defaultChild as CfnResource).overrideLogicalId(logicalId);
 }
 

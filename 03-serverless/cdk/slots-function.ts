@@ -12,9 +12,10 @@ export interface SlotsFunctionProps {
   entry: string;
   description: string;
   environment: Record<string, string>;
-  vpc: ec2.IVpc;
-  vpcSubnets: ec2.SubnetSelection;
-  securityGroup: ec2.ISecurityGroup;
+  /** The VPC the function runs in, in these subnets and this security group. @default none */
+  vpc?: ec2.IVpc;
+  vpcSubnets?: ec2.SubnetSelection;
+  securityGroup?: ec2.ISecurityGroup;
   /**
    * Far above a spin's few milliseconds of work and a cold start's second or two, and well below
    * API Gateway's 30-second integration timeout: a stuck call ends at the function's own timeout,
@@ -67,7 +68,7 @@ export function slotsFunction(
       logGroup,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      securityGroups: [props.securityGroup],
+      securityGroups: props.securityGroup && [props.securityGroup],
       environment: {
         ...props.environment,
         // Stack traces through the source map, mapped back to the TypeScript files.

@@ -1,0 +1,569 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BIG_WIN_MULTIPLE } from '@course/contract/events';
+import type { Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_KEY_PREFIX, CONSUMER_MAPPING } from '../cdk/async-stack.ts';
+import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT } from '../cdk/event-queue.ts';
+import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
+import { addStage, type StageOptions } from '../cdk/stage-app.ts';
+
+const stageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** cdk.json's context (its feature flags), as `cdk deploy` applies it. */
+function deployContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(stageDir, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return cdkJson.context;
+}
+
+/** The stage as `cdk/app.ts` builds it, with CDK_DOCKER naming no command: Docker would fail. */
+function synthStage(options: StageOptions = {}) {
+  const docker = process.env.CDK_DOCKER;
+  process.env.CDK_DOCKER = join(stageDir, 'no-docker-here');
+  try {
+    const app = new App({ context: deployContext() });
+    const stage = addStage(app, options);
+    app.synth();
+    return stage;
+  } finally {
+    if (docker === undefined) delete process.env.CDK_DOCKER;
+    else process.env.CDK_DOCKER = docker;
+  }
+}
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+}
+type GetAtt = { 'Fn::GetAtt': [string, string] };
+type Statement = Record<string, unknown>;
+
+let offline: ReturnType<typeof synthStage>;
+let deployed: ReturnType<typeof synthStage>;
+let template: Template;
+
+// Synthesizing bundles eight functions and stages the image contexts and the web build.
+const SYNTH_TIMEOUT = 240_000;
+
+beforeAll(() => {
+  offline = synthStage();
+  template = Template.fromStack(offline.stack);
+  deployed = synthStage({
+    env: { account: '111122223333', region: 'eu-west-1' },
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  });
+}, SYNTH_TIMEOUT);
+
+function resources(type: string): Array<[string, Resource]> {
+  return Object.entries(template.findResources(type)) as Array<[string, Resource]>;
+}
+
+function resource(logicalId: string): Resource {
+  const found = template.toJSON().Resources[logicalId] as Resource | undefined;
+  if (found === undefined) throw new Error(`no resource ${logicalId}`);
+  return found;
+}
+
+function resourceNamed(type: string, prefix: string): [string, Resource] {
+  const found = resources(type).filter(([id]) => id.startsWith(prefix));
+  expect(found.map(([id]) => id)).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+function roleOf(functionLogicalId: string): string {
+  return (resource(functionLogicalId).Properties.Role as GetAtt)['Fn::GetAtt'][0];
+}
+
+/** The statements of every IAM policy attached to `roleLogicalId`. */
+function statementsOf(roleLogicalId: string): Statement[] {
+  return resources('AWS::IAM::Policy')
+    .filter(([, policy]) =>
+      (policy.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId),
+    )
+    .flatMap(
+      ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+}
+
+/** Every action a role is allowed, flattened. */
+function actionsOf(roleLogicalId: string): string[] {
+  return statementsOf(roleLogicalId)
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]) as string[]);
+}
+
+/** The roles allowed `action` on a resource whose reference mentions `logicalId`. */
+function rolesAllowed(action: string, logicalId: string): string[] {
+  return resources('AWS::IAM::Policy')
+    .filter(([, policy]) =>
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some(
+        (s) =>
+          s.Effect === 'Allow' &&
+          ([] as unknown[]).concat(s.Action).includes(action) &&
+          JSON.stringify(s.Resource).includes(logicalId),
+      ),
+    )
+    .flatMap(([, policy]) => (policy.Properties.Roles as Array<{ Ref: string }>).map((r) => r.Ref))
+    .sort();
+}
+
+function variablesOf(functionLogicalId: string): Record<string, unknown> {
+  return (
+    resource(functionLogicalId).Properties.Environment as { Variables: Record<string, unknown> }
+  ).Variables;
+}
+
+function securityGroupOf(prefix: string): string {
+  return resourceNamed('AWS::EC2::SecurityGroup', prefix)[0];
+}
+
+function subscriptionTo(queueLogicalId: string): Record<string, unknown> {
+  const found = resources('AWS::SNS::Subscription').filter(
+    ([, s]) => (s.Properties.Endpoint as GetAtt)['Fn::GetAtt'][0] === queueLogicalId,
+  );
+  expect(found).toHaveLength(1);
+  return (found[0] as [string, Resource])[1].Properties;
+}
+
+function mappingOf(functionLogicalId: string): Record<string, unknown> {
+  const found = resources('AWS::Lambda::EventSourceMapping').filter(
+    ([, m]) => (m.Properties.FunctionName as { Ref: string }).Ref === functionLogicalId,
+  );
+  expect(found).toHaveLength(1);
+  return (found[0] as [string, Resource])[1].Properties;
+}
+
+const QUEUES = [
+  [LOGICAL_IDS.leaderboardQueue, LOGICAL_IDS.leaderboardDeadLetterQueue],
+  [LOGICAL_IDS.jackpotQueue, LOGICAL_IDS.jackpotDeadLetterQueue],
+  [LOGICAL_IDS.auditQueue, LOGICAL_IDS.auditDeadLetterQueue],
+] as const;
+const PUBLISHERS = [
+  LOGICAL_IDS.writeFunction,
+  LOGICAL_IDS.readFunction,
+  LOGICAL_IDS.sweeperFunction,
+] as const;
+const IN_VPC = [...PUBLISHERS, LOGICAL_IDS.ranksFunction, LOGICAL_IDS.projectorFunction] as const;
+
+describe('the template', () => {
+  it('has every logical id of logical-ids.ts, each with its type', () => {
+    const types: Record<string, string> = {
+      [LOGICAL_IDS.slotsApi]: 'AWS::ApiGatewayV2::Api',
+      [LOGICAL_IDS.database]: 'AWS::RDS::DBInstance',
+      [LOGICAL_IDS.ranksFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.writeFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.readFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.eventsTopic]: 'AWS::SNS::Topic',
+      [LOGICAL_IDS.sweeperFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.leaderboardQueue]: 'AWS::SQS::Queue',
+      [LOGICAL_IDS.leaderboardDeadLetterQueue]: 'AWS::SQS::Queue',
+      [LOGICAL_IDS.projectorFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.jackpotQueue]: 'AWS::SQS::Queue',
+      [LOGICAL_IDS.jackpotDeadLetterQueue]: 'AWS::SQS::Queue',
+      [LOGICAL_IDS.auditQueue]: 'AWS::SQS::Queue',
+      [LOGICAL_IDS.auditDeadLetterQueue]: 'AWS::SQS::Queue',
+      [LOGICAL_IDS.auditFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.auditBucket]: 'AWS::S3::Bucket',
+    };
+
+    expect(Object.keys(types).sort()).toEqual(Object.values(LOGICAL_IDS).sort());
+    for (const [id, type] of Object.entries(types)) expect(resource(id).Type).toBe(type);
+  });
+
+  it('has no unsuppressed cdk-nag AwsSolutions finding, offline or deploying', () => {
+    expect(nagFindings(offline.stack)).toEqual([]);
+    expect(nagFindings(deployed.stack)).toEqual([]);
+  });
+
+  it('has no NAT gateway', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+  });
+});
+
+describe('the functions', () => {
+  it('marks every function of the stage as the application’s, Node.js 24 on ARM64', () => {
+    for (const id of [...IN_VPC, LOGICAL_IDS.auditFunction]) {
+      const fn = resource(id) as Resource & { Metadata?: Record<string, unknown> };
+      expect(fn.Metadata?.['course:application-function']).toBe(true);
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    }
+  });
+
+  it('gives each its timeout: the consumers 10 s, the sweeper 30 s, the API functions stage 03’s', () => {
+    expect(resource(LOGICAL_IDS.projectorFunction).Properties.Timeout).toBe(10);
+    expect(resource(LOGICAL_IDS.auditFunction).Properties.Timeout).toBe(10);
+    expect(resource(LOGICAL_IDS.sweeperFunction).Properties.Timeout).toBe(30);
+    expect(resource(LOGICAL_IDS.writeFunction).Properties.Timeout).toBe(10);
+    expect(resource(LOGICAL_IDS.readFunction).Properties.Timeout).toBe(10);
+    expect(resource(LOGICAL_IDS.ranksFunction).Properties.Timeout).toBe(5);
+  });
+
+  it('gives the publishers the topic’s ARN, and no one else', () => {
+    const withTopic = resources('AWS::Lambda::Function')
+      .filter(([, fn]) => {
+        const variables = (fn.Properties.Environment as { Variables?: Record<string, unknown> })
+          ?.Variables;
+        return variables?.EVENTS_TOPIC_ARN !== undefined;
+      })
+      .map(([id]) => id)
+      .sort();
+
+    expect(withTopic).toEqual([...PUBLISHERS].sort());
+    for (const id of PUBLISHERS) {
+      expect(variablesOf(id).EVENTS_TOPIC_ARN).toEqual({ Ref: LOGICAL_IDS.eventsTopic });
+    }
+  });
+
+  it('connects the sweeper and the projector to the database exactly as the API functions: same settings, IAM role slots_lambda', () => {
+    const databaseSettings = (id: string) => {
+      const { DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER, NODE_EXTRA_CA_CERTS } =
+        variablesOf(id);
+      return { DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER, NODE_EXTRA_CA_CERTS };
+    };
+    const reference = databaseSettings(LOGICAL_IDS.writeFunction);
+
+    expect(reference).toMatchObject({ DATABASE_NAME: 'slots', DATABASE_USER: 'slots_lambda' });
+    for (const id of [LOGICAL_IDS.sweeperFunction, LOGICAL_IDS.projectorFunction]) {
+      expect(databaseSettings(id)).toEqual(reference);
+      expect(variablesOf(id).STAGE).toBe('04');
+      expect(actionsOf(roleOf(id))).toContain('rds-db:connect');
+      expect(resource(id).DependsOn?.some((d) => d.startsWith('SlotsIamAccessRun'))).toBe(true);
+    }
+  });
+
+  it('runs the audit recorder outside the VPC, with the bucket’s name, and everything else in the isolated subnets', () => {
+    const isolated = resources('AWS::EC2::Subnet')
+      .filter(([, subnet]) => subnet.Properties.MapPublicIpOnLaunch === false)
+      .map(([id]) => id)
+      .sort();
+
+    expect(resource(LOGICAL_IDS.auditFunction).Properties.VpcConfig).toBeUndefined();
+    expect(variablesOf(LOGICAL_IDS.auditFunction).AUDIT_BUCKET_NAME).toEqual({
+      Ref: LOGICAL_IDS.auditBucket,
+    });
+    for (const id of IN_VPC) {
+      const vpcConfig = resource(id).Properties.VpcConfig as { SubnetIds: Array<{ Ref: string }> };
+      expect(vpcConfig.SubnetIds.map((s) => s.Ref).sort()).toEqual(isolated);
+    }
+  });
+
+  it('runs the sweeper every minute, with no retries of a missed run', () => {
+    const [, rule] = resourceNamed('AWS::Events::Rule', 'OutboxSweepSchedule');
+    const [target] = rule.Properties.Targets as Array<Record<string, unknown>>;
+
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(target?.Arn).toEqual({ 'Fn::GetAtt': [LOGICAL_IDS.sweeperFunction, 'Arn'] });
+    expect(target?.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
+  });
+});
+
+describe('the topic and the queues', () => {
+  it('encrypts the topic with SNS’s AWS managed key and refuses plain HTTP', () => {
+    const [, policy] = resourceNamed('AWS::SNS::TopicPolicy', 'EventsTopicPolicy');
+
+    expect(JSON.stringify(resource(LOGICAL_IDS.eventsTopic).Properties.KmsMasterKeyId)).toMatch(
+      /:alias\/aws\/sns"\]\]\}$/,
+    );
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain(
+      '"aws:SecureTransport":"false"',
+    );
+  });
+
+  it.each(QUEUES)(
+    'encrypts %s and its dead-letter queue with SSE-SQS (no KMS key SNS would need a grant on), HTTPS only',
+    (queue, deadLetter) => {
+      for (const id of [queue, deadLetter]) {
+        expect(resource(id).Properties.SqsManagedSseEnabled).toBe(true);
+        expect(resource(id).Properties).not.toHaveProperty('KmsMasterKeyId');
+        const policies = resources('AWS::SQS::QueuePolicy').filter(([, p]) =>
+          (p.Properties.Queues as Array<{ Ref: string }>).some((q) => q.Ref === id),
+        );
+        expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
+      }
+    },
+  );
+
+  it.each(QUEUES)(
+    'gives %s a 60 s visibility timeout and its dead-letter queue after 3 receives, kept 14 days',
+    (queue, deadLetter) => {
+      expect(resource(queue).Properties).toMatchObject({
+        VisibilityTimeout: VISIBILITY_TIMEOUT.toSeconds(),
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [deadLetter, 'Arn'] },
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        },
+      });
+      expect(VISIBILITY_TIMEOUT.toSeconds()).toBeGreaterThanOrEqual(6 * 10);
+      expect(resource(deadLetter).Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    },
+  );
+
+  it('subscribes each queue with raw delivery: the leaderboard to both events, the jackpot to big wins, the audit log to all', () => {
+    const leaderboard = subscriptionTo(LOGICAL_IDS.leaderboardQueue);
+    const jackpot = subscriptionTo(LOGICAL_IDS.jackpotQueue);
+    const audit = subscriptionTo(LOGICAL_IDS.auditQueue);
+
+    for (const subscription of [leaderboard, jackpot, audit]) {
+      expect(subscription).toMatchObject({
+        Protocol: 'sqs',
+        RawMessageDelivery: true,
+        TopicArn: { Ref: LOGICAL_IDS.eventsTopic },
+      });
+    }
+    expect(leaderboard.FilterPolicy).toEqual({ type: ['WalletOpened', 'SpinSettled'] });
+    expect(jackpot.FilterPolicy).toEqual({
+      type: ['SpinSettled'],
+      payoutMultiple: [{ numeric: ['>=', BIG_WIN_MULTIPLE] }],
+    });
+    expect(audit).not.toHaveProperty('FilterPolicy');
+  });
+
+  it('lets only the topic send to each queue', () => {
+    for (const [queue] of QUEUES) {
+      const [[, policy]] = resources('AWS::SQS::QueuePolicy').filter(([, p]) =>
+        (p.Properties.Queues as Array<{ Ref: string }>).some((q) => q.Ref === queue),
+      ) as [[string, Resource]];
+      const sends = (
+        policy.Properties.PolicyDocument as { Statement: Statement[] }
+      ).Statement.filter((s) => s.Effect === 'Allow');
+
+      expect(sends).toEqual([
+        expect.objectContaining({
+          Action: 'sqs:SendMessage',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Condition: { ArnEquals: { 'aws:SourceArn': { Ref: LOGICAL_IDS.eventsTopic } } },
+        }),
+      ]);
+    }
+  });
+
+  it.each(QUEUES)(
+    'alarms as soon as %s’s dead-letter queue holds one message',
+    (_queue, deadLetter) => {
+      const alarms = resources('AWS::CloudWatch::Alarm').filter(([, a]) =>
+        JSON.stringify(a.Properties.Dimensions).includes(deadLetter),
+      );
+
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]?.[1].Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+      });
+    },
+  );
+});
+
+describe('the consumers', () => {
+  it.each([
+    [LOGICAL_IDS.projectorFunction, LOGICAL_IDS.leaderboardQueue],
+    [LOGICAL_IDS.auditFunction, LOGICAL_IDS.auditQueue],
+  ])(
+    '%s reads its queue in batches of 10, partial failures, at most 2 at a time, and reserves no concurrency',
+    (fn, queue) => {
+      const mapping = mappingOf(fn);
+
+      expect(mapping).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+        BatchSize: CONSUMER_MAPPING.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: CONSUMER_MAPPING.maxConcurrency },
+      });
+      expect(mapping).not.toHaveProperty('MaximumBatchingWindowInSeconds');
+      expect(resource(fn).Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    },
+  );
+
+  it('gives the forum the jackpot queue’s URL and the right to consume it, and no other queue', () => {
+    const [, forumTask] = resourceNamed('AWS::ECS::TaskDefinition', 'ForumTask');
+    const forum = (
+      forumTask.Properties.ContainerDefinitions as Array<{
+        Name: string;
+        Environment: Array<{ Name: string; Value: unknown }>;
+      }>
+    ).find((c) => c.Name === 'forum');
+    const taskRole = (forumTask.Properties.TaskRoleArn as GetAtt)['Fn::GetAtt'][0];
+
+    expect(forum?.Environment).toEqual(
+      expect.arrayContaining([
+        { Name: 'JACKPOT_QUEUE_URL', Value: { Ref: LOGICAL_IDS.jackpotQueue } },
+        { Name: 'STAGE', Value: '04' },
+      ]),
+    );
+    expect(rolesAllowed('sqs:DeleteMessage', LOGICAL_IDS.jackpotQueue)).toEqual([taskRole]);
+    for (const [queue] of QUEUES.filter(([q]) => q !== LOGICAL_IDS.jackpotQueue)) {
+      expect(rolesAllowed('sqs:ReceiveMessage', queue)).not.toContain(taskRole);
+    }
+  });
+
+  it('lets exactly the write, read and sweeper functions publish', () => {
+    expect(rolesAllowed('sns:Publish', LOGICAL_IDS.eventsTopic)).toEqual(
+      PUBLISHERS.map(roleOf).sort(),
+    );
+  });
+
+  it('lets each consumer function receive from its own queue only', () => {
+    expect(rolesAllowed('sqs:ReceiveMessage', LOGICAL_IDS.leaderboardQueue)).toEqual([
+      roleOf(LOGICAL_IDS.projectorFunction),
+    ]);
+    expect(rolesAllowed('sqs:ReceiveMessage', LOGICAL_IDS.auditQueue)).toEqual([
+      roleOf(LOGICAL_IDS.auditFunction),
+    ]);
+  });
+});
+
+describe('the audit log', () => {
+  it('blocks public access, encrypts with SSE-S3, and is emptied and deleted with the stack', () => {
+    const bucket = template.toJSON().Resources[LOGICAL_IDS.auditBucket] as Resource & {
+      DeletionPolicy?: string;
+    };
+
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+    });
+    expect(bucket.Properties).not.toHaveProperty('ObjectLockEnabled');
+    expect(bucket.DeletionPolicy).toBe('Delete');
+    resourceNamed('Custom::S3AutoDeleteObjects', 'AuditLogAutoDeleteObjects');
+  });
+
+  it('refuses any PutObject without If-None-Match, and any request over plain HTTP', () => {
+    const [, policy] = resourceNamed('AWS::S3::BucketPolicy', 'AuditLogPolicy');
+    const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:PutObject',
+          Condition: { Null: { 's3:if-none-match': 'true' } },
+        }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      ]),
+    );
+  });
+
+  it('lets the recorder put objects under events/ and do nothing else with the bucket', () => {
+    const onBucket = statementsOf(roleOf(LOGICAL_IDS.auditFunction)).filter((s) =>
+      JSON.stringify(s.Resource).includes(LOGICAL_IDS.auditBucket),
+    );
+
+    expect(onBucket).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [LOGICAL_IDS.auditBucket, 'Arn'] }, `/${AUDIT_KEY_PREFIX}*`],
+          ],
+        },
+      },
+    ]);
+    expect(rolesAllowed('s3:PutObject', LOGICAL_IDS.auditBucket)).toEqual([
+      roleOf(LOGICAL_IDS.auditFunction),
+    ]);
+  });
+});
+
+describe('the network paths', () => {
+  it('reaches SNS through one interface endpoint, in one isolated subnet, with private DNS in a VPC that resolves it', () => {
+    const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', 'NetworkVpcSnsEndpoint');
+    const [, vpc] = resourceNamed('AWS::EC2::VPC', 'NetworkVpc');
+    const isolated = resources('AWS::EC2::Subnet')
+      .filter(([, subnet]) => subnet.Properties.MapPublicIpOnLaunch === false)
+      .map(([id]) => id);
+    const subnets = (endpoint.Properties.SubnetIds as Array<{ Ref: string }>).map((s) => s.Ref);
+
+    expect(endpoint.Properties).toMatchObject({
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+      SecurityGroupIds: [
+        { 'Fn::GetAtt': [securityGroupOf('SnsEndpointSecurityGroup'), 'GroupId'] },
+      ],
+    });
+    expect(JSON.stringify(endpoint.Properties.ServiceName)).toContain('.sns');
+    expect(subnets).toHaveLength(1);
+    expect(isolated).toContain(subnets[0]);
+    expect(vpc.Properties).toMatchObject({ EnableDnsHostnames: true, EnableDnsSupport: true });
+    resources('AWS::EC2::VPCEndpoint').forEach(([id]) => {
+      expect(id).toMatch(/^NetworkVpcSnsEndpoint/);
+    });
+  });
+
+  it('admits 443 to the endpoint from the functions only, and lets the functions out to it on 443', () => {
+    const endpoint = securityGroupOf('SnsEndpointSecurityGroup');
+    const functions = securityGroupOf('SlotsFunctionsSecurityGroup');
+    const ingress = resources('AWS::EC2::SecurityGroupIngress')
+      .map(([, r]) => r.Properties)
+      .filter((r) => (r.GroupId as GetAtt)['Fn::GetAtt'][0] === endpoint);
+    const egress = resources('AWS::EC2::SecurityGroupEgress')
+      .map(([, r]) => r.Properties)
+      .filter((r) => (r.GroupId as GetAtt)['Fn::GetAtt'][0] === functions)
+      .map((r) => `${(r.DestinationSecurityGroupId as GetAtt)['Fn::GetAtt'][0]}:${r.FromPort}`);
+
+    expect(ingress).toEqual([
+      expect.objectContaining({
+        SourceSecurityGroupId: { 'Fn::GetAtt': [functions, 'GroupId'] },
+        FromPort: 443,
+        ToPort: 443,
+        IpProtocol: 'tcp',
+      }),
+    ]);
+    expect(egress).toContain(`${endpoint}:443`);
+    // Nothing out of the endpoint's group (CDK's placeholder rule matches no traffic).
+    expect(resource(endpoint).Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '255.255.255.255/32' }),
+    ]);
+  });
+
+  it('runs the forum in the public subnets with a public IP and HTTPS out: its way to SQS', () => {
+    const [, forumService] = resourceNamed('AWS::ECS::Service', 'ForumService');
+    const [, forumGroup] = resourceNamed('AWS::EC2::SecurityGroup', 'ForumSecurityGroup');
+    const network = (
+      forumService.Properties.NetworkConfiguration as {
+        AwsvpcConfiguration: { AssignPublicIp: string; Subnets: Array<{ Ref: string }> };
+      }
+    ).AwsvpcConfiguration;
+    const publicSubnets = resources('AWS::EC2::Subnet')
+      .filter(([, subnet]) => subnet.Properties.MapPublicIpOnLaunch === true)
+      .map(([id]) => id)
+      .sort();
+
+    expect(network.AssignPublicIp).toBe('ENABLED');
+    expect(network.Subnets.map((s) => s.Ref).sort()).toEqual(publicSubnets);
+    expect(forumGroup.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 }),
+    ]);
+  });
+});
+
+function nagFindings(target: Stack): string[] {
+  const nag = Match.stringLikeRegexp('AwsSolutions-.*');
+  const findings = [
+    ...Annotations.fromStack(target).findError('*', nag),
+    ...Annotations.fromStack(target).findWarning('*', nag),
+  ];
+  return findings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`);
+}
