@@ -4,8 +4,8 @@ import {
   pinLogicalId,
   type ServerlessStackProps,
   ServerlessTopology,
-} from '@course/serverless/cdk/serverless-stack.ts';
-import { slotsFunction } from '@course/serverless/cdk/slots-function.ts';
+} from '@course/serverless/cdk/serverless-stack';
+import { slotsFunction } from '@course/serverless/cdk/slots-function';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';

@@ -2,14 +2,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleOf } from '@course/containers/cdk/bundles';
 import { imageOfBundle, serviceImage } from '@course/containers/cdk/images';
-import type { ContainerServiceName } from '@course/serverless/cdk/serverless-stack.ts';
+import type { ContainerServiceName } from '@course/serverless/cdk/serverless-stack';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 
 // The provisioning image and commands are stage 03's, unchanged: every service's role and
 // database, then the functions' IAM role with rights on every table and sequence of slots, which
 // covers this stage's new tables too.
-export { DATABASE_SETUP_COMMAND, databaseProvisioning } from '@course/serverless/cdk/images.ts';
+export { DATABASE_SETUP_COMMAND, databaseProvisioning } from '@course/serverless/cdk/images';
 
 /*
  * Stage 04's own images, built like stage 02's (a bundle, stage 02's Dockerfile, linux/arm64 at

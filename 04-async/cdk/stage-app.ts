@@ -1,5 +1,5 @@
-import type { EdgeProtectionStack } from '@course/serverless/cdk/edge-protection-stack.ts';
-import { addStageStacks, type StageOptions } from '@course/serverless/cdk/stage-app.ts';
+import type { EdgeProtectionStack } from '@course/serverless/cdk/edge-protection-stack';
+import { addStageStacks, type StageOptions } from '@course/serverless/cdk/stage-app';
 import type { App } from 'aws-cdk-lib';
 import { AsyncStack } from './async-stack.ts';
 import {

@@ -17,6 +17,7 @@ const ctx: StageContext = {
   httpApis: { SlotsApi: 'http://127.0.0.1:4100' },
   functionNames: { SlotsRanksFunction: 'CourseAsync-SlotsRanksFunction' },
   queueUrls: { JackpotQueue: 'http://127.0.0.1:4200/000000000000/jackpot' },
+  bucketNames: { AuditLog: 'courseasync-auditlog' },
 };
 
 describe('the local stage 04', () => {
