@@ -5,4 +5,4 @@ import { eventsJsonSchema } from './index.ts';
 
 const target = fileURLToPath(new URL('../../events.schema.json', import.meta.url));
 writeFileSync(target, `${JSON.stringify(eventsJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${target}`);
+process.stdout.write(`wrote ${target}\n`);
