@@ -14,7 +14,7 @@
  * can die, or both can publish the same row at once: an event may be published more than once.
  * That is at-least-once delivery, which SNS and SQS give anyway; every consumer is idempotent.
  */
-import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, type PublishBatchCommandOutput } from '@aws-sdk/client-sns';
 import {
   type DomainEvent,
   messageAttributesOf,
@@ -78,10 +78,15 @@ export interface PublishResult {
   failed: number;
 }
 
+/** What the relay needs of an SNSClient: PublishBatch. */
+export interface EventPublisher {
+  send(command: PublishBatchCommand): Promise<PublishBatchCommandOutput>;
+}
+
 export interface OutboxRelayOptions {
   db: AsyncSlotsDatabase;
-  /** Only `send` is used: tests pass a recording fake or a client of a local SNS. */
-  sns: Pick<SNSClient, 'send'>;
+  /** An SNSClient; tests pass a recording fake too. */
+  sns: EventPublisher;
   topicArn: string;
   clock?: () => Date;
 }
