@@ -18,25 +18,22 @@ const { db, log } = slotsEnvironment(loadFunctionConfig());
 const processor = new BatchProcessor(EventType.SQS);
 
 async function projectRecord(record: SQSRecord): Promise<void> {
-  // The trace id travels as a message attribute too: a body that is not an event still has it.
-  const traceId = record.messageAttributes.traceId?.stringValue;
-  const recordLog = log.child({ messageId: record.messageId, ...(traceId ? { traceId } : {}) });
+  const recordLog = log.child({
+    messageId: record.messageId,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount),
+  });
   try {
     const event = parseDomainEvent(record.body);
     const applied = await applyEvent(db, event);
     recordLog.info(
-      {
-        ...traceOf(event),
-        type: event.type,
-        sequence: event.data.sequence,
-        applied,
-        receiveCount: Number(record.attributes.ApproximateReceiveCount),
-      },
+      { ...traceOf(event), type: event.type, sequence: event.data.sequence, applied },
       applied ? 'event projected' : 'event already reflected: ignored',
     );
   } catch (err) {
+    // The trace id travels as a message attribute too: a body that is no event still has it.
+    const traceId = record.messageAttributes.traceId?.stringValue;
     recordLog.warn(
-      { err, receiveCount: Number(record.attributes.ApproximateReceiveCount) },
+      { err, ...(traceId ? { traceId } : {}) },
       'event not projected: left on the queue for a retry (or the dead-letter queue)',
     );
     throw err;
