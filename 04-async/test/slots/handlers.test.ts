@@ -1,17 +1,21 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type DomainEvent, parseDomainEvent } from '@course/contract/events';
 import { spinRequest } from '@course/serverless/lambda/event';
 import type { HttpHandler } from '@course/serverless/lambda/http';
 import { type EventOptions, httpEvent, lambdaContext } from '@course/serverless/test/events';
+import { serveJwks } from '@course/serverless/test/jwks';
 import { createTokenIssuer, type TokenIssuer } from '@course/service-kit/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RanksEvent, RanksResult } from '../../src/slots/functions/ranks.ts';
 import { asyncSlotsStore } from '../../src/slots/store.ts';
-import { newPlayer, slotsDatabaseForThisFile, sqsRecord } from './support.ts';
+import {
+  fauxqsForThisFile,
+  localAws,
+  newPlayer,
+  slotsDatabaseForThisFile,
+  sqsRecord,
+} from './support.ts';
 
 /*
  * The slots functions of stage 04, imported as Lambda loads them (their environment read once,
@@ -21,13 +25,12 @@ import { newPlayer, slotsDatabaseForThisFile, sqsRecord } from './support.ts';
  */
 
 const database = slotsDatabaseForThisFile('slots_handlers_test');
-const region = 'us-east-1';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const fauxqs = fauxqsForThisFile();
+const { region, credentials } = localAws;
 
-let fauxqs: FauxqsServer;
 let sqs: SQSClient;
 let queueUrl: string;
-let jwks: Server;
+let jwks: Awaited<ReturnType<typeof serveJwks>>;
 let issuer: TokenIssuer;
 let write: HttpHandler;
 let read: HttpHandler;
@@ -35,31 +38,21 @@ let ranks: (event: RanksEvent) => Promise<RanksResult>;
 let project: (event: SQSEvent) => Promise<SQSBatchResponse>;
 let sweep: () => Promise<void>;
 
+/** The topic, with the leaderboard's queue subscribed by raw delivery. */
 function subscribeLeaderboardQueue() {
-  const { topicArn } = fauxqs.createTopic('Events');
-  fauxqs.createQueue('Leaderboard');
-  fauxqs.subscribe({
-    topic: 'Events',
-    queue: 'Leaderboard',
-    attributes: { RawMessageDelivery: 'true' },
-  });
-  return topicArn;
+  return fauxqs.subscribedQueue('Events', 'Leaderboard');
 }
 
 beforeAll(async () => {
-  fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  const endpoint = `http://127.0.0.1:${fauxqs.port}`;
-  const topicArn = subscribeLeaderboardQueue();
+  const endpoint = fauxqs.endpoint;
+  const subscribed = subscribeLeaderboardQueue();
+  const topicArn = subscribed.topicArn;
+  queueUrl = subscribed.queueUrl;
   sqs = new SQSClient({ endpoint, region, credentials });
-  queueUrl = `${endpoint}/000000000000/Leaderboard`;
   issuer = await createTokenIssuer({ issuer: 'users' });
-  jwks = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks()));
-  });
-  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-  const { port } = jwks.address() as AddressInfo;
+  jwks = await serveJwks(issuer);
   vi.stubEnv('DATABASE_URL', database.url);
-  vi.stubEnv('JWKS_URL', `http://127.0.0.1:${port}/.well-known/jwks.json`);
+  vi.stubEnv('JWKS_URL', jwks.url);
   vi.stubEnv('LOG_LEVEL', 'silent');
   vi.stubEnv('EVENTS_TOPIC_ARN', topicArn);
   // What the local AWS runtime sets for every function, and Lambda for the region.
@@ -81,11 +74,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await new Promise((resolve) => jwks?.close(resolve));
-  await fauxqs?.stop();
+  await jwks?.close();
 });
 beforeEach(() => {
-  fauxqs.reset();
+  fauxqs.server.reset();
 });
 
 async function player() {
@@ -166,7 +158,7 @@ describe('the write function', () => {
 
   it('answers 201 when SNS refuses the events, and leaves them in the outbox for the sweeper', async () => {
     const { id, token } = await player();
-    fauxqs.deleteTopic('Events');
+    fauxqs.server.deleteTopic('Events');
 
     const answer = await call(write, spinRequest(token, { bet: 1 }));
     subscribeLeaderboardQueue();

@@ -3,11 +3,17 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type DomainEvent, parseDomainEvent } from '@course/contract/events';
 import { slotsUseCases } from '@course/monolith/slots/use-cases';
 import { HttpError } from '@course/service-kit/core';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxRelay } from '../../src/events/outbox.ts';
+import { describe, expect, it } from 'vitest';
+import { type EventPublisher, outboxRelay } from '../../src/events/outbox.ts';
 import { asyncSlotsStore } from '../../src/slots/store.ts';
-import { newPlayer, recordingSns, silentLog, slotsDatabaseForThisFile } from './support.ts';
+import {
+  fauxqsForThisFile,
+  localAws,
+  newPlayer,
+  recordingSns,
+  silentLog,
+  slotsDatabaseForThisFile,
+} from './support.ts';
 
 /*
  * The outbox on a real database: each event written in the transaction of the change it reports,
@@ -15,6 +21,7 @@ import { newPlayer, recordingSns, silentLog, slotsDatabaseForThisFile } from './
  */
 
 const database = slotsDatabaseForThisFile('slots_outbox_test');
+const fauxqs = fauxqsForThisFile();
 const STARTING_BALANCE = 1000;
 
 async function outboxOf(playerId: string) {
@@ -151,6 +158,15 @@ describe('the outbox, written with the wallet change', () => {
 });
 
 describe('the relay and the sweeper', () => {
+  /** A relay over the test database, publishing to `sns`, its clock `ms` from now. */
+  function relayVia(
+    sns: EventPublisher,
+    { ms = 0, topicArn = 'arn:aws:sns:us-east-1:000000000000:Events' } = {},
+  ) {
+    const now = Date.now();
+    return outboxRelay({ db: database.db, sns, topicArn, clock: () => new Date(now + ms) });
+  }
+
   async function unpublished(ids: readonly string[]) {
     const rows = await database.db.outboxEvent.findMany({
       where: { id: { in: [...ids] }, publishedAt: null },
@@ -171,11 +187,7 @@ describe('the relay and the sweeper', () => {
   it("publishes what a request wrote, ten per batch, with the contract's message attributes, and marks it", async () => {
     const ids = await requestWithEvents(22);
     const { sns, batches } = recordingSns();
-    const relay = outboxRelay({
-      db: database.db,
-      sns,
-      topicArn: 'arn:aws:sns:us-east-1:000000000000:Events',
-    });
+    const relay = relayVia(sns);
 
     const result = await relay.publishEvents(ids, silentLog);
 
@@ -199,21 +211,10 @@ describe('the relay and the sweeper', () => {
     const ids = await requestWithEvents(2);
     const refusedId = ids[1] ?? '';
     const refusing = recordingSns(() => ({ refuse: [refusedId] }));
-    const now = Date.now();
 
-    const relayed = await outboxRelay({
-      db: database.db,
-      sns: refusing.sns,
-      topicArn: 'arn:aws:sns:us-east-1:000000000000:Events',
-    }).publishEvents(ids, silentLog);
+    const relayed = await relayVia(refusing.sns).publishEvents(ids, silentLog);
     const { sns, batches } = recordingSns();
-    const sweeperAt = (ms: number) =>
-      outboxRelay({
-        db: database.db,
-        sns,
-        topicArn: 'arn:aws:sns:us-east-1:000000000000:Events',
-        clock: () => new Date(now + ms),
-      });
+    const sweeperAt = (ms: number) => relayVia(sns, { ms });
     const early = await sweeperAt(0).sweepOutbox({ olderThanMs: 10_000, limit: 100 }, silentLog);
     const stillThere = await unpublished(ids);
     await sweeperAt(11_000).sweepOutbox({ olderThanMs: 10_000, limit: 100 }, silentLog);
@@ -228,11 +229,7 @@ describe('the relay and the sweeper', () => {
   it('publishes nothing and throws nothing when SNS cannot be reached', async () => {
     const ids = await requestWithEvents(1);
     const { sns } = recordingSns(() => new Error('connect ECONNREFUSED'));
-    const relay = outboxRelay({
-      db: database.db,
-      sns,
-      topicArn: 'arn:aws:sns:us-east-1:000000000000:Events',
-    });
+    const relay = relayVia(sns);
 
     const result = await relay.publishEvents(ids, silentLog);
 
@@ -243,28 +240,17 @@ describe('the relay and the sweeper', () => {
   it('publishes through the SDK to a topic whose subscribed queue receives the envelope (fauxqs)', async () => {
     // Arrange: a topic with a queue subscribed by raw delivery, as the stage's CDK app makes them.
     const ids = await requestWithEvents(1);
-    const region = 'us-east-1';
-    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const { topicArn } = fauxqs.createTopic('Events');
-    fauxqs.createQueue('Audit');
-    fauxqs.subscribe({
-      topic: 'Events',
-      queue: 'Audit',
-      attributes: { RawMessageDelivery: 'true' },
-    });
-    const endpoint = `http://127.0.0.1:${fauxqs.port}`;
-    const relay = outboxRelay({
-      db: database.db,
-      sns: new SNSClient({ endpoint, region, credentials }),
-      topicArn,
-    });
+    const { topicArn, queueUrl } = fauxqs.subscribedQueue('Events', 'Audit');
+    const { region, credentials } = localAws;
+    const endpoint = fauxqs.endpoint;
+    const relay = relayVia(new SNSClient({ endpoint, region, credentials }), { topicArn });
     const sqs = new SQSClient({ endpoint, region, credentials });
 
     // Act
     const result = await relay.publishEvents(ids, silentLog);
     const received = await sqs.send(
       new ReceiveMessageCommand({
-        QueueUrl: `${endpoint}/000000000000/Audit`,
+        QueueUrl: queueUrl,
         MaxNumberOfMessages: 10,
         MessageAttributeNames: ['All'],
         WaitTimeSeconds: 1,
@@ -280,12 +266,4 @@ describe('the relay and the sweeper', () => {
       expect(message.MessageAttributes?.traceId?.StringValue).toBe(events[i]?.traceId);
     }
   });
-});
-
-let fauxqs: FauxqsServer;
-beforeAll(async () => {
-  fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-});
-afterAll(async () => {
-  await fauxqs?.stop();
 });

@@ -8,6 +8,7 @@ import type {
 import { startTestDatabase, type TestDatabase } from '@course/local';
 import { createLogger } from '@course/service-kit/core';
 import type { SQSRecord } from 'aws-lambda';
+import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll } from 'vitest';
 import type { EventPublisher } from '../../src/events/outbox.ts';
 import { type AsyncSlotsDatabase, createDb } from '../../src/slots/database.ts';
@@ -119,4 +120,43 @@ export function sqsRecord(body: string, attributes: Record<string, string> = {})
   };
   SqsRecordSchema.parse(record);
   return record;
+}
+
+/** What fauxqs accepts (it checks no signature), and the only account it knows. */
+export const localAws = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  accountId: '000000000000',
+} as const;
+
+/**
+ * SNS and SQS served by fauxqs on 127.0.0.1 for the tests of one file. `subscribedQueue` makes a
+ * topic with a queue subscribed by raw delivery, as the stage's CDK app makes them.
+ */
+export function fauxqsForThisFile() {
+  let server: FauxqsServer | undefined;
+  beforeAll(async () => {
+    server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const current = (): FauxqsServer => {
+    if (!server) throw new Error('fauxqs starts in beforeAll: use it inside a test');
+    return server;
+  };
+  return {
+    get server() {
+      return current();
+    },
+    get endpoint() {
+      return `http://127.0.0.1:${current().port}`;
+    },
+    subscribedQueue(topic: string, queue: string) {
+      const { topicArn } = current().createTopic(topic);
+      current().createQueue(queue);
+      current().subscribe({ topic, queue, attributes: { RawMessageDelivery: 'true' } });
+      return { topicArn, queueUrl: `${this.endpoint}/${localAws.accountId}/${queue}` };
+    },
+  };
 }
