@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import stage02 from '@course/containers/stage';
 import { startTestDatabase, type TestDatabase } from '@course/local';
 import { createTokenIssuer, HttpError, type TokenIssuer } from '@course/service-kit/core';
@@ -10,6 +8,7 @@ import { spinRequest } from '../src/lambda/event.ts';
 import type { HttpHandler } from '../src/lambda/http.ts';
 import type { RanksEvent, RanksResult } from '../src/slots/functions/ranks.ts';
 import { type EventOptions, httpEvent, lambdaContext } from './events.ts';
+import { serveJwks } from './jwks.ts';
 
 /*
  * The three slots functions, imported as Lambda would load them (their environment read once, at
@@ -17,7 +16,7 @@ import { type EventOptions, httpEvent, lambdaContext } from './events.ts';
  */
 
 let database: TestDatabase;
-let jwks: Server;
+let jwks: Awaited<ReturnType<typeof serveJwks>>;
 let issuer: TokenIssuer;
 let write: HttpHandler;
 let read: HttpHandler;
@@ -28,13 +27,9 @@ beforeAll(async () => {
   if (!slots) throw new Error('stage 02 has no slots database');
   database = await startTestDatabase({ ...slots, name: 'slots_handlers_test' });
   issuer = await createTokenIssuer({ issuer: 'users' });
-  jwks = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks()));
-  });
-  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-  const { port } = jwks.address() as AddressInfo;
+  jwks = await serveJwks(issuer);
   vi.stubEnv('DATABASE_URL', database.url);
-  vi.stubEnv('JWKS_URL', `http://127.0.0.1:${port}/.well-known/jwks.json`);
+  vi.stubEnv('JWKS_URL', jwks.url);
   vi.stubEnv('STAGE', '03');
   vi.stubEnv('LOG_LEVEL', 'silent');
   write = (await import('../src/slots/functions/write.ts')).handler;
@@ -44,7 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await new Promise((resolve) => jwks?.close(resolve));
+  await jwks?.close();
   await database?.stop();
 });
 

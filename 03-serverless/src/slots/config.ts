@@ -16,7 +16,7 @@ import { z } from 'zod';
 
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
 
-const functionConfigSchema = z
+export const functionConfigSchema = z
   .object({
     STAGE: z
       .string()
@@ -59,7 +59,7 @@ const functionConfigSchema = z
           } as const),
   }));
 
-const httpFunctionConfigSchema = z
+export const httpFunctionConfigSchema = z
   .object({
     // The users service's published public keys: tokens are verified here, never sent back.
     // On AWS a Cloud Map name inside the VPC (users.course.internal).

@@ -41,46 +41,65 @@ export function slotsEnvironment(config: FunctionConfig) {
   return { log, store, slots: slotsUseCases({ store }) };
 }
 
-/** For a function behind the HTTP API: the above, plus who is calling. */
-export function httpSlotsEnvironment(config: HttpFunctionConfig = loadHttpFunctionConfig()) {
-  const environment = slotsEnvironment(config);
+/**
+ * Who is calling: the player of a request that needs one, from its bearer token (a 401 problem
+ * without a valid one). Tokens are verified with the users service's public keys.
+ */
+export function callerOf(
+  config: Pick<HttpFunctionConfig, 'JWKS_URL' | 'TOKEN_ISSUER'>,
+  log: Logger,
+): (request: HttpRequest) => Promise<AuthUser> {
   const verifier = createTokenVerifier({
     jwks: new URL(config.JWKS_URL),
     issuer: config.TOKEN_ISSUER,
-    log: environment.log,
+    log,
   });
+  return (request) => verifier.verify(bearerToken(request.header('authorization')));
+}
+
+/** For a function behind the HTTP API: the above, plus who is calling. */
+export function httpSlotsEnvironment(config: HttpFunctionConfig = loadHttpFunctionConfig()) {
+  const environment = slotsEnvironment(config);
   return {
     ...environment,
     config,
     identity: slotsIdentity(config),
     /** The caller of a request that needs one: 401 problem without a valid bearer token. */
-    player: (request: HttpRequest): Promise<AuthUser> =>
-      verifier.verify(bearerToken(request.header('authorization'))),
+    player: callerOf(config, environment.log),
   };
 }
 
 export type HttpSlotsEnvironment = ReturnType<typeof httpSlotsEnvironment>;
 
+/** What any function behind the HTTP API builds at init, whatever else it holds. */
+export interface HttpFunctionEnvironment {
+  identity: ServiceIdentity;
+  log: Logger;
+  config: Pick<HttpFunctionConfig, 'BODY_LIMIT_BYTES'>;
+}
+
 /**
- * A slots function behind the HTTP API: its environment, built once, and its routes over it. An
- * environment that cannot be built (a ConfigError, say) is logged once, at fatal, and the function
- * answers every request with a 503 problem until a fixed version is deployed.
+ * A function behind the HTTP API: its environment, built once by `loadEnvironment`, and its
+ * routes over it. An environment that cannot be built (a ConfigError, say) is logged once, at
+ * fatal, and the function answers every request with a 503 problem, as `stage`'s slots service,
+ * until a fixed version is deployed.
  */
-export function httpSlotsFunction(
-  routes: (environment: HttpSlotsEnvironment) => Record<string, RouteHandler>,
+export function httpFunctionWith<E extends HttpFunctionEnvironment>(
+  loadEnvironment: () => E,
+  routes: (environment: E) => Record<string, RouteHandler>,
   {
-    loadEnvironment = httpSlotsEnvironment,
+    stage,
     // The configured LOG_LEVEL may be what failed: this logger has the default level.
     initLog = () => createLogger({ service: 'slots' }),
-  }: { loadEnvironment?: () => HttpSlotsEnvironment; initLog?: () => Logger } = {},
+  }: { stage: string; initLog?: () => Logger },
 ): HttpHandler {
-  let environment: HttpSlotsEnvironment;
+  let environment: E;
   try {
     environment = loadEnvironment();
   } catch (err) {
     const log = initLog();
     log.fatal({ err }, 'function init failed: every request answers 503');
-    return initFailedFunction({ identity: slotsIdentity({ STAGE }), log });
+    return initFailedFunction({ identity: slotsIdentity({ STAGE: stage }), log });
   }
   return httpFunction({
     identity: environment.identity,
@@ -88,4 +107,15 @@ export function httpSlotsFunction(
     bodyLimitBytes: environment.config.BODY_LIMIT_BYTES,
     routes: routes(environment),
   });
+}
+
+/** A slots function of this stage behind the HTTP API (see httpFunctionWith). */
+export function httpSlotsFunction(
+  routes: (environment: HttpSlotsEnvironment) => Record<string, RouteHandler>,
+  {
+    loadEnvironment = httpSlotsEnvironment,
+    initLog,
+  }: { loadEnvironment?: () => HttpSlotsEnvironment; initLog?: () => Logger } = {},
+): HttpHandler {
+  return httpFunctionWith(loadEnvironment, routes, { stage: STAGE, initLog });
 }

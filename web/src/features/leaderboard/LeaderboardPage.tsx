@@ -4,6 +4,10 @@ import { useApi, useCurrentSession } from '../../lib/services.tsx';
 import { useResource } from '../../lib/use-resource.ts';
 import './leaderboard.css';
 
+// Seconds shown: a spin reaches a leaderboard built from events within about a second.
+const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
 /** The top ten balances, as the server ranks them. */
 export function LeaderboardPage() {
   const api = useApi();
@@ -47,6 +51,26 @@ export function LeaderboardPage() {
           </tbody>
         </table>
       ) : null}
+      {board.state === 'ready' && board.data.asOf !== undefined ? (
+        <AsOf iso={board.data.asOf} />
+      ) : null}
     </section>
+  );
+}
+
+/**
+ * How fresh the leaderboard is, where the server says (from stage 04 the leaderboard is built
+ * from game events, so a spin shows up on it shortly after, not at once).
+ */
+function AsOf({ iso }: { iso: string }) {
+  const at = new Date(iso);
+  return (
+    <p className="muted leaderboard__as-of">
+      As of{' '}
+      <time dateTime={iso} title={dateTime.format(at)}>
+        {time.format(at)}
+      </time>
+      <span className="visually-hidden">: the newest game event it reflects</span>
+    </p>
   );
 }

@@ -1,0 +1,162 @@
+import { fileURLToPath } from 'node:url';
+import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
+import type {
+  PublishBatchCommand,
+  PublishBatchCommandOutput,
+  PublishBatchRequestEntry,
+} from '@aws-sdk/client-sns';
+import { startTestDatabase, type TestDatabase } from '@course/local';
+import { createLogger } from '@course/service-kit/core';
+import type { SQSRecord } from 'aws-lambda';
+import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import { afterAll, beforeAll } from 'vitest';
+import type { EventPublisher } from '../../src/events/outbox.ts';
+import { type AsyncSlotsDatabase, createDb } from '../../src/slots/database.ts';
+
+/** Stage 04's slots schema and migrations: stage 01's, the outbox and the leaderboard. */
+export const slotsPrisma = {
+  schemaPath: fileURLToPath(new URL('../../prisma/slots/schema.prisma', import.meta.url)),
+  migrationsDir: fileURLToPath(new URL('../../prisma/slots/migrations', import.meta.url)),
+};
+
+export const silentLog = createLogger({ service: 'test', level: 'silent' });
+
+/**
+ * A fresh, migrated slots database for the tests of one file: on the real PostgreSQL server of
+ * TEST_POSTGRES_URL when set, else embedded.
+ */
+export function slotsDatabaseForThisFile(name: string): {
+  readonly db: AsyncSlotsDatabase;
+  readonly url: string;
+} {
+  let database: TestDatabase | undefined;
+  let db: AsyncSlotsDatabase | undefined;
+  beforeAll(async () => {
+    database = await startTestDatabase({ ...slotsPrisma, name });
+    db = createDb(database.url, 10);
+  }, 120_000);
+  afterAll(async () => {
+    await db?.$disconnect();
+    await database?.stop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('the database starts in beforeAll: use it inside a test');
+      return db;
+    },
+    get url() {
+      if (!database) throw new Error('the database starts in beforeAll: use it inside a test');
+      return database.url;
+    },
+  };
+}
+
+/** A player as a token names one. */
+export function newPlayer(username = `p${crypto.randomUUID().slice(0, 8)}`) {
+  return { id: crypto.randomUUID(), username };
+}
+
+/**
+ * A fake SNS that records every PublishBatch and answers as `answer` says: by default it accepts
+ * every entry; it can refuse some (`Failed`) or throw (SNS unreachable).
+ */
+export function recordingSns(
+  answer: (entries: PublishBatchRequestEntry[]) => { refuse?: string[] } | Error = () => ({}),
+) {
+  const batches: PublishBatchRequestEntry[][] = [];
+  const sns: EventPublisher = {
+    async send(command: PublishBatchCommand): Promise<PublishBatchCommandOutput> {
+      const entries = command.input.PublishBatchRequestEntries ?? [];
+      batches.push(entries);
+      const decision = answer(entries);
+      if (decision instanceof Error) throw decision;
+      const refused = new Set(decision.refuse ?? []);
+      return {
+        $metadata: {},
+        Successful: entries
+          .filter((entry) => !refused.has(entry.Id ?? ''))
+          .map((entry) => ({ Id: entry.Id, MessageId: crypto.randomUUID() })),
+        Failed: entries
+          .filter((entry) => refused.has(entry.Id ?? ''))
+          .map((entry) => ({
+            Id: entry.Id,
+            Code: 'InternalError',
+            Message: 'refused by the test',
+            SenderFault: false,
+          })),
+      };
+    },
+  };
+  return { sns, batches };
+}
+
+/**
+ * An SQS record as an event source mapping hands it to a function, for a message body (raw
+ * delivery: the event's JSON) and its message attributes. Checked by Powertools' schema: a test
+ * never passes on a record Lambda cannot send.
+ */
+export function sqsRecord(body: string, attributes: Record<string, string> = {}): SQSRecord {
+  const now = String(Date.now());
+  const record: SQSRecord = {
+    messageId: crypto.randomUUID(),
+    receiptHandle: `receipt-${crypto.randomUUID()}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: now,
+      SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(attributes).map(([name, value]) => [
+        name,
+        { stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' },
+      ]),
+    ),
+    md5OfBody: 'not-checked-by-the-function',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:LeaderboardQueue',
+    awsRegion: 'us-east-1',
+  };
+  SqsRecordSchema.parse(record);
+  return record;
+}
+
+/** What fauxqs accepts (it checks no signature), and the only account it knows. */
+export const localAws = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  accountId: '000000000000',
+} as const;
+
+/**
+ * SNS and SQS served by fauxqs on 127.0.0.1 for the tests of one file. `subscribedQueue` makes a
+ * topic with a queue subscribed by raw delivery, as the stage's CDK app makes them.
+ */
+export function fauxqsForThisFile() {
+  let server: FauxqsServer | undefined;
+  beforeAll(async () => {
+    server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const current = (): FauxqsServer => {
+    if (!server) throw new Error('fauxqs starts in beforeAll: use it inside a test');
+    return server;
+  };
+  return {
+    get server() {
+      return current();
+    },
+    get endpoint() {
+      return `http://127.0.0.1:${current().port}`;
+    },
+    subscribedQueue(topic: string, queue: string) {
+      const { topicArn } = current().createTopic(topic);
+      current().createQueue(queue);
+      current().subscribe({ topic, queue, attributes: { RawMessageDelivery: 'true' } });
+      return { topicArn, queueUrl: `${this.endpoint}/${localAws.accountId}/${queue}` };
+    },
+  };
+}
