@@ -35,7 +35,21 @@ function withOwnMigrations(name: 'forum' | 'slots'): DatabaseDefinition {
 export default {
   id: STAGE,
   title: 'async',
-  databases: [stage02Database('users'), withOwnMigrations('forum'), withOwnMigrations('slots')],
+  databases: [
+    stage02Database('users'),
+    withOwnMigrations('forum'),
+    {
+      ...withOwnMigrations('slots'),
+      // Stage 02's demo wallets and spins, then a WalletOpened event for each of them: the
+      // leaderboard is built from events only (src/slots/seed.ts says more).
+      seed: {
+        name: 'seed-slots',
+        cwd: here,
+        command: ['node', '--import', 'tsx', 'src/slots/seed.ts'],
+        env: (ctx) => ({ DATABASE_URL: ctx.databaseUrls.slots ?? '' }),
+      },
+    },
+  ],
   // Stage 03's processes and local AWS refer to its resources by logical ids that this stage's
   // app keeps (SlotsApi, SlotsRanksFunction, Database): a test checks they are the same.
   localAws: {
