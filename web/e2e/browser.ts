@@ -39,6 +39,14 @@ export function expectedServedBy(): ServedBy {
   if (!expected) throw new Error(`e2e/browser.ts does not know who serves stage ${stageId}`);
   return expected;
 }
+/** What POST /api/slots/spins answers, as far as the browser tests read it. */
+export interface SpinBody {
+  id: string;
+  bet: number;
+  payout: number;
+  balance: number;
+}
+
 export const screenshotDir =
   process.env.E2E_SCREENSHOT_DIR ?? resolve(import.meta.dirname, '..', '..', 'artifacts', 'e2e');
 export const PASSWORD = 'correct-horse-battery';

@@ -5,6 +5,7 @@ import {
   eventually,
   launchBrowser,
   register,
+  type SpinBody,
   screenshot,
   stageId,
   uniqueUsername,
@@ -16,13 +17,6 @@ import {
  * by events. The page sees both only after the events arrive, so every check here waits for
  * them — seconds at most — and reloads, as a player would.
  */
-
-interface SpinBody {
-  id: string;
-  bet: number;
-  payout: number;
-  balance: number;
-}
 
 /** Three of a kind pays at least 10× the bet: about one spin in 31 (BIG_WIN_MULTIPLE). */
 const BIG_WIN_MULTIPLE = 10;

@@ -8,16 +8,10 @@ import {
   launchBrowser,
   phone,
   register,
+  type SpinBody,
   screenshot,
   uniqueUsername,
 } from './browser.ts';
-
-interface SpinBody {
-  id: string;
-  bet: number;
-  payout: number;
-  balance: number;
-}
 
 let browser: Browser;
 
