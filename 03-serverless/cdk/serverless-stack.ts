@@ -42,7 +42,7 @@ import type * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { LOGICAL_IDS } from './logical-ids.ts';
-import { slotsFunction } from './slots-function.ts';
+import { nodeFunction } from './node-function.ts';
 import { SLOTS_ROUTES } from './slots-routes.ts';
 
 /** The services that stay containers in this stage; slots is now the functions below. */
@@ -108,7 +108,7 @@ export interface SlotsFunctionSource {
 /** A slots function that is not behind the HTTP API: a consumer, a scheduled job. */
 export interface SlotsJobFunctionProps extends SlotsFunctionSource {
   description: string;
-  /** @default 10 seconds (slots-function.ts) */
+  /** @default 10 seconds (node-function.ts) */
   timeout?: Duration;
 }
 
@@ -529,6 +529,20 @@ export class ServerlessTopology {
     return this.addFunction(id, props);
   }
 
+  /**
+   * A function of the stage that needs neither the database nor anything else in the VPC, so it
+   * runs outside it and reaches AWS's public endpoints as any function without a VPC
+   * configuration does. It gets the stage's variables (`STAGE`, `LOG_LEVEL`) and `environment`.
+   */
+  addFunctionOutsideVpc(id: string, props: SlotsJobFunctionProps): NodejsFunction {
+    return nodeFunction(this.scope, id, {
+      entry: props.entry,
+      description: props.description,
+      timeout: props.timeout,
+      environment: { ...this.slotsEnvironment.stage, ...props.environment },
+    });
+  }
+
   private addFunction(
     id: string,
     props: SlotsJobFunctionProps & {
@@ -536,7 +550,7 @@ export class ServerlessTopology {
       reservedConcurrentExecutions?: number;
     },
   ): NodejsFunction {
-    const fn = slotsFunction(this.scope, id, {
+    const fn = nodeFunction(this.scope, id, {
       entry: props.entry,
       description: props.description,
       timeout: props.timeout,

@@ -11,6 +11,7 @@ import { addStage } from './stage-app.ts';
 //   -c edgeRateLimit=off                        no web ACL (saves ~$6 a month; see the README)
 //   -c reservedConcurrency=5                    reserve 5 per slots API function (quota ≥ 115)
 //   -c rdsProxy=on                              an RDS Proxy in front of the database
+//   -c alarmEmail=you@example.com               e-mail the alarms to this address (default: no one)
 const app = new App();
 const reservedConcurrency = app.node.tryGetContext('reservedConcurrency');
 addStage(app, {
@@ -19,4 +20,5 @@ addStage(app, {
   reservedConcurrency: reservedConcurrency === undefined ? undefined : Number(reservedConcurrency),
   rdsProxy: app.node.tryGetContext('rdsProxy') === 'on',
   availabilityZones: availabilityZonesOption(app.node.tryGetContext('availabilityZones')),
+  alarmEmail: app.node.tryGetContext('alarmEmail'),
 });

@@ -5,16 +5,19 @@ import {
   type ServerlessStackProps,
   ServerlessTopology,
 } from '@course/serverless/cdk/serverless-stack';
-import { slotsFunction } from '@course/serverless/cdk/slots-function';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { EventQueue } from './event-queue.ts';
@@ -30,9 +33,10 @@ export const LEADERBOARD_EVENTS: DomainEventType[] = ['WalletOpened', 'SpinSettl
  * How the consumers' event source mappings read their queues: batches of up to 10 messages as
  * soon as there are any (no batching window), partial batch failures (only the failed messages
  * come back), and at most 2 concurrent invocations per mapping. A mapping's maximum concurrency
- * is the way to cap a consumer: reserved concurrency would let the mapping's pollers receive
- * messages the function is then throttled on, which counts receives and sends good messages to
- * the dead-letter queue early.
+ * is the way to cap a consumer: with reserved concurrency instead, the mapping's pollers would
+ * receive messages the function is then throttled on, a throttling the stage would cause itself.
+ * It does not keep a message from the dead-letter queue: every failed attempt still counts a
+ * receive, which is why the queues allow five (MAX_RECEIVE_COUNT).
  */
 export const CONSUMER_MAPPING = {
   batchSize: 10,
@@ -43,7 +47,28 @@ export const CONSUMER_MAPPING = {
 /** The audit log's objects: `events/<yyyy>/<mm>/<dd>/<event id>.json`. */
 export const AUDIT_KEY_PREFIX = 'events/';
 
-export type AsyncStackProps = ServerlessStackProps;
+/**
+ * What the outbox sweeper reports, in CloudWatch's Embedded Metric Format, on each run: the age of
+ * the oldest unpublished event and the events it set aside (parked) as unpublishable.
+ */
+export const OUTBOX_METRICS = {
+  namespace: 'Course/Outbox',
+  dimensions: { service: 'slots' },
+  oldestUnpublishedAge: 'OldestUnpublishedAgeSeconds',
+  parkedEvents: 'ParkedEvents',
+} as const;
+
+/** An outbox event unpublished this long means SNS, the endpoint or the sweeper is failing. */
+export const OUTBOX_STALE_AGE = Duration.minutes(5);
+
+export interface AsyncStackProps extends ServerlessStackProps {
+  /**
+   * Who gets the alarms by e-mail: an SNS topic with this address subscribed (AWS sends it a
+   * confirmation link first) is every alarm's action.
+   * @default none: the alarms change state in the CloudWatch console and notify no one
+   */
+  alarmEmail?: string;
+}
 
 /**
  * Stage 04 on AWS: stage 03's topology (ServerlessTopology), whose slots functions now publish
@@ -120,9 +145,14 @@ export class AsyncStack extends Stack {
     new events.Rule(this, 'OutboxSweepSchedule', {
       description: 'Runs the outbox sweeper every minute',
       schedule: events.Schedule.rate(Duration.minutes(1)),
-      // No retries: the next minute's run is the retry, and it sweeps the same rows.
+      // EventBridge does not retry an Invoke it could not make: the next minute's run will.
       targets: [new targets.LambdaFunction(sweeper, { retryAttempts: 0 })],
     });
+    // EventBridge invokes asynchronously: Lambda queues the event and by default retries a failed
+    // run twice and keeps an event it could not run (throttled) up to 6 hours. Neither helps: the
+    // next minute's run is the retry, and it sweeps the same rows; so no retries, and an event
+    // older than a minute is dropped, as the next one has taken its place.
+    sweeper.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
     for (const publisher of [topology.write, topology.read, sweeper]) {
       topic.grantPublish(publisher);
       NagSuppressions.addResourceSuppressions(
@@ -163,13 +193,22 @@ export class AsyncStack extends Stack {
       ec2.Port.tcp(443),
       'HTTPS to the SNS endpoint',
     );
-    vpc.addInterfaceEndpoint('SnsEndpoint', {
+    const snsEndpoint = vpc.addInterfaceEndpoint('SnsEndpoint', {
       service: ec2.InterfaceVpcEndpointAwsService.SNS,
       subnets: { subnets: vpc.isolatedSubnets.slice(0, 1) },
       privateDnsEnabled: true,
       securityGroups: [endpointSecurityGroup],
       open: false,
     });
+    // Defence in depth: through this endpoint, only publishing to this topic (sns:Publish covers
+    // PublishBatch too), whatever a role in the VPC may otherwise do.
+    snsEndpoint.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+      }),
+    );
 
     // The leaderboard projection: in the VPC for the database; the Lambda service polls the
     // queue for it, so it needs no network path to SQS.
@@ -205,8 +244,11 @@ export class AsyncStack extends Stack {
       },
     ]);
     // Write-once, whoever writes: a PutObject without If-None-Match (which would replace an
-    // event already recorded) is refused (S3's "Enforce conditional writes" guide). Multipart
-    // uploads cannot carry the header, and an event is far below their size.
+    // event already recorded) is refused, as S3's "Enforce conditional writes" guide shows. The
+    // condition is on the header's presence (Null), not its value: S3 accepts only `*` for it.
+    // The same action covers the steps of a multipart upload, and CreateMultipartUpload and
+    // UploadPart cannot carry the header, so multipart uploads are refused too (an event is far
+    // below their size); so is CopyObject into the bucket.
     auditLog.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyPutWithoutIfNoneMatch',
@@ -218,11 +260,11 @@ export class AsyncStack extends Stack {
       }),
     );
     // Outside the VPC: it talks to SQS (through its mapping) and S3 only, both public endpoints.
-    const recorder = slotsFunction(this, 'AuditRecorder', {
+    const recorder = topology.addFunctionOutsideVpc('AuditRecorder', {
       entry: join(srcDir, 'audit', 'functions', 'record.ts'),
       description: 'Audit: writes each event to the audit log, once',
       timeout: Duration.seconds(10),
-      environment: { STAGE: '04', LOG_LEVEL: 'info', AUDIT_BUCKET_NAME: auditLog.bucketName },
+      environment: { AUDIT_BUCKET_NAME: auditLog.bucketName },
     });
     pinLogicalId(recorder, LOGICAL_IDS.auditFunction);
     recorder.addEventSource(new SqsEventSource(audit.queue, CONSUMER_MAPPING));
@@ -248,6 +290,14 @@ export class AsyncStack extends Stack {
       true,
     );
 
+    const alarms = [
+      ...leaderboard.alarms,
+      ...jackpot.alarms,
+      ...audit.alarms,
+      ...outboxAlarms(this, sweeper),
+    ];
+    if (props.alarmEmail !== undefined) notifyByEmail(this, alarms, props.alarmEmail);
+
     new CfnOutput(this, 'EventsTopicArn', { value: topic.topicArn });
     new CfnOutput(this, 'AuditLogBucket', {
       value: auditLog.bucketName,
@@ -264,4 +314,63 @@ export class AsyncStack extends Stack {
       });
     }
   }
+}
+
+/**
+ * The outbox's alarms: the sweeper failing, an event left unpublished for 5 minutes, and any event
+ * the sweeper parked. The sweeper logs both metrics on every run (0 when all is well), so no data
+ * for the age means the sweeper has not run: that breaches too.
+ */
+function outboxAlarms(scope: Construct, sweeper: lambda.IFunction): cloudwatch.Alarm[] {
+  const outboxMetric = (metricName: string) =>
+    new cloudwatch.Metric({
+      namespace: OUTBOX_METRICS.namespace,
+      metricName,
+      dimensionsMap: OUTBOX_METRICS.dimensions,
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
+  const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+  return [
+    sweeper
+      .metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
+      .createAlarm(scope, 'OutboxSweeperErrorsAlarm', {
+        alarmDescription: 'Outbox sweeper: a run failed (its log says why); events may wait',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: atLeast,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    outboxMetric(OUTBOX_METRICS.oldestUnpublishedAge).createAlarm(scope, 'OutboxStaleAlarm', {
+      alarmDescription: `Outbox: an event has waited ${OUTBOX_STALE_AGE.toMinutes()} minutes or more to be published (SNS, its endpoint, or the sweeper)`,
+      threshold: OUTBOX_STALE_AGE.toSeconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }),
+    outboxMetric(OUTBOX_METRICS.parkedEvents).createAlarm(scope, 'OutboxParkedAlarm', {
+      alarmDescription: 'Outbox: the sweeper set an event aside as unpublishable (see its log)',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+  ];
+}
+
+/** An SNS topic that e-mails `address`, as every alarm's action. */
+function notifyByEmail(scope: Construct, alarms: cloudwatch.Alarm[], address: string): void {
+  const topic = new sns.Topic(scope, 'AlarmTopic', { enforceSSL: true });
+  NagSuppressions.addResourceSuppressions(topic, [
+    {
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'CloudWatch can publish to an encrypted topic only if the key policy lets ' +
+        'cloudwatch.amazonaws.com use the key, which the AWS managed key alias/aws/sns cannot; a ' +
+        'customer managed key would cost $1 a month for messages that only say an alarm changed.',
+    },
+  ]);
+  topic.addSubscription(new subscriptions.EmailSubscription(address));
+  const action = new cloudwatchActions.SnsAction(topic);
+  for (const alarm of alarms) alarm.addAlarmAction(action);
 }

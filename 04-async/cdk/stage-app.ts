@@ -1,7 +1,10 @@
 import type { EdgeProtectionStack } from '@course/serverless/cdk/edge-protection-stack';
-import { addStageStacks, type StageOptions } from '@course/serverless/cdk/stage-app';
+import {
+  addStageStacks,
+  type StageOptions as ServerlessStageOptions,
+} from '@course/serverless/cdk/stage-app';
 import type { App } from 'aws-cdk-lib';
-import { AsyncStack } from './async-stack.ts';
+import { AsyncStack, type AsyncStackProps } from './async-stack.ts';
 import {
   DATABASE_SETUP_COMMAND,
   databaseProvisioning,
@@ -9,7 +12,8 @@ import {
   stageImage,
 } from './images.ts';
 
-export type { StageOptions };
+/** Stage 03's options, and who gets the alarms (AsyncStackProps). */
+export interface StageOptions extends ServerlessStageOptions, Pick<AsyncStackProps, 'alarmEmail'> {}
 
 /**
  * Stage 04's stacks in `app` (stage 03's way, with this stage's stack and images), and cdk-nag's
@@ -31,6 +35,7 @@ export function addStage(
       databaseProvisioning,
       databaseSetupCommand: DATABASE_SETUP_COMMAND,
     },
-    stack: (scope, id, props) => new AsyncStack(scope, id, props),
+    stack: (scope, id, props) =>
+      new AsyncStack(scope, id, { ...props, alarmEmail: options.alarmEmail }),
   });
 }

@@ -6,8 +6,8 @@ import type { Stack } from 'aws-cdk-lib';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_KEY_PREFIX, CONSUMER_MAPPING } from '../cdk/async-stack.ts';
-import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT } from '../cdk/event-queue.ts';
+import { AUDIT_KEY_PREFIX, CONSUMER_MAPPING, OUTBOX_METRICS } from '../cdk/async-stack.ts';
+import { MAX_RECEIVE_COUNT } from '../cdk/event-queue.ts';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
 import { addStage, type StageOptions } from '../cdk/stage-app.ts';
 
@@ -46,6 +46,7 @@ type Statement = Record<string, unknown>;
 
 let offline: ReturnType<typeof synthStage>;
 let deployed: ReturnType<typeof synthStage>;
+let alerting: ReturnType<typeof synthStage>;
 let template: Template;
 
 // Synthesizing bundles eight functions and stages the image contexts and the web build.
@@ -58,7 +59,8 @@ beforeAll(() => {
     env: { account: '111122223333', region: 'eu-west-1' },
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
   });
-}, SYNTH_TIMEOUT);
+  alerting = synthStage({ alarmEmail: 'ops@example.com' });
+}, SYNTH_TIMEOUT * 1.5);
 
 function resources(type: string): Array<[string, Resource]> {
   return Object.entries(template.findResources(type)) as Array<[string, Resource]>;
@@ -176,9 +178,10 @@ describe('the template', () => {
     for (const [id, type] of Object.entries(types)) expect(resource(id).Type).toBe(type);
   });
 
-  it('has no unsuppressed cdk-nag AwsSolutions finding, offline or deploying', () => {
+  it('has no unsuppressed cdk-nag AwsSolutions finding, offline, deploying or e-mailing alarms', () => {
     expect(nagFindings(offline.stack)).toEqual([]);
     expect(nagFindings(deployed.stack)).toEqual([]);
+    expect(nagFindings(alerting.stack)).toEqual([]);
   });
 
   it('has no NAT gateway', () => {
@@ -261,6 +264,57 @@ describe('the functions', () => {
     expect(target?.Arn).toEqual({ 'Fn::GetAtt': [LOGICAL_IDS.sweeperFunction, 'Arn'] });
     expect(target?.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
   });
+
+  it('lets Lambda neither retry a failed sweep nor keep a sweep it could not run beyond a minute', () => {
+    const configs = resources('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
+
+    expect(configs).toEqual([
+      {
+        FunctionName: { Ref: LOGICAL_IDS.sweeperFunction },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      },
+    ]);
+  });
+
+  it('lets EventBridge invoke the sweeper from its schedule rule only', () => {
+    const [ruleId] = resourceNamed('AWS::Events::Rule', 'OutboxSweepSchedule');
+    const permissions = resources('AWS::Lambda::Permission')
+      .map(([, p]) => p.Properties)
+      .filter((p) => JSON.stringify(p.FunctionName).includes(LOGICAL_IDS.sweeperFunction));
+
+    expect(permissions).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [LOGICAL_IDS.sweeperFunction, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      },
+    ]);
+  });
+
+  it('keeps the logs of the sweeper, the projector and the recorder a week, deleted with the stack', () => {
+    for (const id of [
+      LOGICAL_IDS.sweeperFunction,
+      LOGICAL_IDS.projectorFunction,
+      LOGICAL_IDS.auditFunction,
+    ]) {
+      const logGroup = (resource(id).Properties.LoggingConfig as { LogGroup: { Ref: string } })
+        .LogGroup.Ref;
+      const group = template.toJSON().Resources[logGroup] as Resource & { DeletionPolicy?: string };
+
+      expect(group.Properties.RetentionInDays).toBe(7);
+      expect(group.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('gives the audit recorder the stage’s STAGE and LOG_LEVEL, as every other function', () => {
+    const { STAGE, LOG_LEVEL } = variablesOf(LOGICAL_IDS.writeFunction);
+
+    expect(STAGE).toBe('04');
+    expect(variablesOf(LOGICAL_IDS.auditFunction)).toMatchObject({ STAGE, LOG_LEVEL });
+  });
 });
 
 describe('the topic and the queues', () => {
@@ -290,19 +344,32 @@ describe('the topic and the queues', () => {
   );
 
   it.each(QUEUES)(
-    'gives %s a 60 s visibility timeout and its dead-letter queue after 3 receives, kept 14 days',
+    'gives %s its dead-letter queue after 5 receives (Lambda’s advice for a function’s queue), kept 14 days',
     (queue, deadLetter) => {
+      expect(MAX_RECEIVE_COUNT).toBeGreaterThanOrEqual(5);
       expect(resource(queue).Properties).toMatchObject({
-        VisibilityTimeout: VISIBILITY_TIMEOUT.toSeconds(),
         RedrivePolicy: {
           deadLetterTargetArn: { 'Fn::GetAtt': [deadLetter, 'Arn'] },
           maxReceiveCount: MAX_RECEIVE_COUNT,
         },
       });
-      expect(VISIBILITY_TIMEOUT.toSeconds()).toBeGreaterThanOrEqual(6 * 10);
       expect(resource(deadLetter).Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     },
   );
+
+  it('hides a received message at least six times as long as the mapped function may run', () => {
+    const mappings = resources('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+
+    expect(mappings).toHaveLength(2);
+    for (const mapping of mappings) {
+      const queue = (mapping.EventSourceArn as GetAtt)['Fn::GetAtt'][0];
+      const fn = (mapping.FunctionName as { Ref: string }).Ref;
+      const timeout = resource(fn).Properties.Timeout as number;
+
+      expect(timeout).toBeGreaterThan(0);
+      expect(resource(queue).Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    }
+  });
 
   it('subscribes each queue with raw delivery: the leaderboard to both events, the jackpot to big wins, the audit log to all', () => {
     const leaderboard = subscriptionTo(LOGICAL_IDS.leaderboardQueue);
@@ -346,20 +413,111 @@ describe('the topic and the queues', () => {
   it.each(QUEUES)(
     'alarms as soon as %s’s dead-letter queue holds one message',
     (_queue, deadLetter) => {
-      const alarms = resources('AWS::CloudWatch::Alarm').filter(([, a]) =>
-        JSON.stringify(a.Properties.Dimensions).includes(deadLetter),
-      );
-
-      expect(alarms).toHaveLength(1);
-      expect(alarms[0]?.[1].Properties).toMatchObject({
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Namespace: 'AWS/SQS',
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        EvaluationPeriods: 1,
-      });
+      expect(alarmsOn(deadLetter)).toEqual([
+        expect.objectContaining({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Namespace: 'AWS/SQS',
+          Statistic: 'Maximum',
+          Period: 60,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
     },
   );
+
+  it.each(QUEUES)(
+    'alarms when %s’s oldest message has waited 5 minutes: a consumer stopped, before SQS expires it',
+    (queue) => {
+      expect(alarmsOn(queue)).toEqual([
+        expect.objectContaining({
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          Namespace: 'AWS/SQS',
+          Statistic: 'Maximum',
+          Period: 60,
+          Threshold: 300,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+    },
+  );
+});
+
+describe('the outbox’s alarms', () => {
+  it('alarms on any failed sweep in 5 minutes', () => {
+    expect(alarmsOn(LOGICAL_IDS.sweeperFunction)).toEqual([
+      expect.objectContaining({
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    ]);
+  });
+
+  it('alarms on an event unpublished for 5 minutes (or no report from the sweeper), and on any parked event', () => {
+    const outbox = resources('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.Namespace === 'Course/Outbox');
+    const dimensions = [{ Name: 'service', Value: 'slots' }];
+
+    expect(OUTBOX_METRICS.namespace).toBe('Course/Outbox');
+    expect(outbox).toHaveLength(2);
+    expect(outbox).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          MetricName: 'OldestUnpublishedAgeSeconds',
+          Dimensions: dimensions,
+          Statistic: 'Maximum',
+          Period: 300,
+          Threshold: 300,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'breaching',
+        }),
+        expect.objectContaining({
+          MetricName: 'ParkedEvents',
+          Dimensions: dimensions,
+          Statistic: 'Maximum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      ]),
+    );
+  });
+
+  it('notifies no one by default', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', QUEUES.length);
+    for (const [, alarm] of resources('AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties).not.toHaveProperty('AlarmActions');
+    }
+  });
+
+  it('with -c alarmEmail, e-mails every alarm through a topic of its own', () => {
+    const withEmail = Template.fromStack(alerting.stack);
+    const subscriptions = Object.values(
+      withEmail.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }),
+    ) as Resource[];
+    const alarms = Object.values(withEmail.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+    const [topicId] = Object.keys(withEmail.findResources('AWS::SNS::Topic')).filter(
+      (id) => id !== LOGICAL_IDS.eventsTopic,
+    );
+
+    expect(subscriptions.map((s) => s.Properties)).toEqual([
+      { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } },
+    ]);
+    expect(alarms).toHaveLength(resources('AWS::CloudWatch::Alarm').length);
+    expect(alarms.length).toBeGreaterThanOrEqual(QUEUES.length * 2 + 3);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
 });
 
 describe('the consumers', () => {
@@ -455,6 +613,9 @@ describe('the audit log', () => {
           Principal: { AWS: '*' },
           Action: 's3:PutObject',
           Condition: { Null: { 's3:if-none-match': 'true' } },
+          Resource: {
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [LOGICAL_IDS.auditBucket, 'Arn'] }, '/*']],
+          },
         }),
         expect.objectContaining({
           Effect: 'Deny',
@@ -512,6 +673,22 @@ describe('the network paths', () => {
     });
   });
 
+  it('lets through the SNS endpoint only publishing to the events topic', () => {
+    const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', 'NetworkVpcSnsEndpoint');
+
+    expect(endpoint.Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 'sns:Publish',
+          Resource: { Ref: LOGICAL_IDS.eventsTopic },
+        },
+      ],
+    });
+  });
+
   it('admits 443 to the endpoint from the functions only, and lets the functions out to it on 443', () => {
     const endpoint = securityGroupOf('SnsEndpointSecurityGroup');
     const functions = securityGroupOf('SlotsFunctionsSecurityGroup');
@@ -558,6 +735,19 @@ describe('the network paths', () => {
     ]);
   });
 });
+
+/** The properties of the alarms whose dimensions name `logicalId`. */
+function alarmsOn(logicalId: string): Array<Record<string, unknown>> {
+  return resources('AWS::CloudWatch::Alarm')
+    .map(([, a]) => a.Properties)
+    .filter((a) =>
+      (a.Dimensions as Array<{ Value: unknown }> | undefined)?.some(
+        (d) =>
+          JSON.stringify(d.Value) === JSON.stringify({ 'Fn::GetAtt': [logicalId, 'QueueName'] }) ||
+          JSON.stringify(d.Value) === JSON.stringify({ Ref: logicalId }),
+      ),
+    );
+}
 
 function nagFindings(target: Stack): string[] {
   const nag = Match.stringLikeRegexp('AwsSolutions-.*');

@@ -53,6 +53,8 @@ export const IGNORED_TYPES: Record<string, string> = {
   'AWS::IAM::ManagedPolicy': IAM,
   'AWS::IAM::InstanceProfile': IAM,
   'AWS::Lambda::Permission': RESOURCE_POLICY,
+  'AWS::Lambda::EventInvokeConfig':
+    'asynchronous invocation settings (retries, event age): a local schedule runs each event once',
   'AWS::SQS::QueuePolicy': RESOURCE_POLICY,
   'AWS::SNS::TopicPolicy': RESOURCE_POLICY,
   'AWS::RDS::DBInstance': DATABASE,

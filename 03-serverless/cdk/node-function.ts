@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 
-export interface SlotsFunctionProps {
+export interface NodeFunctionProps {
   /** The handler's source file (it exports `handler`). */
   entry: string;
   description: string;
@@ -38,17 +38,18 @@ const CREATE_REQUIRE_BANNER =
   "import { createRequire as __courseCreateRequire } from 'node:module'; const require = __courseCreateRequire(import.meta.url);";
 
 /**
- * One slots function: Node.js 24 on ARM64 (Graviton: about 20 % cheaper per GB-second than x86),
+ * One function of the application (stage 03's slots functions, and later stages' consumers and
+ * jobs, in a VPC or not): Node.js 24 on ARM64 (Graviton: about 20 % cheaper per GB-second than x86),
  * bundled into one minified ES module by the esbuild installed in the workspace — never in Docker
  * (`forceDockerBundling: false`; were esbuild missing, CDK would silently try Docker, which a test
  * rules out) — with a source map for readable stack traces, but without the sources inside it, so
  * the zip stays small. Its logs go to a log group of its own, kept a week and deleted with the
  * stack. Marked as the application's own, so the local AWS runtime serves it.
  */
-export function slotsFunction(
+export function nodeFunction(
   scope: Construct,
   id: string,
-  props: SlotsFunctionProps,
+  props: NodeFunctionProps,
 ): NodejsFunction {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention: logs.RetentionDays.ONE_WEEK,
