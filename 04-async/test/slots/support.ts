@@ -51,6 +51,17 @@ export function slotsDatabaseForThisFile(name: string): {
   };
 }
 
+/** A logger that keeps its lines, parsed, for a test to read. */
+export function recordingLog() {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    service: 'test',
+    level: 'debug',
+    destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+  });
+  return { log, lines };
+}
+
 /** A player as a token names one. */
 export function newPlayer(username = `p${crypto.randomUUID().slice(0, 8)}`) {
   return { id: crypto.randomUUID(), username };
@@ -58,10 +69,13 @@ export function newPlayer(username = `p${crypto.randomUUID().slice(0, 8)}`) {
 
 /**
  * A fake SNS that records every PublishBatch and answers as `answer` says: by default it accepts
- * every entry; it can refuse some (`Failed`) or throw (SNS unreachable).
+ * every entry; it can refuse some (`Failed`, SNS's fault unless `senderFault`) or throw (SNS
+ * unreachable).
  */
 export function recordingSns(
-  answer: (entries: PublishBatchRequestEntry[]) => { refuse?: string[] } | Error = () => ({}),
+  answer: (
+    entries: PublishBatchRequestEntry[],
+  ) => { refuse?: string[]; senderFault?: boolean } | Error = () => ({}),
 ) {
   const batches: PublishBatchRequestEntry[][] = [];
   const sns: EventPublisher = {
@@ -80,9 +94,9 @@ export function recordingSns(
           .filter((entry) => refused.has(entry.Id ?? ''))
           .map((entry) => ({
             Id: entry.Id,
-            Code: 'InternalError',
+            Code: decision.senderFault ? 'InvalidParameter' : 'InternalError',
             Message: 'refused by the test',
-            SenderFault: false,
+            SenderFault: decision.senderFault ?? false,
           })),
       };
     },
