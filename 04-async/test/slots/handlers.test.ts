@@ -16,6 +16,7 @@ import {
   newPlayer,
   slotsDatabaseForThisFile,
   sqsRecord,
+  stubFunctionEnvironment,
 } from './support.ts';
 
 /*
@@ -52,15 +53,12 @@ beforeAll(async () => {
   sqs = new SQSClient({ endpoint, region, credentials });
   issuer = await createTokenIssuer({ issuer: 'users' });
   jwks = await serveJwks(issuer);
-  vi.stubEnv('DATABASE_URL', database.url);
-  vi.stubEnv('JWKS_URL', jwks.url);
-  vi.stubEnv('LOG_LEVEL', 'silent');
-  vi.stubEnv('EVENTS_TOPIC_ARN', topicArn);
-  // What the local AWS runtime sets for every function, and Lambda for the region.
-  vi.stubEnv('AWS_ENDPOINT_URL_SNS', endpoint);
-  vi.stubEnv('AWS_REGION', region);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+  stubFunctionEnvironment({
+    databaseUrl: database.url,
+    jwksUrl: jwks.url,
+    topicArn,
+    snsEndpoint: endpoint,
+  });
   write = (await import('../../src/slots/functions/write.ts')).handler;
   read = (await import('../../src/slots/functions/read.ts')).handler;
   const ranksHandler = (await import('../../src/slots/functions/ranks.ts')).handler;

@@ -6,7 +6,7 @@ import { httpEvent, lambdaContext } from '@course/serverless/test/events';
 import { serveJwks } from '@course/serverless/test/jwks';
 import { createTokenIssuer, type TokenIssuer } from '@course/service-kit/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { localAws, newPlayer, slotsDatabaseForThisFile } from './support.ts';
+import { newPlayer, slotsDatabaseForThisFile, stubFunctionEnvironment } from './support.ts';
 
 /*
  * The write function, imported as Lambda loads it, with an SNS endpoint that accepts connections
@@ -14,7 +14,6 @@ import { localAws, newPlayer, slotsDatabaseForThisFile } from './support.ts';
  */
 
 const database = slotsDatabaseForThisFile('slots_publish_deadline_test');
-const { region, credentials } = localAws;
 
 let blackhole: Server;
 const sockets: Socket[] = [];
@@ -33,14 +32,12 @@ beforeAll(async () => {
   if (typeof address !== 'object' || address === null) throw new Error('no port');
   issuer = await createTokenIssuer({ issuer: 'users' });
   jwks = await serveJwks(issuer);
-  vi.stubEnv('DATABASE_URL', database.url);
-  vi.stubEnv('JWKS_URL', jwks.url);
-  vi.stubEnv('LOG_LEVEL', 'silent');
-  vi.stubEnv('EVENTS_TOPIC_ARN', 'arn:aws:sns:us-east-1:000000000000:Events');
-  vi.stubEnv('AWS_ENDPOINT_URL_SNS', `http://127.0.0.1:${address.port}`);
-  vi.stubEnv('AWS_REGION', region);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+  stubFunctionEnvironment({
+    databaseUrl: database.url,
+    jwksUrl: jwks.url,
+    topicArn: 'arn:aws:sns:us-east-1:000000000000:Events',
+    snsEndpoint: `http://127.0.0.1:${address.port}`,
+  });
   write = (await import('../../src/slots/functions/write.ts')).handler;
 }, 120_000);
 afterAll(async () => {

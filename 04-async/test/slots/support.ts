@@ -9,7 +9,7 @@ import { startTestDatabase, type TestDatabase } from '@course/local';
 import { createLogger } from '@course/service-kit/core';
 import type { SQSRecord } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import type { EventPublisher } from '../../src/events/outbox.ts';
 import { type AsyncSlotsDatabase, createDb } from '../../src/slots/database.ts';
 
@@ -173,4 +173,29 @@ export function fauxqsForThisFile() {
       return { topicArn, queueUrl: `${this.endpoint}/${localAws.accountId}/${queue}` };
     },
   };
+}
+
+/**
+ * The environment a stage-04 slots function reads at init, as the local AWS runtime sets it (and
+ * Lambda the region), stubbed for a test file that imports the functions.
+ */
+export function stubFunctionEnvironment({
+  databaseUrl,
+  jwksUrl,
+  topicArn,
+  snsEndpoint,
+}: {
+  databaseUrl: string;
+  jwksUrl: string;
+  topicArn: string;
+  snsEndpoint: string;
+}): void {
+  vi.stubEnv('DATABASE_URL', databaseUrl);
+  vi.stubEnv('JWKS_URL', jwksUrl);
+  vi.stubEnv('LOG_LEVEL', 'silent');
+  vi.stubEnv('EVENTS_TOPIC_ARN', topicArn);
+  vi.stubEnv('AWS_ENDPOINT_URL_SNS', snsEndpoint);
+  vi.stubEnv('AWS_REGION', localAws.region);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', localAws.credentials.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', localAws.credentials.secretAccessKey);
 }
