@@ -177,4 +177,74 @@ describe('the jackpot poller', () => {
     expect(receives).toBeGreaterThanOrEqual(2);
     expect(receives).toBeLessThanOrEqual(6);
   });
+
+  /**
+   * An SQS client on fauxqs whose calls are noted in `ops` (by command name) and may be made to
+   * fail, and a logger noting its messages in the same list: the order in which things happened.
+   */
+  function observedPoller(failDeletes = false) {
+    const ops: string[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const client = new SQSClient({
+      endpoint: `http://127.0.0.1:${fauxqs.port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const name = String(context.commandName);
+        if (name !== 'ReceiveMessageCommand') ops.push(name);
+        if (failDeletes && name.startsWith('DeleteMessage')) throw new Error('delete refused');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const log = createLogger({
+      service: 'forum',
+      level: 'info',
+      destination: {
+        write: (line: string) => {
+          const parsed = JSON.parse(line);
+          lines.push(parsed);
+          if (parsed.msg === 'big win handled') ops.push(`handled ${parsed.eventId}`);
+        },
+      },
+    });
+    polling = pollJackpots({
+      sqs: client,
+      queueUrl: queue.url,
+      db,
+      log,
+      signal: stop.signal,
+      waitTimeSeconds: 1,
+    });
+    return { ops, lines };
+  }
+
+  it('deletes each message right after its announcement commits, not the batch at the end', async () => {
+    const events = [spinSettled(), spinSettled(), spinSettled()];
+    for (const event of events) await send(JSON.stringify(event), messageAttributesOf(event));
+
+    const { ops } = observedPoller();
+    await until(() => messagesIn(queue.name) === 0);
+
+    const handled = ops.filter((op) => op.startsWith('handled'));
+    expect(handled).toHaveLength(3);
+    expect(ops).toEqual(handled.flatMap((op) => [op, 'DeleteMessageCommand']));
+  });
+
+  it("warns with the event's traceId and eventId when a handled message cannot be deleted", async () => {
+    const event = spinSettled();
+    await send(JSON.stringify(event), messageAttributesOf(event));
+
+    const { lines } = observedPoller(true);
+    await until(() => lines.some((line) => line.msg?.toString().includes('not deleted')));
+
+    expect(lines.find((line) => line.msg?.toString().includes('not deleted'))).toMatchObject({
+      level: 'warn',
+      traceId: event.traceId,
+      eventId: event.id,
+    });
+    expect(await db.announcement.count({ where: { eventId: event.id } })).toBe(1);
+  });
 });

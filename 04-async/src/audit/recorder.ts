@@ -1,16 +1,16 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { EventContractError, parseDomainEvent } from '@course/contract/events';
 import type { Logger } from '@course/service-kit';
 import type { SQSHandler, SQSRecord } from 'aws-lambda';
+import { sqsConsumer } from '../events/sqs-consumer.ts';
 import { recordEvent } from './audit-log.ts';
 
 /**
  * The audit log's consumer: every event of the audit queue becomes one object in the bucket.
- * Each record is handled on its own and a failed one is reported as a batch item failure (the
- * event source mapping's ReportBatchItemFailures), so only it comes back, and after the queue's
- * maxReceiveCount it moves to the dead-letter queue: an event that breaks the contract cannot
- * block the others, nor loop forever.
+ * Each record is handled on its own and a failed one is reported as a batch item failure (as
+ * every consumer of this stage: see ../events/sqs-consumer.ts), so only it comes back, and after
+ * the queue's maxReceiveCount it moves to the dead-letter queue: an event that breaks the
+ * contract cannot block the others, nor loop forever.
  */
 export function auditRecorder({
   s3,
@@ -21,8 +21,6 @@ export function auditRecorder({
   bucket: string;
   log: Logger;
 }): SQSHandler {
-  const processor = new BatchProcessor(EventType.SQS);
-
   async function recordOne(record: SQSRecord): Promise<void> {
     const context = {
       traceId: record.messageAttributes.traceId?.stringValue,
@@ -46,5 +44,5 @@ export function auditRecorder({
     }
   }
 
-  return (event, context) => processPartialResponse(event, recordOne, processor, { context });
+  return sqsConsumer(recordOne);
 }

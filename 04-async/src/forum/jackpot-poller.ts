@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
@@ -32,8 +32,9 @@ type Outcome = 'announced' | 'already announced' | 'not a big win' | 'failed';
 /**
  * The forum's consumer of big wins: a long-running loop in the forum service, the other consumer
  * style beside a Lambda event source mapping. It receives up to 10 messages per long poll,
- * announces each one (exactly once per event: see announceBigWin), then deletes the handled ones
- * in one DeleteMessageBatch. A message that fails (the database is down, the event breaks the
+ * announces each one (exactly once per event: see announceBigWin) and deletes it as soon as its
+ * announcement has committed — not the ten together at the end: with a slow database the first
+ * ones could outlive their visibility timeout and be delivered again meanwhile. A message that fails (the database is down, the event breaks the
  * contract) is not deleted: its visibility timeout brings it back, and after the queue's
  * maxReceiveCount SQS moves it to the dead-letter queue. Resolves once `signal` is aborted.
  */
@@ -62,6 +63,9 @@ export async function pollJackpots({
           MessageAttributeNames: ['All'],
           MessageSystemAttributeNames: ['ApproximateReceiveCount'],
         }),
+        // A SIGTERM ends the long poll at once instead of up to 20 s later. What it costs: a
+        // receive SQS had already answered is lost in flight; its messages stay invisible until
+        // their visibility timeout, then come back, one receive closer to the dead-letter queue.
         { abortSignal: signal },
       );
       messages = received.Messages ?? [];
@@ -82,70 +86,69 @@ export async function pollJackpots({
   log.info('stopped polling the jackpot queue');
 }
 
+/** How long one delete may take: a stuck call must not hold the next message's delete. */
+const DELETE_DEADLINE_MS = 5_000;
+
 async function handleBatch(
   messages: Message[],
   { sqs, queueUrl, db, log }: Pick<JackpotPollerOptions, 'sqs' | 'queueUrl' | 'db' | 'log'>,
 ): Promise<void> {
-  const handled: Message[] = [];
   for (const message of messages) {
-    const outcome = await handleMessage(message, db, log);
-    if (outcome !== 'failed') handled.push(message);
-  }
-  if (handled.length === 0) return;
-  try {
-    const { Failed = [] } = await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: handled.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle,
-        })),
-      }),
-    );
-    // Not deleted means delivered again: harmless, the announcement is idempotent.
-    for (const failure of Failed) {
-      log.warn({ failure }, 'a handled message was not deleted; it will be received again');
+    const { outcome, trace } = await handleMessage(message, db, log);
+    if (outcome === 'failed') continue;
+    try {
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+        { abortSignal: AbortSignal.timeout(DELETE_DEADLINE_MS) },
+      );
+    } catch (err) {
+      // Not deleted means delivered again: harmless, the announcement is idempotent.
+      log.warn({ ...trace, err }, 'a handled message was not deleted; it will be received again');
     }
-  } catch (err) {
-    log.warn(
-      { err, count: handled.length },
-      'deleting handled messages failed; they will be received again',
-    );
   }
+}
+
+/** What a log line about a message carries: its trace id and event id, once they are known. */
+interface MessageTrace {
+  traceId?: string;
+  eventId?: string;
+  messageId?: string;
+  receiveCount: number;
 }
 
 async function handleMessage(
   message: Message,
   db: AnnouncementsDatabase,
   log: Logger,
-): Promise<Outcome> {
+): Promise<{ outcome: Outcome; trace: MessageTrace }> {
   const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
   // Readable even when the body is not: the message attribute the publisher set.
-  const context = {
+  let trace: MessageTrace = {
     traceId: message.MessageAttributes?.traceId?.StringValue,
     messageId: message.MessageId,
     receiveCount,
   };
   try {
     const event = parseDomainEvent(message.Body ?? '');
-    const eventLog = log.child({ ...context, traceId: event.traceId, eventId: event.id });
+    trace = { ...trace, traceId: event.traceId, eventId: event.id };
+    const eventLog = log.child(trace);
     if (!isBigWin(event)) {
       // The subscription's filter policy should not have let it through: nothing to announce.
       eventLog.warn({ type: event.type }, 'not a big win; deleted without an announcement');
-      return 'not a big win';
+      return { outcome: 'not a big win', trace };
     }
     const outcome = await announceBigWin(db, event);
     eventLog.info({ outcome, playerId: event.data.playerId }, 'big win handled');
-    return outcome;
+    return { outcome, trace };
   } catch (err) {
     if (err instanceof EventContractError) {
       log.error(
-        { ...context, issues: err.issues },
+        { ...trace, issues: err.issues },
         'the message breaks the event contract; left for the dead-letter queue',
       );
     } else {
-      log.warn({ ...context, err }, 'announcing a big win failed; it will be received again');
+      log.warn({ ...trace, err }, 'announcing a big win failed; it will be received again');
     }
-    return 'failed';
+    return { outcome: 'failed', trace };
   }
 }

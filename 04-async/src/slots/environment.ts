@@ -1,9 +1,9 @@
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { type SlotsUseCases, slotsUseCases } from '@course/monolith/slots/use-cases';
 import type { HttpRequest, RouteHandler } from '@course/serverless/lambda/http';
 import { callerOf, httpFunctionWith, slotsIdentity } from '@course/serverless/slots/environment';
 import { createLogger } from '@course/service-kit/core';
-import { outboxRelay } from '../events/outbox.ts';
+import { eventsSnsClient, outboxRelay } from '../events/outbox.ts';
 import {
   type FunctionConfig,
   type HttpFunctionWithEventsConfig,
@@ -29,8 +29,8 @@ export function slotsEnvironment(config: FunctionConfig) {
 /** For the write and read functions: the above, the caller, and use cases that publish. */
 export function httpSlotsEnvironment(
   config: HttpFunctionWithEventsConfig = loadHttpFunctionConfig(),
-  // The SDK finds the region and, locally, the endpoint (AWS_ENDPOINT_URL_SNS) in the environment.
-  sns: SNSClient = new SNSClient({}),
+  // Every publish has a deadline: a dead SNS never holds the request (see eventsSnsClient).
+  sns: SNSClient = eventsSnsClient(),
 ) {
   const { log, db } = slotsEnvironment(config);
   const relay = outboxRelay({ db, sns, topicArn: config.EVENTS_TOPIC_ARN });

@@ -8,6 +8,7 @@ import { createTokenIssuer, type TokenIssuer } from '@course/service-kit/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RanksEvent, RanksResult } from '../../src/slots/functions/ranks.ts';
+import { applyEvent } from '../../src/slots/leaderboard.ts';
 import { asyncSlotsStore } from '../../src/slots/store.ts';
 import {
   fauxqsForThisFile,
@@ -15,6 +16,7 @@ import {
   newPlayer,
   slotsDatabaseForThisFile,
   sqsRecord,
+  stubFunctionEnvironment,
 } from './support.ts';
 
 /*
@@ -51,15 +53,12 @@ beforeAll(async () => {
   sqs = new SQSClient({ endpoint, region, credentials });
   issuer = await createTokenIssuer({ issuer: 'users' });
   jwks = await serveJwks(issuer);
-  vi.stubEnv('DATABASE_URL', database.url);
-  vi.stubEnv('JWKS_URL', jwks.url);
-  vi.stubEnv('LOG_LEVEL', 'silent');
-  vi.stubEnv('EVENTS_TOPIC_ARN', topicArn);
-  // What the local AWS runtime sets for every function, and Lambda for the region.
-  vi.stubEnv('AWS_ENDPOINT_URL_SNS', endpoint);
-  vi.stubEnv('AWS_REGION', region);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+  stubFunctionEnvironment({
+    databaseUrl: database.url,
+    jwksUrl: jwks.url,
+    topicArn,
+    snsEndpoint: endpoint,
+  });
   write = (await import('../../src/slots/functions/write.ts')).handler;
   read = (await import('../../src/slots/functions/read.ts')).handler;
   const ranksHandler = (await import('../../src/slots/functions/ranks.ts')).handler;
@@ -205,17 +204,28 @@ describe('the leaderboard projector and the leaderboard', () => {
     expect(row?.sequence).toBe(BigInt(eventsOf(good).at(-1)?.data.sequence ?? 0));
   });
 
-  it("gives the forum's badges from the projection: the same ranks the leaderboard shows", async () => {
-    const { id, token } = await player();
+  it("gives the forum's badges from the projection, not from the wallets: the ranks the leaderboard shows", async () => {
+    // A player the projection holds richer than their wallet: a synthetic event, newer than
+    // anything the player did, as if a spin's event were applied before the wallets caught up.
+    const { id, username, token } = await player();
     await call(write, spinRequest(token, { bet: 1 }));
-    await project({ Records: await drainQueue() });
-    const leaderboard = JSON.parse((await call(read, leaderboardRequest)).body ?? '{}');
+    const [last] = eventsOf(await drainQueue()).slice(-1);
+    if (!last) throw new Error('the spin published no event');
+    const richest = 1_000_000_000;
+    const synthetic = parseDomainEvent({
+      ...last,
+      id: crypto.randomUUID(),
+      data: { ...last.data, balance: richest, sequence: last.data.sequence + 1_000_000 },
+    });
+    await applyEvent(database.db, synthetic);
+    const wallet = await database.db.wallet.findUniqueOrThrow({ where: { userId: id } });
 
     const result = await ranks({ players: [id, crypto.randomUUID()] });
+    const leaderboard = JSON.parse((await call(read, leaderboardRequest)).body ?? '{}');
 
-    const shown = leaderboard.items.find((entry: { userId: string }) => entry.userId === id);
-    expect(result.ranks).toEqual(shown ? [{ userId: id, rank: shown.rank }] : []);
-    expect(leaderboard.items.length).toBeGreaterThan(0);
+    expect(wallet.balance).toBeLessThan(richest);
+    expect(leaderboard.items[0]).toEqual({ rank: 1, userId: id, username, balance: richest });
+    expect(result.ranks).toEqual([{ userId: id, rank: 1 }]);
   });
 });
 
@@ -229,7 +239,14 @@ describe('the sweeper', () => {
     });
     await store.ensureWallet(opened, 1000);
 
-    await sweep();
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let written: unknown[][];
+    try {
+      await sweep();
+    } finally {
+      written = [...stdout.mock.calls];
+      stdout.mockRestore();
+    }
 
     const events = eventsOf(await drainQueue());
     expect(events).toEqual([
@@ -239,6 +256,30 @@ describe('the sweeper', () => {
       where: { id: store.writtenEvents()[0] ?? '' },
     });
     expect(row.publishedAt).not.toBeNull();
+    // Its run ends with one Embedded Metric Format line, for the outbox's alarms.
+    const emf = written.map(([line]) => JSON.parse(String(line)));
+    expect(emf).toEqual([
+      expect.objectContaining({
+        _aws: {
+          Timestamp: expect.any(Number),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'Course/Outbox',
+              Dimensions: [['FunctionName']],
+              Metrics: [
+                { Name: 'OldestUnpublishedAgeSeconds', Unit: 'Seconds' },
+                { Name: 'ParkedEvents', Unit: 'Count' },
+                { Name: 'PublishedEvents', Unit: 'Count' },
+              ],
+            },
+          ],
+        },
+        FunctionName: lambdaContext().functionName,
+        OldestUnpublishedAgeSeconds: 0,
+        ParkedEvents: 0,
+        PublishedEvents: 1,
+      }),
+    ]);
   });
 });
 

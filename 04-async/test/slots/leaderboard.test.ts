@@ -1,8 +1,11 @@
-import type { DomainEvent } from '@course/contract/events';
+import { type DomainEvent, messageAttributesOf } from '@course/contract/events';
+import { lambdaContext } from '@course/serverless/test/events';
+import type { SQSBatchResponse } from 'aws-lambda';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyEvent, readLeaderboard } from '../../src/slots/leaderboard.ts';
-import { slotsDatabaseForThisFile } from './support.ts';
+import { leaderboardProjector } from '../../src/slots/projector.ts';
+import { silentLog, slotsDatabaseForThisFile, sqsRecord } from './support.ts';
 
 /*
  * The leaderboard read model on a real database: whatever SQS does to a player's events
@@ -174,3 +177,38 @@ describe('the leaderboard read', () => {
 function byPlayer(a: { playerId: string }, b: { playerId: string }): number {
   return a.playerId.localeCompare(b.playerId);
 }
+
+describe('the leaderboard projector', () => {
+  const project = async (records: ReturnType<typeof sqsRecord>[]) =>
+    (await leaderboardProjector({ db: database.db, log: silentLog })(
+      { Records: records },
+      lambdaContext(),
+      () => {},
+    )) as SQSBatchResponse;
+
+  it('applies the events of a batch and reports the records that failed, by message id', async () => {
+    const playerId = crypto.randomUUID();
+    const event = walletEvent(playerId, 'ada', 7, 1234);
+    const attributes = Object.fromEntries(
+      Object.entries(messageAttributesOf(event)).map(([name, value]) => [name, value.StringValue]),
+    );
+    const good = sqsRecord(JSON.stringify(event), attributes);
+    const poison = sqsRecord('not json');
+
+    const response = await project([poison, good]);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: poison.messageId }]);
+    const row = await database.db.leaderboardEntry.findUnique({ where: { playerId } });
+    expect(row).toMatchObject({ balance: 1234, sequence: 7n });
+  });
+
+  it('reports a batch where every record failed record by record, not as an error (as the audit recorder does)', async () => {
+    const records = [sqsRecord('not json'), sqsRecord('{}')];
+
+    const response = await project(records);
+
+    expect(response.batchItemFailures).toEqual(
+      records.map((record) => ({ itemIdentifier: record.messageId })),
+    );
+  });
+});

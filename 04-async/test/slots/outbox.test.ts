@@ -4,12 +4,19 @@ import { type DomainEvent, parseDomainEvent } from '@course/contract/events';
 import { slotsUseCases } from '@course/monolith/slots/use-cases';
 import { HttpError } from '@course/service-kit/core';
 import { describe, expect, it } from 'vitest';
-import { type EventPublisher, outboxRelay } from '../../src/events/outbox.ts';
+import {
+  appendEvent,
+  type EventDraft,
+  type EventPublisher,
+  MAX_PUBLISH_ATTEMPTS,
+  outboxRelay,
+} from '../../src/events/outbox.ts';
 import { asyncSlotsStore } from '../../src/slots/store.ts';
 import {
   fauxqsForThisFile,
   localAws,
   newPlayer,
+  recordingLog,
   recordingSns,
   silentLog,
   slotsDatabaseForThisFile,
@@ -191,7 +198,7 @@ describe('the relay and the sweeper', () => {
 
     const result = await relay.publishEvents(ids, silentLog);
 
-    expect(result).toEqual({ published: 23, failed: 0 });
+    expect(result).toEqual({ published: 23, failed: 0, parked: 0, stalled: false });
     expect(batches.map((batch) => batch.length)).toEqual([10, 10, 3]);
     const entries = batches.flat();
     expect(entries.map((entry) => entry.Id)).toEqual(ids);
@@ -215,11 +222,11 @@ describe('the relay and the sweeper', () => {
     const relayed = await relayVia(refusing.sns).publishEvents(ids, silentLog);
     const { sns, batches } = recordingSns();
     const sweeperAt = (ms: number) => relayVia(sns, { ms });
-    const early = await sweeperAt(0).sweepOutbox({ olderThanMs: 10_000, limit: 100 }, silentLog);
+    const early = await sweeperAt(0).sweepOutbox({ olderThanMs: 10_000, passSize: 100 }, silentLog);
     const stillThere = await unpublished(ids);
-    await sweeperAt(11_000).sweepOutbox({ olderThanMs: 10_000, limit: 100 }, silentLog);
+    await sweeperAt(11_000).sweepOutbox({ olderThanMs: 10_000, passSize: 100 }, silentLog);
 
-    expect(relayed).toEqual({ published: 2, failed: 1 });
+    expect(relayed).toEqual({ published: 2, failed: 1, parked: 0, stalled: false });
     expect(stillThere).toEqual([refusedId]);
     expect(early.found).toBe(0);
     expect(batches.flat().map((entry) => entry.Id)).toContain(refusedId);
@@ -233,7 +240,7 @@ describe('the relay and the sweeper', () => {
 
     const result = await relay.publishEvents(ids, silentLog);
 
-    expect(result).toEqual({ published: 0, failed: 2 });
+    expect(result).toEqual({ published: 0, failed: 2, parked: 0, stalled: true });
     expect(await unpublished(ids)).toEqual(ids);
   });
 
@@ -258,12 +265,129 @@ describe('the relay and the sweeper', () => {
     );
 
     // Assert: the body is the outbox's envelope, the trace id readable before the body.
-    expect(result).toEqual({ published: 2, failed: 0 });
+    expect(result).toEqual({ published: 2, failed: 0, parked: 0, stalled: false });
     const messages = received.Messages ?? [];
     const events: DomainEvent[] = messages.map((message) => parseDomainEvent(message.Body));
     expect(events.map((event) => event.id).sort()).toEqual([...ids].sort());
     for (const [i, message] of messages.entries()) {
       expect(message.MessageAttributes?.traceId?.StringValue).toBe(events[i]?.traceId);
     }
+  });
+
+  /** `count` WalletOpened rows written `agoMs` ago, in one transaction; their ids, oldest first. */
+  async function oldEvents(count: number, agoMs = 20_000): Promise<string[]> {
+    const time = new Date(Date.now() - agoMs);
+    return database.db.$transaction(async (tx) => {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const { id, username } = newPlayer();
+        const draft: EventDraft = {
+          type: 'WalletOpened',
+          data: { playerId: id, username, balance: 1000 },
+        };
+        ids.push((await appendEvent(tx, draft, { traceId: `old-${i}`, time })).id);
+      }
+      return ids;
+    });
+  }
+
+  /** A row no event parses from, as one written before a contract change would be. */
+  async function brokenRow(agoMs = 20_000): Promise<string> {
+    const id = crypto.randomUUID();
+    await database.db.outboxEvent.create({
+      data: {
+        id,
+        type: 'SpinSettled',
+        event: { id, type: 'SpinSettled', traceId: 'broken-trace', data: {} },
+        createdAt: new Date(Date.now() - agoMs),
+      },
+    });
+    return id;
+  }
+
+  const parkedLines = (lines: Record<string, unknown>[], eventId: string) =>
+    lines.filter((line) => line.eventId === eventId && line.level === 'error');
+
+  it('parks a row that breaks the contract and publishes the 250 behind it in one run, logging the parked row once', async () => {
+    const broken = await brokenRow();
+    const good = await oldEvents(250);
+    const { sns, batches } = recordingSns();
+    const { log, lines } = recordingLog();
+    const sweeper = relayVia(sns);
+
+    const first = await sweeper.sweepOutbox({ olderThanMs: 10_000, passSize: 100 }, log);
+    const second = await sweeper.sweepOutbox({ olderThanMs: 10_000, passSize: 100 }, log);
+
+    expect(await unpublished(good)).toEqual([]);
+    const sent = new Set(batches.flat().map((entry) => entry.Id));
+    expect(good.every((id) => sent.has(id))).toBe(true);
+    expect(sent.has(broken)).toBe(false);
+    expect(first).toMatchObject({ parked: 1, stalled: false });
+    expect(first.published).toBeGreaterThanOrEqual(250);
+    expect(second.parked).toBe(0);
+    const row = await database.db.outboxEvent.findUniqueOrThrow({ where: { id: broken } });
+    expect(row.parkedAt).not.toBeNull();
+    expect(row.publishedAt).toBeNull();
+    expect(row.lastError).toMatch(/breaks the event contract/);
+    expect(parkedLines(lines, broken)).toEqual([
+      expect.objectContaining({ traceId: 'broken-trace', by: 'sweeper' }),
+    ]);
+    expect(await sweeper.health()).toMatchObject({ parkedEvents: expect.any(Number) });
+    expect((await sweeper.health()).parkedEvents).toBeGreaterThanOrEqual(1);
+  });
+
+  it("parks an entry SNS refuses as the sender's fault at once, and the others of its batch are published", async () => {
+    const [refused = '', ...others] = await oldEvents(3);
+    const { sns } = recordingSns(() => ({ refuse: [refused], senderFault: true }));
+    const { log, lines } = recordingLog();
+
+    const result = await relayVia(sns).publishEvents([refused, ...others], log);
+
+    expect(result).toEqual({ published: 2, failed: 0, parked: 1, stalled: false });
+    expect(await unpublished([refused, ...others])).toEqual([refused]);
+    const row = await database.db.outboxEvent.findUniqueOrThrow({ where: { id: refused } });
+    expect(row).toMatchObject({ attempts: 1, lastError: 'InvalidParameter: refused by the test' });
+    expect(row.parkedAt).not.toBeNull();
+    expect(parkedLines(lines, refused)).toHaveLength(1);
+  });
+
+  it(`retries an entry SNS refuses for its own fault, and parks it after ${MAX_PUBLISH_ATTEMPTS} refusals`, async () => {
+    const [refused = ''] = await oldEvents(1);
+    const { sns } = recordingSns(() => ({ refuse: [refused] }));
+    const relay = relayVia(sns);
+    const attempts: { parked: boolean; attempts: number }[] = [];
+
+    for (let i = 0; i < MAX_PUBLISH_ATTEMPTS; i += 1) {
+      await relay.publishEvents([refused], silentLog);
+      const row = await database.db.outboxEvent.findUniqueOrThrow({ where: { id: refused } });
+      attempts.push({ parked: row.parkedAt !== null, attempts: row.attempts });
+    }
+
+    expect(attempts).toEqual(
+      Array.from({ length: MAX_PUBLISH_ATTEMPTS }, (_, i) => ({
+        attempts: i + 1,
+        parked: i + 1 === MAX_PUBLISH_ATTEMPTS,
+      })),
+    );
+  });
+
+  it('stops a run at the first call that fails as a whole, and counts no attempt against the rows', async () => {
+    const ids = await oldEvents(25);
+    const { sns, batches } = recordingSns(() => new Error('connect ETIMEDOUT'));
+
+    const result = await relayVia(sns).sweepOutbox(
+      { olderThanMs: 10_000, passSize: 100 },
+      silentLog,
+    );
+
+    expect(batches).toHaveLength(1);
+    expect(result).toMatchObject({ published: 0, parked: 0, stalled: true });
+    const rows = await database.db.outboxEvent.findMany({ where: { id: { in: ids } } });
+    expect(rows.map((row) => [row.attempts, row.parkedAt])).toEqual(ids.map(() => [0, null]));
+    // Leave nothing behind for the other tests' sweeps.
+    await database.db.outboxEvent.updateMany({
+      where: { id: { in: ids } },
+      data: { publishedAt: new Date() },
+    });
   });
 });

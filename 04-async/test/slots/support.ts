@@ -9,7 +9,7 @@ import { startTestDatabase, type TestDatabase } from '@course/local';
 import { createLogger } from '@course/service-kit/core';
 import type { SQSRecord } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import type { EventPublisher } from '../../src/events/outbox.ts';
 import { type AsyncSlotsDatabase, createDb } from '../../src/slots/database.ts';
 
@@ -51,6 +51,17 @@ export function slotsDatabaseForThisFile(name: string): {
   };
 }
 
+/** A logger that keeps its lines, parsed, for a test to read. */
+export function recordingLog() {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    service: 'test',
+    level: 'debug',
+    destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+  });
+  return { log, lines };
+}
+
 /** A player as a token names one. */
 export function newPlayer(username = `p${crypto.randomUUID().slice(0, 8)}`) {
   return { id: crypto.randomUUID(), username };
@@ -58,10 +69,13 @@ export function newPlayer(username = `p${crypto.randomUUID().slice(0, 8)}`) {
 
 /**
  * A fake SNS that records every PublishBatch and answers as `answer` says: by default it accepts
- * every entry; it can refuse some (`Failed`) or throw (SNS unreachable).
+ * every entry; it can refuse some (`Failed`, SNS's fault unless `senderFault`) or throw (SNS
+ * unreachable).
  */
 export function recordingSns(
-  answer: (entries: PublishBatchRequestEntry[]) => { refuse?: string[] } | Error = () => ({}),
+  answer: (
+    entries: PublishBatchRequestEntry[],
+  ) => { refuse?: string[]; senderFault?: boolean } | Error = () => ({}),
 ) {
   const batches: PublishBatchRequestEntry[][] = [];
   const sns: EventPublisher = {
@@ -80,9 +94,9 @@ export function recordingSns(
           .filter((entry) => refused.has(entry.Id ?? ''))
           .map((entry) => ({
             Id: entry.Id,
-            Code: 'InternalError',
+            Code: decision.senderFault ? 'InvalidParameter' : 'InternalError',
             Message: 'refused by the test',
-            SenderFault: false,
+            SenderFault: decision.senderFault ?? false,
           })),
       };
     },
@@ -159,4 +173,29 @@ export function fauxqsForThisFile() {
       return { topicArn, queueUrl: `${this.endpoint}/${localAws.accountId}/${queue}` };
     },
   };
+}
+
+/**
+ * The environment a stage-04 slots function reads at init, as the local AWS runtime sets it (and
+ * Lambda the region), stubbed for a test file that imports the functions.
+ */
+export function stubFunctionEnvironment({
+  databaseUrl,
+  jwksUrl,
+  topicArn,
+  snsEndpoint,
+}: {
+  databaseUrl: string;
+  jwksUrl: string;
+  topicArn: string;
+  snsEndpoint: string;
+}): void {
+  vi.stubEnv('DATABASE_URL', databaseUrl);
+  vi.stubEnv('JWKS_URL', jwksUrl);
+  vi.stubEnv('LOG_LEVEL', 'silent');
+  vi.stubEnv('EVENTS_TOPIC_ARN', topicArn);
+  vi.stubEnv('AWS_ENDPOINT_URL_SNS', snsEndpoint);
+  vi.stubEnv('AWS_REGION', localAws.region);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', localAws.credentials.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', localAws.credentials.secretAccessKey);
 }

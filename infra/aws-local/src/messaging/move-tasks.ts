@@ -22,6 +22,8 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ListQueuesCommand,
+  type Message,
+  type QueueAttributeName,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
@@ -87,12 +89,15 @@ export function serveMoveTasks(
   const urlOf = (arn: string) =>
     queueUrlFor(options.endpoint(), arn.split(':')[4] ?? '', nameFromArn(arn));
 
-  async function attributesOf(arn: string, names: string[]): Promise<Record<string, string>> {
+  async function attributesOf(
+    arn: string,
+    names: QueueAttributeName[],
+  ): Promise<Record<string, string>> {
     try {
       const { Attributes = {} } = await clientOf(arn).send(
         new GetQueueAttributesCommand({
           QueueUrl: urlOf(arn),
-          AttributeNames: names as never,
+          AttributeNames: names,
         }),
       );
       return Attributes;
@@ -232,15 +237,9 @@ export function serveMoveTasks(
           }),
         );
         const moved = (sent.Successful ?? []).map((s) => Messages[Number(s.Id)]);
-        if (moved.length > 0) {
-          await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: urlOf(task.sourceArn),
-              Entries: moved.map((m, i) => ({ Id: String(i), ReceiptHandle: m?.ReceiptHandle })),
-            }),
-          );
-        }
+        // Counted before the delete: they are in the target queue whatever the delete does.
         task.moved += moved.length;
+        await deleteMoved(task, moved);
         const failed = sent.Failed?.[0];
         if (failed) throw new Error(`sending to ${task.targetArn} failed: ${failed.Message}`);
         // At most `rate` messages per second since the start.
@@ -251,6 +250,33 @@ export function serveMoveTasks(
     } catch (error) {
       task.status = 'FAILED';
       task.failureReason = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /**
+   * Deletes from the source what was sent to the target. A delete that fails is tried once more;
+   * one that fails again would let the message come back after its visibility timeout and be
+   * moved a second time, so the task stops and says so (FAILED, with the reason) instead.
+   */
+  async function deleteMoved(task: MoveTask, moved: (Message | undefined)[]): Promise<void> {
+    let pending = moved.flatMap((m) => (m?.ReceiptHandle ? [m.ReceiptHandle] : []));
+    for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt += 1) {
+      const { Failed = [] } = await clientOf(task.sourceArn).send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: urlOf(task.sourceArn),
+          Entries: pending.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
+        }),
+      );
+      pending = Failed.flatMap((f) => {
+        const handle = pending[Number(f.Id)];
+        return handle ? [handle] : [];
+      });
+    }
+    if (pending.length > 0) {
+      throw new Error(
+        `${pending.length} message(s) moved to ${task.targetArn} could not be deleted from ` +
+          'the source: they are in both queues, and the task stopped so as not to move them again',
+      );
     }
   }
 

@@ -49,7 +49,8 @@ export const spinSettledData = z.strictObject({
  * What every event carries around its data. `id` is unique per event and the same on every
  * delivery of it (consumers are idempotent by it or by `sequence`); `traceId` is the
  * X-Request-Id of the API request that caused it, so one grep follows a request through every
- * hop; `time` is when it happened (the commit), not when it was delivered.
+ * hop; `time` is the writer's clock when the event was appended, inside the transaction of the
+ * change, just before its commit — not the commit itself, and not when it was delivered.
  */
 const envelope = {
   id: uuid,
