@@ -82,6 +82,9 @@ export function nodeFunction(
         banner: CREATE_REQUIRE_BANNER,
         target: 'node24',
         minify: true,
+        // Minified, every class would be called `A` or `e`, and so would every error in the logs
+        // (the logger reads an error's type from its constructor's name).
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         // Bundle everything, the AWS SDK clients included: @aws-sdk/rds-signer is not in the

@@ -223,6 +223,9 @@ describe('the slots functions', () => {
         /^import \{ createRequire as \w+ \} from 'node:module'; const require = /,
       );
       expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      // Minified but named: an error's type in the logs is its class's name, not `A`.
+      const named = /class extends Error\{static\{\w+\(this,"HttpError"\)\}/.test(code);
+      expect(named, 'HttpError keeps its name in the bundle').toBe(true);
       expect(resource(id).Properties.Environment).toMatchObject({
         Variables: { NODE_OPTIONS: '--enable-source-maps' },
       });
