@@ -20,6 +20,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { OUTBOX_METRICS_NAMESPACE, type OutboxMetrics } from '../src/events/outbox-metrics.ts';
 import { EventQueue } from './event-queue.ts';
 import { LOGICAL_IDS } from './logical-ids.ts';
 
@@ -48,15 +49,18 @@ export const CONSUMER_MAPPING = {
 export const AUDIT_KEY_PREFIX = 'events/';
 
 /**
- * What the outbox sweeper reports, in CloudWatch's Embedded Metric Format, on each run: the age of
- * the oldest unpublished event and the events it set aside (parked) as unpublishable.
+ * What the outbox sweeper reports, in CloudWatch's Embedded Metric Format, on each run (one source:
+ * src/events/outbox-metrics.ts writes them): the age of the oldest unpublished event and the events
+ * it set aside (parked) as unpublishable, by the sweeper's FunctionName.
  */
 export const OUTBOX_METRICS = {
-  namespace: 'Course/Outbox',
-  dimensions: { service: 'slots' },
+  namespace: OUTBOX_METRICS_NAMESPACE,
   oldestUnpublishedAge: 'OldestUnpublishedAgeSeconds',
   parkedEvents: 'ParkedEvents',
-} as const;
+} as const satisfies Record<string, string> & {
+  oldestUnpublishedAge: keyof OutboxMetrics;
+  parkedEvents: keyof OutboxMetrics;
+};
 
 /** An outbox event unpublished this long means SNS, the endpoint or the sweeper is failing. */
 export const OUTBOX_STALE_AGE = Duration.minutes(5);
@@ -326,7 +330,7 @@ function outboxAlarms(scope: Construct, sweeper: lambda.IFunction): cloudwatch.A
     new cloudwatch.Metric({
       namespace: OUTBOX_METRICS.namespace,
       metricName,
-      dimensionsMap: OUTBOX_METRICS.dimensions,
+      dimensionsMap: { FunctionName: sweeper.functionName },
       period: Duration.minutes(5),
       statistic: cloudwatch.Stats.MAXIMUM,
     });
