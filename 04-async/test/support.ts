@@ -4,17 +4,13 @@
  * pipeline has settled" (every event published, every queue empty, nothing moving).
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import {
-  GetQueueAttributesCommand,
-  type QueueAttributeName,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import type { FaultSwitches } from '@course/aws-local';
 import { databaseUrlVariable, startTestDatabase, type TestDatabase } from '@course/local';
 import {
-  serverlessStageForThisFile,
   type StageForTests,
   type StageForTestsOptions,
+  serverlessStageForThisFile,
 } from '@course/serverless/test/support';
 import pg from 'pg';
 import { afterAll } from 'vitest';
@@ -88,7 +84,10 @@ export function asyncStageForThisFile(
         // fauxqs checks no signature, but the SDK signs every request.
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       };
-      clients = { sqs: new SQSClient(common), s3: new S3Client({ ...common, forcePathStyle: true }) };
+      clients = {
+        sqs: new SQSClient(common),
+        s3: new S3Client({ ...common, forcePathStyle: true }),
+      };
     }
     return clients;
   };
@@ -208,8 +207,7 @@ export async function waitUntilSettled(
       'SELECT count(*) FROM announcements',
     );
     const audited = (await auditKeys(stage)).length;
-    const moving =
-      Number(outbox?.unpublished) > 0 || depths.some((depth) => !depth.endsWith('=0'));
+    const moving = Number(outbox?.unpublished) > 0 || depths.some((depth) => !depth.endsWith('=0'));
     const state =
       `unpublished=${outbox?.unpublished} ${depths.join(' ')} ` +
       `projection=${effects?.rows}/${effects?.sequences} announcements=${posts?.count} audited=${audited}`;
@@ -222,6 +220,37 @@ export async function waitUntilSettled(
     if (Date.now() - started > deadlineMs) {
       throw new Error(`the pipeline did not settle within ${deadlineMs} ms: ${state}`);
     }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A JSON log line of one of the stage's functions (the functions log with pino). */
+export interface FunctionLogLine {
+  msg: string;
+  eventId?: string;
+  traceId?: string;
+  by?: string;
+  receiveCount?: number;
+  applied?: boolean;
+}
+
+/** The JSON lines a function (by logical id) has logged so far. */
+export function functionLog(stage: AsyncStageForTests, logicalId: string): FunctionLogLine[] {
+  const prefix = `[${stage.localAws.model.stackName}-${logicalId}] {`;
+  return stage.log
+    .filter((line) => line.startsWith(prefix))
+    .map((line) => JSON.parse(line.slice(prefix.length - 1)) as FunctionLogLine);
+}
+
+/** Polls `check` until it returns true; throws with `what` after `deadlineMs`. */
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  deadlineMs = 60_000,
+): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > deadlineMs) throw new Error(`${what}: not within ${deadlineMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
