@@ -7,7 +7,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { createHarness, type Harness, type Player } from '@course/contract';
-import { type DomainEvent, messageAttributesOf } from '@course/contract/events';
+import { type DomainEvent, isBigWin, messageAttributesOf } from '@course/contract/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
 import { expectEveryEffectExactlyOnce, outboxEvents } from './invariants.ts';
@@ -166,6 +166,35 @@ describe('a poison message on the leaderboard queue', () => {
 
     // Assert: the redriven event was received and changed nothing; the dead-letter queue is empty.
     expect(projected(event.id).map((line) => line.applied)).toEqual([true, false]);
+    await expectEveryEffectExactlyOnce(stage);
+  }, 120_000);
+});
+
+describe('the forum when a big win is delivered again and again', () => {
+  it('announces it once', async () => {
+    // Arrange: spins until a big win (about one spin in thirty; 300 spins all missing one: less
+    // than 1 in 20,000).
+    const player = await h().newPlayer();
+    let bigWin: DomainEvent | undefined;
+    for (let i = 0; i < 300 && !bigWin; i++) {
+      await spins(player, 1);
+      bigWin = (await eventsOf(player)).filter(isBigWin).at(0);
+    }
+    if (!bigWin) throw new Error('no big win in 300 spins');
+
+    // Act: two more deliveries of its event to the forum's queue, as SNS may make them.
+    for (let i = 0; i < 2; i++) {
+      await stage.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stage.queueUrl(LOGICAL_IDS.jackpotQueue),
+          MessageBody: JSON.stringify(bigWin),
+          MessageAttributes: messageAttributesOf(bigWin),
+        }),
+      );
+    }
+    await waitUntilSettled(stage);
+
+    // Assert
     await expectEveryEffectExactlyOnce(stage);
   }, 120_000);
 });

@@ -108,11 +108,16 @@ describe('events under delivery faults', () => {
           spinsMade.push(...(await spin(plan, concurrency)));
           stage.setFaults('topic', {});
           if (publish === 'unmarked') {
-            // Published long enough ago for the sweeper to take them at its next run.
+            // Published long enough ago for the sweeper to take them at its next run; big wins
+            // first, so that the forum's queue gets duplicates too.
             await stage.query(
               'slots',
               `UPDATE outbox SET published_at = NULL, created_at = created_at - interval '10 s'
-                 WHERE position IN (SELECT position FROM outbox ORDER BY random() LIMIT 5)`,
+               WHERE position IN (
+                 SELECT position FROM outbox
+                 ORDER BY (event->'data'->>'payout')::int >= 10 * (event->'data'->>'bet')::int
+                          DESC NULLS LAST, random()
+                 LIMIT 5)`,
             );
           }
           await waitUntilSettled(stage, { deadlineMs: 45_000 });
