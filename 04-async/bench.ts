@@ -1,0 +1,265 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import {
+  freePort,
+  type LoadOptions,
+  quietAndUnthrottled,
+  type RunningStage,
+  signUpPlayer,
+  startStage,
+} from '@course/local';
+import pg from 'pg';
+import stage04 from './stage.ts';
+
+/*
+ * Stage 04's benchmark: how long an event takes from the spin that caused it to the leaderboard
+ * read model, and how many events a second the pipeline sustains (relay → SNS → SQS → projector
+ * and audit function, batches of up to ten), beside what the same local SQS (fauxqs) moves on
+ * its own in the same run. Local figures: the local AWS runtime on this machine, not AWS.
+ *
+ * The projection is observed by polling the slots database (context.databaseUrls.slots) every
+ * POLL_MS: a figure includes up to that much polling delay. `--duration` and `--connections` do
+ * not apply; the counts below size the run.
+ */
+
+const LATENCY_SPINS = 100;
+const BURST_SPINS = 400;
+const BURST_CONCURRENCY = 10;
+const PLAYERS = 20;
+const RAW_MESSAGES = 2_000;
+const POLL_MS = 5;
+
+export default async function bench(_load: LoadOptions): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-04-'));
+  let running: RunningStage | undefined;
+  let pool: pg.Pool | undefined;
+  try {
+    running = await startStage(quietAndUnthrottled(stage04), {
+      publicPort: await freePort(),
+      dataDir,
+      log: () => {},
+    });
+    pool = new pg.Pool({ connectionString: running.context.databaseUrls.slots, max: 4 });
+    const url = running.url;
+    const tokens: string[] = [];
+    for (let i = 0; i < PLAYERS; i++) tokens.push(await signUpPlayer(url, `bench_${i}`));
+    const spin = async (token: string) => {
+      const response = await fetch(`${url}/api/slots/spins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ bet: 1 }),
+      });
+      if (response.status !== 201) throw new Error(`a spin answered ${response.status}`);
+      return (await response.json()) as { id: string };
+    };
+    // Every player's wallet opened and each function warm before anything is timed.
+    await Promise.all(tokens.map(spin));
+    await waitForProjection(pool);
+
+    // Spin → leaderboard: one spin at a time, from its response to its sequence in the projection.
+    const latencies: number[] = [];
+    for (let i = 0; i < LATENCY_SPINS; i++) {
+      const { id } = await spin(tokens[i % PLAYERS] ?? '');
+      const answered = performance.now();
+      const { position, playerId } = await outboxRowOf(pool, id);
+      for (;;) {
+        const { rows } = await pool.query<{ sequence: string }>(
+          'SELECT sequence FROM leaderboard_entries WHERE player_id = $1::uuid',
+          [playerId],
+        );
+        if (BigInt(rows[0]?.sequence ?? 0) >= position) break;
+        await sleep(POLL_MS);
+      }
+      latencies.push(performance.now() - answered);
+    }
+
+    // The pipeline's sustained rate: a burst of spins, until every event is projected and audited.
+    const before = await counts(pool);
+    const burstStart = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: BURST_CONCURRENCY }, async () => {
+        while (next < BURST_SPINS) {
+          next += 1;
+          await spin(tokens[next % PLAYERS] ?? '');
+        }
+      }),
+    );
+    const spinsDone = performance.now();
+    await waitForProjection(pool);
+    const projected = performance.now();
+    const after = await counts(pool);
+    const events = after.events - before.events;
+    await waitForAudit(running, after.events);
+    const audited = performance.now();
+
+    // The same fauxqs, through the SDK: send, then receive and delete, in batches of ten.
+    const raw = await rawQueueRate(running);
+
+    const seconds = (ms: number) => ms / 1000;
+    const pipelineRate = events / seconds(projected - burstStart);
+    const rows = [
+      ['spins (POST /api/slots/spins, 10 at once)', BURST_SPINS / seconds(spinsDone - burstStart)],
+      ['events projected (spin → leaderboard)', pipelineRate],
+      ['events audited (spin → S3 object)', events / seconds(audited - burstStart)],
+      ['raw fauxqs SendMessageBatch', raw.send],
+      ['raw fauxqs Receive + DeleteMessageBatch', raw.receive],
+    ] as const;
+    print(
+      `\nStage 04, ${PLAYERS} players, the local AWS at time scale 1. Spin → leaderboard latency ` +
+        `over ${LATENCY_SPINS} spins one at a time (the projection polled every ${POLL_MS} ms):`,
+    );
+    print(
+      `  p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ` +
+        `max ${Math.max(...latencies).toFixed(1)} ms`,
+    );
+    print(
+      `\nA burst of ${BURST_SPINS} spins (${events} events), then the raw queue rate of the same fauxqs (${RAW_MESSAGES} messages):`,
+    );
+    for (const [name, rate] of rows)
+      print(`  ${name.padEnd(44)} ${rate.toFixed(0).padStart(6)} /s`);
+    print(
+      `\nThe pipeline moves ${(pipelineRate / raw.receive).toFixed(3)}× the raw receive+delete rate ` +
+        `(${(pipelineRate / raw.send).toFixed(3)}× the raw send rate); the last event was projected ` +
+        `${(projected - spinsDone).toFixed(0)} ms after the last spin's response.`,
+    );
+  } finally {
+    await pool?.end();
+    await running?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function outboxRowOf(
+  pool: pg.Pool,
+  spinId: string,
+): Promise<{ position: bigint; playerId: string }> {
+  const { rows } = await pool.query<{ position: string; player_id: string }>(
+    `SELECT position, event->'data'->>'playerId' AS player_id FROM outbox
+     WHERE type = 'SpinSettled' AND event->'data'->>'spinId' = $1`,
+    [spinId],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`spin ${spinId} has no event in the outbox`);
+  return { position: BigInt(row.position), playerId: row.player_id };
+}
+
+async function counts(pool: pg.Pool): Promise<{ events: number }> {
+  const { rows } = await pool.query<{ count: string }>('SELECT count(*) FROM outbox');
+  return { events: Number(rows[0]?.count) };
+}
+
+/** Until every wallet's projection row has the sequence of its newest event. */
+async function waitForProjection(pool: pg.Pool): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const { rows } = await pool.query<{ behind: string }>(
+      `SELECT count(*) AS behind FROM (
+         SELECT event->'data'->>'playerId' AS player_id, max(position) AS last FROM outbox GROUP BY 1
+       ) o LEFT JOIN leaderboard_entries e ON e.player_id::text = o.player_id
+       WHERE e.sequence IS NULL OR e.sequence < o.last`,
+    );
+    if (Number(rows[0]?.behind) === 0) return;
+    if (performance.now() > deadline) throw new Error('the projection did not catch up in 120 s');
+    await sleep(POLL_MS);
+  }
+}
+
+/** Until the audit bucket holds `expected` objects. */
+async function waitForAudit(running: RunningStage, expected: number): Promise<void> {
+  const s3 = new S3Client({ ...sdkOptions(running), forcePathStyle: true });
+  const bucket = running.context.bucketNames.AuditLog;
+  const deadline = performance.now() + 120_000;
+  try {
+    for (;;) {
+      let total = 0;
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+        );
+        total += page.KeyCount ?? 0;
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      if (total >= expected) return;
+      if (performance.now() > deadline) throw new Error('the audit log did not catch up in 120 s');
+      await sleep(20);
+    }
+  } finally {
+    s3.destroy();
+  }
+}
+
+function sdkOptions(running: RunningStage) {
+  const localAws = running.localAws;
+  if (!localAws) throw new Error('stage 04 serves its CDK app locally');
+  return {
+    endpoint: localAws.endpoints.messaging,
+    region: localAws.model.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+}
+
+/** Messages per second through a fresh queue of the same fauxqs: sent, then received and deleted. */
+async function rawQueueRate(running: RunningStage): Promise<{ send: number; receive: number }> {
+  const sqs = new SQSClient(sdkOptions(running));
+  try {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-raw' }));
+    const body = JSON.stringify({ padding: 'x'.repeat(400) }); // about an event's size
+    const sendStart = performance.now();
+    for (let i = 0; i < RAW_MESSAGES; i += 10) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: Array.from({ length: 10 }, (_, j) => ({ Id: String(j), MessageBody: body })),
+        }),
+      );
+    }
+    const sent = performance.now();
+    let received = 0;
+    while (received < RAW_MESSAGES) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      if (Messages.length === 0) continue;
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl,
+          Entries: Messages.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+      received += Messages.length;
+    }
+    const done = performance.now();
+    return {
+      send: RAW_MESSAGES / ((sent - sendStart) / 1000),
+      receive: RAW_MESSAGES / ((done - sent) / 1000),
+    };
+  } finally {
+    sqs.destroy();
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
