@@ -10,6 +10,7 @@ import { createHarness, type Harness, type Player } from '@course/contract';
 import { type DomainEvent, isBigWin, messageAttributesOf } from '@course/contract/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
+import { checkEventsArrive } from '../verify.ts';
 import { expectEveryEffectExactlyOnce, outboxEvents } from './invariants.ts';
 import {
   asyncStageForThisFile,
@@ -196,5 +197,26 @@ describe('the forum when a big win is delivered again and again', () => {
 
     // Assert
     await expectEveryEffectExactlyOnce(stage);
+  }, 120_000);
+});
+
+describe("pnpm verify 04's own check, against this stage", () => {
+  it("sees a new player's big win announced, on the leaderboard and in the audit log", async () => {
+    const lines: string[] = [];
+
+    await checkEventsArrive({
+      baseUrl: stage.url,
+      auditBucket: stage.context.bucketNames[LOGICAL_IDS.auditBucket],
+      waitSeconds: 30,
+      s3: stage.s3,
+      log: (line) => lines.push(line),
+    });
+
+    expect(lines).toEqual([
+      expect.stringMatching(/won \d+ credits on spin \d+/),
+      expect.stringContaining('the announcement'),
+      expect.stringContaining('the leaderboard'),
+      expect.stringContaining('the audit log'),
+    ]);
   }, 120_000);
 });
