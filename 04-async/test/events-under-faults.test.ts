@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { FaultSwitches } from '@course/aws-local';
 import { createHarness, type Harness, type Player } from '@course/contract';
-import { isBigWin, type SpinSettled } from '@course/contract/events';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEveryEffectExactlyOnce, outboxEvents } from './invariants.ts';
@@ -27,8 +26,7 @@ let players: Player[] = [];
 const spinsMade: SettledSpin[] = [];
 beforeAll(async () => {
   players = await Promise.all(Array.from({ length: PLAYERS }, () => h().newPlayer()));
-  // Warm environments of the write function for the spins at once: the time scale shrinks API
-  // Gateway's 30 s integration timeout to 3 s, which a cold start on a busy machine can exceed.
+  // An environment of the write function for each spin at once, warm before the runs.
   spinsMade.push(
     ...(await spin(
       players.map((_, player) => ({ player, bet: 1 })),
@@ -41,9 +39,15 @@ interface SettledSpin {
   id: string;
   bet: number;
   payout: number;
+  balance: number;
 }
 
-/** Spins in rounds of `concurrency` at once; the settled ones (a refusal is a 409, no event). */
+/**
+ * Spins in rounds of `concurrency` at once; returns the settled ones. A refusal (409) writes no
+ * event. The time scale shrinks API Gateway's 30 s integration timeout to 3 s, which a cold start
+ * on a busy machine can exceed: such a spin is answered 503 "did not finish in time" and may or
+ * may not have settled — either way the invariants compare every effect with the outbox.
+ */
 async function spin(
   plan: { player: number; bet: number }[],
   concurrency: number,
@@ -58,6 +62,11 @@ async function spin(
         ),
     );
     for (const response of round) {
+      if (response.status === 503) {
+        h().expectProblem(response, 503, 'about:blank');
+        expect(response.text).toContain('did not finish in time');
+        continue;
+      }
       expect([201, 409], `${response.status} ${response.text}`).toContain(response.status);
       if (response.status === 201) settled.push(h().expectStatus(response, 201));
     }
@@ -123,22 +132,19 @@ describe('events under delivery faults', () => {
           await waitUntilSettled(stage, { deadlineMs: 45_000 });
           stage.clearFaults();
 
-          // Assert: every spin made has its one event, and every effect follows the outbox.
+          // Assert: every spin answered has its one event, saying what the answer said, and
+          // every effect follows the outbox.
           const events = await outboxEvents(stage);
-          const settled = events.filter((e): e is SpinSettled => e.type === 'SpinSettled');
-          const spinIds = settled.map((event) => event.data.spinId);
-          expect(spinIds).toEqual(expect.arrayContaining(spinsMade.map((s) => s.id)));
-          expect(
-            settled
-              .filter(isBigWin)
-              .map((e) => e.data.spinId)
-              .sort(),
-          ).toEqual(
-            spinsMade
-              .filter((s) => s.payout >= 10 * s.bet)
-              .map((s) => s.id)
-              .sort(),
+          const bySpin = new Map(
+            events.flatMap((e) => (e.type === 'SpinSettled' ? [[e.data.spinId, e.data]] : [])),
           );
+          for (const made of spinsMade) {
+            expect(bySpin.get(made.id)).toMatchObject({
+              bet: made.bet,
+              payout: made.payout,
+              balance: made.balance,
+            });
+          }
           await expectEveryEffectExactlyOnce(stage);
         },
       ),
