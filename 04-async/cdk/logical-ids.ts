@@ -1,3 +1,5 @@
+import { LOGICAL_IDS as STAGE_03_LOGICAL_IDS } from '@course/serverless/cdk/logical-ids';
+
 /**
  * The logical ids of the resources that the local stage (stage.ts), the tests and the benchmark
  * look up in the synthesized template. The stack sets them explicitly (`overrideLogicalId`), so
@@ -5,16 +7,8 @@
  * its type.
  */
 export const LOGICAL_IDS = {
-  /** AWS::ApiGatewayV2::Api — the slots HTTP API. */
-  slotsApi: 'SlotsApi',
-  /** AWS::RDS::DBInstance — the one PostgreSQL server. */
-  database: 'Database',
-  /** AWS::Lambda::Function — leaderboard ranks, invoked by the forum only, never routed. */
-  ranksFunction: 'SlotsRanksFunction',
-  /** AWS::Lambda::Function — POST /api/slots/spins (and the relay of its events). */
-  writeFunction: 'SlotsWriteFunction',
-  /** AWS::Lambda::Function — the slots reads, and `$default` (a problem+json 404). */
-  readFunction: 'SlotsReadFunction',
+  // Stage 03's (the HTTP API, the database, the slots functions): the same resources, the same ids.
+  ...STAGE_03_LOGICAL_IDS,
   /** AWS::SNS::Topic — every domain event of slots. */
   eventsTopic: 'EventsTopic',
   /** AWS::Lambda::Function — publishes what the relay left in the outbox, on a schedule. */

@@ -113,3 +113,21 @@ export async function eventually(page: Page, check: () => Promise<boolean>): Pro
     )
     .toBe(true);
 }
+
+/** Opens the leaderboard and waits until it shows the player's row with this balance. */
+export async function expectOnLeaderboard(
+  page: Page,
+  username: string,
+  balance: number,
+): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Leaderboard' })
+    .click();
+  const row = page.getByRole('row', { name: new RegExp(username) });
+  await eventually(
+    page,
+    async () =>
+      (await row.count()) === 1 && ((await row.textContent()) ?? '').includes(String(balance)),
+  );
+}

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   desktop,
   eventually,
+  expectOnLeaderboard,
   launchBrowser,
   register,
   type SpinBody,
@@ -84,17 +85,7 @@ describe.runIf(Number(stageId) >= 4)('events in Chromium (stage 04 on)', () => {
     expect(await announcement.textContent()).toContain(String(bigWin.payout));
     await screenshot(page, 'big-win-post-desktop');
 
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Leaderboard' })
-      .click();
-    const row = page.getByRole('row', { name: new RegExp(username) });
-    await eventually(
-      page,
-      async () =>
-        (await row.count()) === 1 &&
-        ((await row.textContent()) ?? '').includes(String(last.balance)),
-    );
+    await expectOnLeaderboard(page, username, last.balance);
     await expect.poll(() => page.getByText(/as of/i).count()).toBeGreaterThan(0);
     await screenshot(page, 'leaderboard-as-of-desktop');
     await context.close();

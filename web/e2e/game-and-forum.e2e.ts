@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseUrl,
   desktop,
-  eventually,
   expectedServedBy,
+  expectOnLeaderboard,
   launchBrowser,
   phone,
   register,
@@ -104,16 +104,7 @@ describe('a full session in Chromium', () => {
     await page.getByRole('link', { name: title }).waitFor();
     await screenshot(page, 'forum-desktop');
 
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Leaderboard' })
-      .click();
-    const row = page.getByRole('row', { name: new RegExp(username) });
-    await eventually(
-      page,
-      async () =>
-        (await row.count()) === 1 && ((await row.textContent()) ?? '').includes(String(balance)),
-    );
+    await expectOnLeaderboard(page, username, balance);
     await screenshot(page, 'leaderboard-desktop');
     await context.close();
   });
