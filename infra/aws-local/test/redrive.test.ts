@@ -198,4 +198,30 @@ describe('dead-letter redrive with StartMessageMoveTask', () => {
     expect(listed.ApproximateNumberOfMessagesMoved).toBeLessThan(10);
     expect(listed.TaskHandle).toBeUndefined();
   });
+
+  it('moves a dead letter someone has looked at with a receive of visibility 0', async () => {
+    const audit = queue('Audit3D8ADE0A');
+    const dlqName = deadLetters().arn.split(':').pop() ?? '';
+    await sqs.send(new SendMessageCommand({ QueueUrl: deadLetters().url, MessageBody: 'peeked' }));
+    // How a learner looks into a dead-letter queue without hiding the message from anyone.
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: deadLetters().url, VisibilityTimeout: 0 }),
+    );
+    expect(Messages).toHaveLength(1);
+
+    const { TaskHandle } = await sqs.send(
+      new StartMessageMoveTaskCommand({ SourceArn: deadLetters().arn, DestinationArn: audit.arn }),
+    );
+    const listed = await eventually('the task completed', async () => {
+      const { Results = [] } = await sqs.send(
+        new ListMessageMoveTasksCommand({ SourceArn: deadLetters().arn }),
+      );
+      return Results[0]?.Status === 'COMPLETED' ? Results[0] : undefined;
+    });
+
+    expect(TaskHandle).toBeDefined();
+    expect(listed.ApproximateNumberOfMessagesMoved).toBeGreaterThanOrEqual(1);
+    expect(listed.ApproximateNumberOfMessagesMoved).toBe(listed.ApproximateNumberOfMessagesToMove);
+    expect(await depth(dlqName)).toBe(0);
+  });
 });

@@ -9,8 +9,10 @@
  *   the DLQ; a DLQ shared by several queues needs a DestinationArn here (UnsupportedOperation);
  * - one active task per source queue; MaxNumberOfMessagesPerSecond 1–500, and without it as fast
  *   as the documented ceiling of 500 per second (AWS "optimizes the rate" itself);
- * - ApproximateNumberOfMessagesToMove is the source's visible messages at the start; the task
- *   completes when that many are moved or none is left to receive;
+ * - ApproximateNumberOfMessagesToMove is the source's messages at the start, visible or not:
+ *   fauxqs counts a message received with a visibility timeout of 0 (a learner peeking into the
+ *   DLQ) as not visible until the next receive, although it is; the task completes when that
+ *   many are moved or none is left to receive;
  * - each message keeps its body and message attributes (it arrives as a new message, with a
  *   receive count of 0); only standard queues, as on AWS.
  * The moves go through the runtime's own SQS client: receive, send, delete — so a message is
@@ -150,7 +152,11 @@ export function serveMoveTasks(
         `MaxNumberOfMessagesPerSecond must be an integer from 1 to ${MAX_MOVE_RATE}.`,
       );
     }
-    const source = await attributesOf(sourceArn, ['ApproximateNumberOfMessages', 'FifoQueue']);
+    const source = await attributesOf(sourceArn, [
+      'ApproximateNumberOfMessages',
+      'ApproximateNumberOfMessagesNotVisible',
+      'FifoQueue',
+    ]);
     if (source.FifoQueue === 'true') {
       throw new SqsApiError(
         'UnsupportedOperation',
@@ -204,7 +210,9 @@ export function serveMoveTasks(
       startedTimestamp: Date.now(),
       status: 'RUNNING',
       moved: 0,
-      toMove: Number(source.ApproximateNumberOfMessages ?? 0),
+      toMove:
+        Number(source.ApproximateNumberOfMessages ?? 0) +
+        Number(source.ApproximateNumberOfMessagesNotVisible ?? 0),
       done: Promise.resolve(),
     };
     tasks.push(task);
