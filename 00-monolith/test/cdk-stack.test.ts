@@ -6,8 +6,9 @@ import {
   CLOUDFRONT_ORIGIN_FACING_WEIGHT,
   SECURITY_GROUP_INBOUND_RULES_QUOTA,
 } from '@course/constructs';
+import { nagFindings } from '@course/constructs/testing';
 import { App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { monolithAppAsset } from '../cdk/app-bundle.ts';
 import { MonolithStack } from '../cdk/monolith-stack.ts';
@@ -300,15 +301,6 @@ describe('MonolithStack', { timeout: SYNTH_TIMEOUT }, () => {
     expect(nagFindings(deployed)).toEqual([]);
   });
 });
-
-function nagFindings(target: MonolithStack): string[] {
-  const nag = Match.stringLikeRegexp('AwsSolutions-.*');
-  const findings = [
-    ...Annotations.fromStack(target).findError('*', nag),
-    ...Annotations.fromStack(target).findWarning('*', nag),
-  ];
-  return findings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`);
-}
 
 /** Every `RemovalPolicy.DESTROY` in the CDK code, with the comment lines just above it. */
 function destroyPolicies(): Array<{ file: string; line: string }> {

@@ -7,10 +7,11 @@ import {
   CLOUDFRONT_ORIGIN_FACING_WEIGHT,
   SECURITY_GROUP_INBOUND_RULES_QUOTA,
 } from '@course/constructs';
+import { nagFindings } from '@course/constructs/testing';
 import { type Route, type RouteTable, withCanaryShare } from '@course/facade/route-table';
 import { monolithAppAsset } from '@course/monolith/cdk';
 import { App, type StackProps } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { slotsAppAsset } from '../cdk/app-bundle.ts';
 import { slotsVariables } from '../cdk/runtime/environment.ts';
@@ -525,13 +526,4 @@ function refusalOf(synth: () => unknown): string {
     return (error as Error).message;
   }
   throw new Error('expected the synthesis to be refused');
-}
-
-function nagFindings(target: StranglerStack): string[] {
-  const nag = Match.stringLikeRegexp('AwsSolutions-.*');
-  const findings = [
-    ...Annotations.fromStack(target).findError('*', nag),
-    ...Annotations.fromStack(target).findWarning('*', nag),
-  ];
-  return findings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`);
 }

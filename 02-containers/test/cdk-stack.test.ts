@@ -8,9 +8,10 @@ import {
   CLOUDFRONT_ORIGIN_FACING_WEIGHT,
   SECURITY_GROUP_INBOUND_RULES_QUOTA,
 } from '@course/constructs';
+import { nagFindings } from '@course/constructs/testing';
 import { pathMatches } from '@course/facade/route-table';
 import { App, type StackProps } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../cdk/bundles.ts';
 import {
@@ -918,12 +919,3 @@ describe('ContainersStack', { timeout: SYNTH_TIMEOUT }, () => {
     expect(nagFindings(deployed)).toEqual([]);
   });
 });
-
-function nagFindings(target: ContainersStack): string[] {
-  const nag = Match.stringLikeRegexp('AwsSolutions-.*');
-  const findings = [
-    ...Annotations.fromStack(target).findError('*', nag),
-    ...Annotations.fromStack(target).findWarning('*', nag),
-  ];
-  return findings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`);
-}

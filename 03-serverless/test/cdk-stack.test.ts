@@ -1,9 +1,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  nagFindings,
+  resourceNamedOf,
+  resourceOf,
+  resourcesOf,
+  statementsOfRole,
+  synthWithoutDocker,
+  type TemplateResource,
+} from '@course/constructs/testing';
 import type { Stack } from 'aws-cdk-lib';
-import { App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -27,41 +35,15 @@ const SLOTS_FUNCTIONS = [
   LOGICAL_IDS.ranksFunction,
 ] as const;
 
-/** cdk.json's context (its feature flags), as `cdk deploy` applies it. */
-function deployContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(stageDir, 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  return cdkJson.context;
-}
-
-/**
- * The stage as `cdk/app.ts` builds it, synthesized with CDK_DOCKER naming a command that does not
- * exist (as the local runtime's synth does): bundling in a container would fail the synth.
- */
+/** The stage as `cdk/app.ts` builds it, asset metadata on as the cdk CLI sets it. */
 function synthStage(options: StageOptions = {}) {
-  const docker = process.env.CDK_DOCKER;
-  process.env.CDK_DOCKER = join(stageDir, 'no-docker-here');
-  try {
-    // Asset metadata on, as the cdk CLI sets it: each function names its bundled asset folder.
-    const app = new App({
-      context: { ...deployContext(), 'aws:cdk:enable-asset-metadata': true },
-    });
-    const stage = addStage(app, options);
-    const assembly = app.synth();
-    return { ...stage, app, assemblyDir: assembly.directory };
-  } finally {
-    if (docker === undefined) delete process.env.CDK_DOCKER;
-    else process.env.CDK_DOCKER = docker;
-  }
+  // Each function names its bundled asset folder in its metadata.
+  return synthWithoutDocker(stageDir, (app) => addStage(app, options), {
+    'aws:cdk:enable-asset-metadata': true,
+  });
 }
 
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-  DependsOn?: string[];
-}
+type Resource = TemplateResource;
 type GetAtt = { 'Fn::GetAtt': [string, string] };
 
 let offline: ReturnType<typeof synthStage>;
@@ -91,13 +73,11 @@ function proxied(): { stack: Stack; template: Template } {
 }
 
 function resources(type: string, from: Template = template): Array<[string, Resource]> {
-  return Object.entries(from.findResources(type)) as Array<[string, Resource]>;
+  return resourcesOf(from, type);
 }
 
 function resource(logicalId: string, from: Template = template): Resource {
-  const found = from.toJSON().Resources[logicalId] as Resource | undefined;
-  if (found === undefined) throw new Error(`no resource ${logicalId}`);
-  return found;
+  return resourceOf(from, logicalId);
 }
 
 function resourceNamed(
@@ -105,9 +85,7 @@ function resourceNamed(
   prefix: string,
   from: Template = template,
 ): [string, Resource] {
-  const found = resources(type, from).filter(([id]) => id.startsWith(prefix));
-  expect(found.map(([id]) => id)).toHaveLength(1);
-  return found[0] as [string, Resource];
+  return resourceNamedOf(from, type, prefix);
 }
 
 /** Ingress rules as "source -> destination:port" by logical id (or `prefix list <lookup>`). */
@@ -127,20 +105,11 @@ function ingressFlows(): string[] {
     .sort();
 }
 
-/** The statements of every IAM policy attached to `roleLogicalId`. */
 function statementsOf(
   roleLogicalId: string,
   from: Template = template,
 ): Array<Record<string, unknown>> {
-  return resources('AWS::IAM::Policy', from)
-    .filter(([, policy]) =>
-      (policy.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId),
-    )
-    .flatMap(
-      ([, policy]) =>
-        (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> })
-          .Statement,
-    );
+  return statementsOfRole(from, roleLogicalId);
 }
 
 /** The statement that allows `rds-db:connect` to this instance (by its DbiResourceId) as `user`. */
@@ -753,12 +722,3 @@ describe('the template', () => {
     SYNTH_TIMEOUT,
   );
 });
-
-function nagFindings(target: Stack): string[] {
-  const nag = Match.stringLikeRegexp('AwsSolutions-.*');
-  const findings = [
-    ...Annotations.fromStack(target).findError('*', nag),
-    ...Annotations.fromStack(target).findWarning('*', nag),
-  ];
-  return findings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`);
-}

@@ -1,10 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  nagFindings,
+  type PolicyStatement,
+  resourceNamedOf,
+  resourceOf,
+  resourcesOf,
+  statementsOfRole,
+  synthWithoutDocker,
+  type TemplateResource,
+} from '@course/constructs/testing';
 import { BIG_WIN_MULTIPLE } from '@course/contract/events';
-import type { Stack } from 'aws-cdk-lib';
-import { App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_KEY_PREFIX, CONSUMER_MAPPING, OUTBOX_METRICS } from '../cdk/async-stack.ts';
 import { MAX_RECEIVE_COUNT } from '../cdk/event-queue.ts';
@@ -13,36 +19,14 @@ import { addStage, type StageOptions } from '../cdk/stage-app.ts';
 
 const stageDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** cdk.json's context (its feature flags), as `cdk deploy` applies it. */
-function deployContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(stageDir, 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  return cdkJson.context;
-}
-
-/** The stage as `cdk/app.ts` builds it, with CDK_DOCKER naming no command: Docker would fail. */
+/** The stage as `cdk/app.ts` builds it. */
 function synthStage(options: StageOptions = {}) {
-  const docker = process.env.CDK_DOCKER;
-  process.env.CDK_DOCKER = join(stageDir, 'no-docker-here');
-  try {
-    const app = new App({ context: deployContext() });
-    const stage = addStage(app, options);
-    app.synth();
-    return stage;
-  } finally {
-    if (docker === undefined) delete process.env.CDK_DOCKER;
-    else process.env.CDK_DOCKER = docker;
-  }
+  return synthWithoutDocker(stageDir, (app) => addStage(app, options));
 }
 
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-  DependsOn?: string[];
-}
+type Resource = TemplateResource;
 type GetAtt = { 'Fn::GetAtt': [string, string] };
-type Statement = Record<string, unknown>;
+type Statement = PolicyStatement;
 
 let offline: ReturnType<typeof synthStage>;
 let deployed: ReturnType<typeof synthStage>;
@@ -63,34 +47,23 @@ beforeAll(() => {
 }, SYNTH_TIMEOUT * 1.5);
 
 function resources(type: string): Array<[string, Resource]> {
-  return Object.entries(template.findResources(type)) as Array<[string, Resource]>;
+  return resourcesOf(template, type);
 }
 
 function resource(logicalId: string): Resource {
-  const found = template.toJSON().Resources[logicalId] as Resource | undefined;
-  if (found === undefined) throw new Error(`no resource ${logicalId}`);
-  return found;
+  return resourceOf(template, logicalId);
 }
 
 function resourceNamed(type: string, prefix: string): [string, Resource] {
-  const found = resources(type).filter(([id]) => id.startsWith(prefix));
-  expect(found.map(([id]) => id)).toHaveLength(1);
-  return found[0] as [string, Resource];
+  return resourceNamedOf(template, type, prefix);
 }
 
 function roleOf(functionLogicalId: string): string {
   return (resource(functionLogicalId).Properties.Role as GetAtt)['Fn::GetAtt'][0];
 }
 
-/** The statements of every IAM policy attached to `roleLogicalId`. */
 function statementsOf(roleLogicalId: string): Statement[] {
-  return resources('AWS::IAM::Policy')
-    .filter(([, policy]) =>
-      (policy.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId),
-    )
-    .flatMap(
-      ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
+  return statementsOfRole(template, roleLogicalId);
 }
 
 /** Every action a role is allowed, flattened. */
@@ -751,13 +724,4 @@ function alarmsOn(logicalId: string): Array<Record<string, unknown>> {
           JSON.stringify(d.Value) === JSON.stringify({ Ref: logicalId }),
       ),
     );
-}
-
-function nagFindings(target: Stack): string[] {
-  const nag = Match.stringLikeRegexp('AwsSolutions-.*');
-  const findings = [
-    ...Annotations.fromStack(target).findError('*', nag),
-    ...Annotations.fromStack(target).findWarning('*', nag),
-  ];
-  return findings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`);
 }
