@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
-import { type DomainEvent, messageAttributesOf, type SpinSettled } from '@course/contract/events';
+import { SqsRecordSchema, SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
+import {
+  type DomainEvent,
+  type MessageAttribute,
+  messageAttributesOf,
+  type SpinSettled,
+} from '@course/contract/events';
 import { startTestDatabase, type TestDatabase } from '@course/local';
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 
 /** A settled spin as slots publishes it; a big win (20 × the bet) unless told otherwise. */
 export function spinSettled(data: Partial<SpinSettled['data']> = {}): SpinSettled {
@@ -30,41 +35,57 @@ export function spinSettled(data: Partial<SpinSettled['data']> = {}): SpinSettle
 }
 
 /**
- * An SQS event as a Lambda event source mapping delivers it, one record per body (raw SNS
- * delivery: the body is the envelope's JSON), checked against Powertools' schema of SQS events.
+ * One record of an SQS event as a Lambda event source mapping delivers it (raw SNS delivery: the
+ * body is the envelope's JSON, the publisher's message attributes beside it), checked against
+ * Powertools' schema. An attribute given as a plain string is a String attribute.
  */
-export function sqsEventOf(bodies: string[], events: (DomainEvent | undefined)[] = []): SQSEvent {
-  const event: SQSEvent = {
-    Records: bodies.map((body, index) => {
-      const attributes = events[index] ? messageAttributesOf(events[index]) : {};
-      return {
-        messageId: randomUUID(),
-        receiptHandle: `handle-${index}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '1765016100000',
-          SenderId: 'AIDAEXAMPLE',
-          ApproximateFirstReceiveTimestamp: '1765016100001',
-        },
-        messageAttributes: Object.fromEntries(
-          Object.entries(attributes).map(([name, { DataType, StringValue }]) => [
-            name,
-            {
-              dataType: DataType,
-              stringValue: StringValue,
-              stringListValues: [],
-              binaryListValues: [],
-            },
-          ]),
-        ),
-        md5OfBody: '0'.repeat(32),
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:AuditQueue',
-        awsRegion: 'us-east-1',
-      };
-    }),
+export function sqsRecord(
+  body: string,
+  attributes: Record<string, string | MessageAttribute> = {},
+  queue = 'LeaderboardQueue',
+): SQSRecord {
+  const now = String(Date.now());
+  const record: SQSRecord = {
+    messageId: randomUUID(),
+    receiptHandle: `receipt-${randomUUID()}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: now,
+      SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(attributes).map(([name, value]) => {
+        const { DataType, StringValue } =
+          typeof value === 'string' ? { DataType: 'String', StringValue: value } : value;
+        return [
+          name,
+          {
+            dataType: DataType,
+            stringValue: StringValue,
+            stringListValues: [],
+            binaryListValues: [],
+          },
+        ];
+      }),
+    ),
+    md5OfBody: 'not-checked-by-the-functions',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:${queue}`,
+    awsRegion: 'us-east-1',
   };
+  SqsRecordSchema.parse(record);
+  return record;
+}
+
+/** An SQS event of the audit queue, one record per body, each with its event's attributes. */
+export function sqsEventOf(bodies: string[], events: (DomainEvent | undefined)[] = []): SQSEvent {
+  const Records = bodies.map((body, index) => {
+    const event = events[index];
+    return sqsRecord(body, event ? messageAttributesOf(event) : {}, 'AuditQueue');
+  });
+  const event: SQSEvent = { Records };
   SqsSchema.parse(event);
   return event;
 }

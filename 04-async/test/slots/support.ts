@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type {
   PublishBatchCommand,
   PublishBatchCommandOutput,
@@ -7,7 +6,6 @@ import type {
 } from '@aws-sdk/client-sns';
 import { startTestDatabase, type TestDatabase } from '@course/local';
 import { createLogger } from '@course/service-kit/core';
-import type { SQSRecord } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, vi } from 'vitest';
 import type { EventPublisher } from '../../src/events/outbox.ts';
@@ -104,37 +102,7 @@ export function recordingSns(
   return { sns, batches };
 }
 
-/**
- * An SQS record as an event source mapping hands it to a function, for a message body (raw
- * delivery: the event's JSON) and its message attributes. Checked by Powertools' schema: a test
- * never passes on a record Lambda cannot send.
- */
-export function sqsRecord(body: string, attributes: Record<string, string> = {}): SQSRecord {
-  const now = String(Date.now());
-  const record: SQSRecord = {
-    messageId: crypto.randomUUID(),
-    receiptHandle: `receipt-${crypto.randomUUID()}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: now,
-      SenderId: 'AIDAIENQZJOLO23YVJ4VO',
-      ApproximateFirstReceiveTimestamp: now,
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(attributes).map(([name, value]) => [
-        name,
-        { stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' },
-      ]),
-    ),
-    md5OfBody: 'not-checked-by-the-function',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:LeaderboardQueue',
-    awsRegion: 'us-east-1',
-  };
-  SqsRecordSchema.parse(record);
-  return record;
-}
+export { sqsRecord } from '../fixtures.ts';
 
 /** What fauxqs accepts (it checks no signature), and the only account it knows. */
 export const localAws = {
