@@ -28,4 +28,13 @@ export const LOGICAL_IDS = {
   auditFunction: 'AuditRecorderFunction',
   /** AWS::S3::Bucket — the audit log: one object per event, written once. */
   auditBucket: 'AuditLog',
+  /** AWS::StepFunctions::StateMachine — the purchase saga (Standard workflow). */
+  purchaseSaga: 'PurchaseSaga',
+  /** AWS::Lambda::Function — POST /api/slots/purchases, GET …/purchases/{id}, GET …/titles. */
+  purchasesFunction: 'PurchasesFunction',
+  /** AWS::Lambda::Function — the saga's steps, one function each. */
+  debitFunction: 'PurchaseDebitFunction',
+  grantFunction: 'PurchaseGrantFunction',
+  cancelGrantFunction: 'PurchaseCancelGrantFunction',
+  refundFunction: 'PurchaseRefundFunction',
 } as const;

@@ -14,3 +14,10 @@ export const APPLICATION_FUNCTION_METADATA = 'course:application-function';
  * CDK's helper functions.
  */
 export const DEPLOYMENT_FUNCTION_METADATA = 'course:deployment-function';
+
+/**
+ * Resource metadata key on an `AWS::StepFunctions::StateMachine` that the application owns (a
+ * saga): the runtime runs it. An unmarked state machine is one of CDK's own (a custom resource
+ * Provider's waiter), which runs only during a deployment.
+ */
+export const APPLICATION_STATE_MACHINE_METADATA = 'course:application-state-machine';

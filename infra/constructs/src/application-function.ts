@@ -1,9 +1,11 @@
 import {
   APPLICATION_FUNCTION_METADATA,
+  APPLICATION_STATE_MACHINE_METADATA,
   DEPLOYMENT_FUNCTION_METADATA,
 } from '@course/aws-local/metadata';
 import type { CfnResource } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 
 /**
  * Marks a Lambda function as one of the application's own, so that the local AWS runtime
@@ -38,4 +40,17 @@ export function markDeploymentFunction<F extends LambdaFunction>(fn: F): F {
   const resource = fn.node.defaultChild as CfnResource;
   resource.addMetadata(DEPLOYMENT_FUNCTION_METADATA, true);
   return fn;
+}
+
+/**
+ * Marks a state machine as one of the application's own (a saga), so that the local AWS runtime
+ * runs it from the template. Unmarked state machines are CDK's own (a custom resource Provider's
+ * waiter), which run only during a deployment. Metadata only, like `markApplicationFunction`.
+ *
+ * @returns the same state machine.
+ */
+export function markApplicationStateMachine<S extends StateMachine>(stateMachine: S): S {
+  const resource = stateMachine.node.defaultChild as CfnResource;
+  resource.addMetadata(APPLICATION_STATE_MACHINE_METADATA, true);
+  return stateMachine;
 }

@@ -1,4 +1,8 @@
-export { markApplicationFunction, markDeploymentFunction } from './application-function.ts';
+export {
+  markApplicationFunction,
+  markApplicationStateMachine,
+  markDeploymentFunction,
+} from './application-function.ts';
 export {
   ContainerService,
   type ContainerServiceProps,
