@@ -139,8 +139,8 @@ function TitleList({
               aria-disabled={busy}
               onClick={() => !busy && onBuy(title.id)}
             >
-              {buying === title.id ? 'Buying…' : 'Buy'}
-              <span className="visually-hidden"> {title.name}</span>
+              {buying === title.id ? 'Buying…' : 'Buy'}{' '}
+              <span className="visually-hidden">{title.name}</span>
             </button>
           ) : null}
         </li>
