@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration } from '../src/features/shop/PurchaseSteps.tsx';
 import { ShopPage } from '../src/features/shop/ShopPage.tsx';
 import type { Schemas } from '../src/lib/api.ts';
-import { fakeFetch, json, problem, renderWithApi } from './fake-api.tsx';
+import {
+  expectRetriedWithTheSameKey,
+  fakeFetch,
+  json,
+  problem,
+  renderWithApi,
+} from './fake-api.tsx';
 
 type Purchase = Schemas['Purchase'];
 type Step = Schemas['PurchaseStep'];
@@ -291,12 +297,7 @@ describe('a purchase in the shop', () => {
     await buyLuckySeven();
     await screen.findByText(/You are now Lucky Seven/);
 
-    const keys = requests
-      .filter((request) => request.method === 'POST')
-      .map((request) => request.headers.get('Idempotency-Key'));
-    expect(keys).toHaveLength(2);
-    expect(keys[0]).toMatch(/^[A-Za-z0-9_.:-]{1,128}$/);
-    expect(keys[1]).toBe(keys[0]);
+    expectRetriedWithTheSameKey(requests);
   });
 
   it('keeps following the purchase through a transient read failure', async () => {
