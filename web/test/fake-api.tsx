@@ -1,5 +1,6 @@
 import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
+import { expect } from 'vitest';
 import type { Schemas } from '../src/lib/api.ts';
 import { createApiClient } from '../src/lib/api.ts';
 import { type Services, ServicesProvider } from '../src/lib/services.tsx';
@@ -38,6 +39,19 @@ export function fakeFetch(routes: Record<string, Handler>) {
     return handler(request);
   };
   return { fetch, requests };
+}
+
+/**
+ * Checks that exactly two POSTs were sent and that the second (a retry after a network error)
+ * carried the first one's Idempotency-Key, a valid one.
+ */
+export function expectRetriedWithTheSameKey(requests: Request[]): void {
+  const keys = requests
+    .filter((request) => request.method === 'POST')
+    .map((request) => request.headers.get('Idempotency-Key'));
+  expect(keys).toHaveLength(2);
+  expect(keys[0]).toMatch(/^[A-Za-z0-9_.:-]{1,128}$/);
+  expect(keys[1]).toBe(keys[0]);
 }
 
 export const machine: Schemas['Machine'] = {

@@ -152,3 +152,33 @@ describe("the author's slots leaderboard badge", () => {
     expect(formatOrdinal(place)).toBe(expected);
   });
 });
+
+describe("the author's title from the shop", () => {
+  it('shows the title beside the name of an author who bought one, and nothing for others', async () => {
+    const bob = { id: '6d0a3a8e-0c2f-4f4b-9a55-1b2c3d4e5f60', username: 'bob' };
+    const { fetch } = fakeFetch({
+      [`GET /api/threads/${threadId}`]: () =>
+        json(
+          200,
+          threadPage(
+            [
+              post('Titled', { authorTitle: 'Lucky Seven', authorRank: 2 }),
+              post('Untitled', { author: bob }),
+            ],
+            null,
+          ),
+        ),
+    });
+    renderWithApi(<ThreadPage id={threadId} />, fetch);
+
+    await screen.findByText('Titled');
+
+    const titled = screen.getByText('Titled', { selector: '.post__body' }).closest('li');
+    const meta = titled?.querySelector('.post__meta');
+    expect(meta?.textContent).toMatch(/^alice titled Lucky Seven #2/);
+    expect(within(meta as HTMLElement).getByText('titled')).toHaveClass('visually-hidden');
+    const untitled = screen.getByText('Untitled', { selector: '.post__body' }).closest('li');
+    expect(untitled?.querySelector('.title-badge')).toBeNull();
+    expect(untitled).not.toHaveTextContent('Lucky Seven');
+  });
+});

@@ -2,7 +2,15 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { SlotsPage } from '../src/features/slots/SlotsPage.tsx';
-import { fakeFetch, json, machine, problem, renderWithApi, spin } from './fake-api.tsx';
+import {
+  expectRetriedWithTheSameKey,
+  fakeFetch,
+  json,
+  machine,
+  problem,
+  renderWithApi,
+  spin,
+} from './fake-api.tsx';
 
 function slotsServer(postSpin: (request: Request) => Response | Promise<Response>) {
   return fakeFetch({
@@ -50,12 +58,7 @@ describe('the slot machine', () => {
     await userEvent.click(button);
     await waitFor(() => expect(screen.getByTestId('balance')).toHaveTextContent('990'));
 
-    const keys = requests
-      .filter((request) => request.method === 'POST')
-      .map((request) => request.headers.get('Idempotency-Key'));
-    expect(keys).toHaveLength(2);
-    expect(keys[0]).toMatch(/^[A-Za-z0-9_.:-]{1,128}$/);
-    expect(keys[1]).toBe(keys[0]);
+    expectRetriedWithTheSameKey(requests);
   });
 
   it('uses a fresh Idempotency-Key once a spin has been answered', async () => {

@@ -58,6 +58,7 @@ const NAV_ITEMS = [
   { href: '/', label: 'Slots' },
   { href: '/forum', label: 'Forum' },
   { href: '/leaderboard', label: 'Leaderboard' },
+  { href: '/shop', label: 'Shop' },
 ];
 
 function Nav({ pathname }: { pathname: string }) {

@@ -9,6 +9,9 @@ const ForumPage = lazy(() =>
 const ThreadPage = lazy(() =>
   import('../features/forum/ThreadPage.tsx').then((m) => ({ default: m.ThreadPage })),
 );
+const ShopPage = lazy(() =>
+  import('../features/shop/ShopPage.tsx').then((m) => ({ default: m.ShopPage })),
+);
 const LeaderboardPage = lazy(() =>
   import('../features/leaderboard/LeaderboardPage.tsx').then((m) => ({
     default: m.LeaderboardPage,
@@ -22,7 +25,7 @@ export interface Route {
   element: ReactNode;
 }
 
-/** Maps a pathname to its page. Plain code instead of a route table: there are six pages. */
+/** Maps a pathname to its page. Plain code instead of a route table: there are a handful of pages. */
 export function matchRoute(pathname: string, search: string): Route {
   if (pathname === '/') return { area: 'The slot machine', title: 'Slots', element: <SlotsPage /> };
   if (pathname === '/login') {
@@ -41,6 +44,9 @@ export function matchRoute(pathname: string, search: string): Route {
   if (thread?.[1]) {
     const id = decodeURIComponent(thread[1]);
     return { area: 'The forum', title: 'Thread', element: <ThreadPage key={id} id={id} /> };
+  }
+  if (pathname === '/shop') {
+    return { area: 'The titles shop', title: 'Titles shop', element: <ShopPage /> };
   }
   if (pathname === '/leaderboard') {
     return { area: 'The leaderboard', title: 'Leaderboard', element: <LeaderboardPage /> };

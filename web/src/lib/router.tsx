@@ -1,7 +1,7 @@
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
 
 /**
- * A router in forty lines on the History API: the app has five pages, so a routing library
+ * A router in forty lines on the History API: the app has a handful of pages, so a routing library
  * would cost more bytes than it saves. The server answers every page URL with index.html.
  */
 const NAVIGATE_EVENT = 'course:navigate';

@@ -6,6 +6,7 @@ import { useResource } from '../../lib/use-resource.ts';
 import { formatDate } from './format.ts';
 import { RankBadge } from './RankBadge.tsx';
 import { ReplyForm } from './ReplyForm.tsx';
+import { TitleBadge } from './TitleBadge.tsx';
 import './forum.css';
 import { useLoadMore } from './use-load-more.ts';
 
@@ -54,6 +55,12 @@ export function ThreadPage({ id }: { id: string }) {
                 <li key={post.id} className="post">
                   <p className="post__meta">
                     <strong>{post.author.username}</strong>
+                    {post.authorTitle !== undefined ? (
+                      <>
+                        {' '}
+                        <TitleBadge title={post.authorTitle} />
+                      </>
+                    ) : null}
                     {post.authorRank !== undefined ? (
                       <>
                         {' '}

@@ -1,42 +1,25 @@
-import { useCallback, useRef } from 'react';
+import { useCallback } from 'react';
 import type { ApiClient, Schemas } from '../../lib/api.ts';
-import { ApiProblem, call } from '../../lib/problem.ts';
-
-interface PendingSpin {
-  bet: number;
-  key: string;
-}
-
-const randomKey = () => crypto.randomUUID();
+import { useIdempotentRequest } from '../../lib/idempotency.ts';
+import { call } from '../../lib/problem.ts';
 
 /**
- * Sends spins with an Idempotency-Key. When a spin fails with a network error we cannot know
- * whether the server took the bet, so the next attempt at the same bet reuses the same key: the
- * server then replays the original spin instead of charging the player twice.
+ * Sends spins with an Idempotency-Key. Pressing Spin again at the same bet after a network error
+ * reuses the key, so the server replays the original spin instead of charging the player twice.
  */
-export function useSpin(api: ApiClient, newKey: () => string = randomKey) {
-  const pending = useRef<PendingSpin | null>(null);
+export function useSpin(api: ApiClient, newKey?: () => string) {
+  const idempotent = useIdempotentRequest(newKey);
 
   return useCallback(
-    async (bet: number): Promise<Schemas['Spin']> => {
-      const previous = pending.current;
-      const attempt = previous?.bet === bet ? previous : { bet, key: newKey() };
-      pending.current = attempt;
-      try {
-        const spin = await call(
+    (bet: number): Promise<Schemas['Spin']> =>
+      idempotent(String(bet), (key) =>
+        call(
           api.POST('/api/slots/spins', {
             body: { bet },
-            params: { header: { 'Idempotency-Key': attempt.key } },
+            params: { header: { 'Idempotency-Key': key } },
           }),
-        );
-        pending.current = null;
-        return spin;
-      } catch (error) {
-        // Only an unanswered request is worth retrying with the same key; an answered one is final.
-        if (!(error instanceof ApiProblem && error.isNetworkError)) pending.current = null;
-        throw error;
-      }
-    },
-    [api, newKey],
+        ),
+      ),
+    [api, idempotent],
   );
 }
