@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { isRecord } from '../is-record.ts';
+import { listen } from '../listen.ts';
 import type { LogSink } from '../options.ts';
 import { type Execution, SfnApiError, type StepFunctionsEngine } from './engine.ts';
 import type { HistoryEvent } from './history.ts';
@@ -108,22 +108,7 @@ export async function startStepFunctionsApi(
     return operation(request);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { address, port } = server.address() as AddressInfo;
-  return {
-    url: `http://${address}:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.port, options.host);
 }
 
 /** AWS JSON 1.0 sends timestamps as seconds since the epoch (fractions allowed). */
