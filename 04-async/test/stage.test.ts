@@ -18,6 +18,7 @@ const ctx: StageContext = {
   functionNames: { SlotsRanksFunction: 'CourseAsync-SlotsRanksFunction' },
   queueUrls: { JackpotQueue: 'http://127.0.0.1:4200/000000000000/jackpot' },
   bucketNames: { AuditLog: 'courseasync-auditlog' },
+  stateMachineArns: {},
 };
 
 describe('the local stage 04', () => {

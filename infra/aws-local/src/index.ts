@@ -1,21 +1,23 @@
 /*
  * The local AWS: serves a stage's own synthesized CDK app on this machine — its HTTP APIs, Lambda
  * functions (and the Lambda Invoke API), SQS queues, SNS topics, event source mappings and
- * schedules, and S3 buckets — with no Docker and no AWS account. SAM CLI, LocalStack (whose image also needs an
+ * schedules, S3 buckets, and state machines (and the Step Functions API) — with no Docker and no
+ * AWS account. SAM CLI, LocalStack (whose image also needs an
  * auth token since 2026) and cdk-local run Lambda in Docker; serverless-offline needs a
  * serverless.yml. Here the application keeps the real AWS SDK v3, unchanged: every process and
- * function gets AWS_ENDPOINT_URL_SQS/_SNS/_S3/_LAMBDA pointing at the local endpoints, so the same
+ * function gets AWS_ENDPOINT_URL_SQS/_SNS/_S3/_LAMBDA/_SFN pointing at the local endpoints, so the same
  * code runs against this runtime, against LocalStack, and against AWS.
  *
  * Order of the start: fauxqs and the Invoke API listen first, on ports the OS picks, and the
  * HTTP APIs' ports are chosen, so that the model's references resolve to working local URLs;
  * then the model is built and every function's SDK imports are checked (any resource the runtime
- * cannot serve fails here, before anything runs), then the Lambda environments, the HTTP APIs,
- * and last the mappings and schedules, which start invoking at once. A start that fails stops
- * whatever it had started.
+ * cannot serve fails here, before anything runs; so does a state machine definition the engine
+ * cannot run), then the Step Functions API, the Lambda environments, the HTTP APIs, and last the
+ * mappings and schedules, which start invoking at once. A start that fails stops whatever it had
+ * started.
  *
- * Order of the stop: first nothing new (mappings stop polling, schedules stop firing), then the
- * environments, so an invocation in flight ends now rather than after its whole timeout (a batch
+ * Order of the stop: first nothing new (running executions are aborted and call no function
+ * again, mappings stop polling, schedules stop firing), then the environments, so an invocation in flight ends now rather than after its whole timeout (a batch
  * cut short comes back later: SQS delivers at least once), then the servers.
  */
 import {
@@ -28,6 +30,7 @@ import { LOCAL_REGION } from './assembly/local-names.ts';
 import { freePort } from './free-port.ts';
 import type { RunningHttpApi } from './http-api/index.ts';
 import { startHttpApi } from './http-api/index.ts';
+import { withFunctionFaults } from './lambda/function-faults.ts';
 import { createLambdaPool, startLambdaApi } from './lambda/index.ts';
 import type { Invoker } from './lambda/invoker.ts';
 import type { LambdaPool } from './lambda/pool.ts';
@@ -35,6 +38,7 @@ import { RESERVED_ENVIRONMENT_VARIABLES } from './lambda/reserved-variables.ts';
 import { checkSdkImports } from './lambda/sdk-imports.ts';
 import {
   type FaultSpec,
+  Faults,
   type Messaging,
   type MessagingServer,
   openMessagingServer,
@@ -49,10 +53,15 @@ import {
   type SuppliedValues,
 } from './model.ts';
 import type { LogSink } from './options.ts';
+import {
+  type StepFunctionsApi,
+  StepFunctionsEngine,
+  startStepFunctionsApi,
+} from './stepfunctions/index.ts';
 
 export type { FaultSpec, FaultSwitches } from './messaging/index.ts';
 export { parseFaultSpecs } from './messaging/index.ts';
-export { APPLICATION_FUNCTION_METADATA } from './metadata.ts';
+export { APPLICATION_FUNCTION_METADATA, APPLICATION_STATE_MACHINE_METADATA } from './metadata.ts';
 export * from './model.ts';
 export type { LogSink } from './options.ts';
 
@@ -81,7 +90,10 @@ export interface StartLocalAwsOptions {
    * `<data folder>/s3`); kept across restarts. Without it, objects live in memory.
    */
   s3StorageDir?: string;
-  /** Fault switches on from the start (`parseFaultSpecs('queue=orders,duplicate')`). */
+  /**
+   * Fault switches on from the start (`parseFaultSpecs('queue=orders,duplicate')`,
+   * `parseFaultSpecs('function=Grant,fail=once')`).
+   */
   faults?: FaultSpec[];
   /** Where the runtime's lines and the functions' logs go; source first. */
   log?: LogSink;
@@ -101,8 +113,16 @@ export interface LocalAws {
   queueUrls: Record<string, string>;
   /** Each bucket's name, by logical id: what a function or process is given, as on AWS. */
   bucketNames: Record<string, string>;
-  /** The fault switches, and fauxqs's view of the queues. */
+  /** Each application state machine's ARN, by logical id: what StartExecution is given. */
+  stateMachineArns: Record<string, string>;
+  /** The Step Functions API (AWS_ENDPOINT_URL_SFN). */
+  stepFunctionsUrl: string;
+  /**
+   * The fault switches (`messaging.faults`: one registry for queues, mappings, topics and
+   * functions), and fauxqs's view of the queues.
+   */
   messaging: Messaging;
+  /** Invokes the functions as every caller does: through their fault switches. */
   invoker: Invoker;
   /**
    * Stops the schedules and mappings from starting new work, ends the functions' environments
@@ -125,15 +145,22 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
   let server: MessagingServer | undefined;
   let lambdaApi: Awaited<ReturnType<typeof startLambdaApi>> | undefined;
   let pool: LambdaPool | undefined;
+  let invoker: Invoker | undefined;
+  let engine: StepFunctionsEngine | undefined;
+  let sfnApi: StepFunctionsApi | undefined;
   const httpApiServers: RunningHttpApi[] = [];
   let messaging: Messaging | undefined;
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      // Not awaited yet: it flags the pollers and schedules at once, then waits for their work.
+      // Not awaited yet: they flag the executions, pollers and schedules at once, then wait for
+      // their work, which the environments' end below cuts short.
+      const executionsStopped = engine?.stop();
       const triggersStopped = messaging?.stopTriggers();
       await quietly(pool?.stop());
+      await quietly(executionsStopped);
       await quietly(triggersStopped);
+      await quietly(sfnApi?.stop());
       await Promise.all(httpApiServers.map((api) => quietly(api.stop())));
       await quietly(lambdaApi?.stop());
       // fauxqs is closed here, once (not by messaging.stop(), which would close it again).
@@ -149,7 +176,7 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
     // The Invoke API listens before the model is built (its URL goes into the model) and serves
     // the pool once it exists; until then it knows no function, and nobody knows its URL yet.
     lambdaApi = await startLambdaApi(
-      forwardingInvoker(() => pool),
+      forwardingInvoker(() => invoker),
       { port: 0, log },
     );
     const httpApis: Record<string, string> = {};
@@ -165,7 +192,16 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
     };
     const model = buildModel({ assembly, endpoints, supplied: options.supplied ?? {} });
     checkSdkImports(model.functions);
-    const env = endpointEnvironment(endpoints);
+    // One registry for every fault switch: the queues', mappings', topics' and functions'.
+    const faults = new Faults(log);
+    engine = new StepFunctionsEngine(model.stateMachines, {
+      invoker: forwardingInvoker(() => invoker),
+      region: model.region,
+      timeScale,
+      log,
+    });
+    sfnApi = await startStepFunctionsApi(engine, { port: 0, log });
+    const env = endpointEnvironment(endpoints, sfnApi.url);
     if (timeScale !== 1) {
       log(
         'aws-local',
@@ -194,10 +230,11 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
         `at most ${options.localConcurrency} environments per function without reserved concurrency`,
       );
     }
+    invoker = withFunctionFaults(pool, model.functions, faults, log);
     const httpApiUrls: Record<string, string> = {};
     for (const api of model.httpApis) {
       const port = Number(new URL(httpApis[api.logicalId] ?? '').port);
-      const running = await startHttpApi(api, pool, {
+      const running = await startHttpApi(api, invoker, {
         port,
         timeScale,
         log,
@@ -206,10 +243,10 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
       httpApiServers.push(running);
       httpApiUrls[api.logicalId] = running.url;
     }
-    messaging = await serveMessaging(server, model, { invoker: pool, timeScale, log });
-    for (const { target, switches } of options.faults ?? []) messaging.faults.set(target, switches);
+    messaging = await serveMessaging(server, model, { invoker, faults, timeScale, log });
+    for (const { target, switches } of options.faults ?? []) faults.set(target, switches);
 
-    logServed(model, endpoints, httpApiUrls, log);
+    logServed(model, endpoints, httpApiUrls, sfnApi.url, log);
     const queueUrls = Object.fromEntries(
       model.queues.map((queue) => [
         queue.logicalId,
@@ -217,6 +254,9 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
       ]),
     );
     const bucketNames = Object.fromEntries(model.buckets.map((b) => [b.logicalId, b.name]));
+    const stateMachineArns = Object.fromEntries(
+      model.stateMachines.map((machine) => [machine.logicalId, machine.arn]),
+    );
     return {
       model,
       endpoints,
@@ -224,8 +264,10 @@ export async function startLocalAws(options: StartLocalAwsOptions): Promise<Loca
       httpApiUrls,
       queueUrls,
       bucketNames,
+      stateMachineArns,
+      stepFunctionsUrl: sfnApi.url,
       messaging,
-      invoker: pool,
+      invoker,
       stop,
     };
   } catch (error) {
@@ -269,7 +311,10 @@ function httpApiIds(assembly: ReturnType<typeof readCloudAssembly>): string[] {
   );
 }
 
-function endpointEnvironment(endpoints: LocalEndpoints): Record<string, string> {
+function endpointEnvironment(
+  endpoints: LocalEndpoints,
+  stepFunctions: string,
+): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_SQS: endpoints.messaging,
     AWS_ENDPOINT_URL_SNS: endpoints.messaging,
@@ -277,6 +322,7 @@ function endpointEnvironment(endpoints: LocalEndpoints): Record<string, string> 
     // (http://127.0.0.1:<port>/<bucket>/<key>), with no DNS name per bucket to resolve.
     AWS_ENDPOINT_URL_S3: endpoints.messaging,
     AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+    AWS_ENDPOINT_URL_SFN: stepFunctions,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -291,6 +337,7 @@ function logServed(
   model: LocalAwsModel,
   endpoints: LocalEndpoints,
   httpApiUrls: Record<string, string>,
+  stepFunctionsUrl: string,
   log: LogSink,
 ): void {
   const say = (line: string) => log('aws-local', line);
@@ -300,6 +347,10 @@ function logServed(
     for (const route of api.routes) say(`  ${route.routeKey} → ${route.functionName}`);
   }
   say(`Lambda Invoke API at ${endpoints.lambda}: ${model.functions.map((f) => f.name).join(', ')}`);
+  say(`Step Functions API at ${stepFunctionsUrl}`);
+  for (const machine of model.stateMachines) {
+    say(`  state machine ${machine.name} (${machine.type}, aws-local-stepfunctions)`);
+  }
   say(`SQS, SNS and S3 (fauxqs) at ${endpoints.messaging}`);
   for (const topic of model.topics) say(`  topic ${topic.name}`);
   for (const sub of model.subscriptions) {

@@ -138,6 +138,26 @@ export interface LocalSchedule {
   enabled: boolean;
 }
 
+/**
+ * An `AWS::StepFunctions::StateMachine` the application owns (marked with
+ * markApplicationStateMachine), run by aws-local-stepfunctions.
+ */
+export interface LocalStateMachine {
+  logicalId: string;
+  /** StateMachineName when set, else `<stack>-<logicalId>`. */
+  name: string;
+  /** `arn:aws:states:<region>:<account>:stateMachine:<name>`: its `Ref` and `Arn`. */
+  arn: string;
+  /** StateMachineType (default STANDARD). Both run the same way locally (see the README). */
+  type: 'STANDARD' | 'EXPRESS';
+  /**
+   * The Amazon States Language definition, every reference resolved to local values (the
+   * functions' local ARNs) and DefinitionSubstitutions applied; checked to hold only what the
+   * local engine runs.
+   */
+  definition: Record<string, unknown>;
+}
+
 /** A resource the runtime leaves out on purpose, and why (e.g. "IAM: no permissions are checked locally"). */
 export interface IgnoredResource {
   logicalId: string;
@@ -157,6 +177,7 @@ export interface LocalAwsModel {
   eventSourceMappings: LocalEventSourceMapping[];
   schedules: LocalSchedule[];
   buckets: LocalBucket[];
+  stateMachines: LocalStateMachine[];
   ignored: IgnoredResource[];
 }
 

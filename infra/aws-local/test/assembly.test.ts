@@ -278,7 +278,6 @@ describe('a template the runtime cannot serve fails the start, naming the resour
       'AWS::ServiceDiscovery::Service',
       'AWS::ApplicationAutoScaling::ScalableTarget',
       'AWS::ApplicationAutoScaling::ScalingPolicy',
-      'AWS::StepFunctions::StateMachine',
       'AWS::CloudFront::VpcOrigin',
       'AWS::WAFv2::WebACL',
       'AWS::Lambda::LayerVersion',
@@ -287,10 +286,20 @@ describe('a template the runtime cannot serve fails the start, naming the resour
       stageTypes.map((type, i) => [`Other${i}`, { Type: type, Properties: {} }]),
     );
 
-    const model = modelOf({ Fn: appFunction(), Start: provider, ...others });
+    // A custom resource Provider's waiter: CDK's own state machine, for deployments only.
+    const waiter = {
+      Type: 'AWS::StepFunctions::StateMachine',
+      Properties: {},
+      Metadata: { 'aws:cdk:path': 'Hand/Provider/waiter-state-machine/Resource' },
+    };
+
+    const model = modelOf({ Fn: appFunction(), Start: provider, Waiter: waiter, ...others });
 
     expect(model.functions.map((f) => f.logicalId)).toEqual(['Fn']);
-    expect(model.ignored.map((r) => r.type)).toEqual(expect.arrayContaining(stageTypes));
+    expect(model.stateMachines).toEqual([]);
+    expect(model.ignored.map((r) => r.type)).toEqual(
+      expect.arrayContaining([...stageTypes, 'AWS::StepFunctions::StateMachine']),
+    );
     expect(model.ignored).toEqual(
       expect.arrayContaining([
         expect.objectContaining({

@@ -40,7 +40,28 @@ describe('fault specs from the command line', () => {
     });
   });
 
+  it('parse a function’s fail and crash-after-effect: always, a probability, once or N times', () => {
+    expect(
+      parseFaultSpecs('function=Grant,fail; function=Debit,fail=0.3,crash-after-effect=once'),
+    ).toEqual([
+      { target: 'Grant', switches: { fail: { probability: 1 } } },
+      {
+        target: 'Debit',
+        switches: { fail: { probability: 0.3 }, crashAfterEffect: { times: 1 } },
+      },
+    ]);
+    expect(parseFaultSpec('function=Grant,crash-after-effect=3')).toEqual({
+      target: 'Grant',
+      switches: { crashAfterEffect: { times: 3 } },
+    });
+  });
+
   it.each([
+    'function=Grant',
+    'function=Grant,duplicate',
+    'queue=orders,fail',
+    'function=Grant,fail=0',
+    'function=Grant,crash-after-effect=twice',
     'orders,duplicate',
     'queue=orders',
     'queue=orders,explode',

@@ -1,11 +1,18 @@
 /*
- * Synthesizes the fixture CDK app once per test run (not once per test file): bundling four
- * functions takes seconds. A synthesis newer than every file of the app is reused.
+ * Synthesizes the fixture CDK apps once per test run (not once per test file): bundling their
+ * functions takes seconds. A synthesis newer than every file of its app is reused.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthesizeApp } from '../src/assembly/index.ts';
-import { FIXTURE_APP_DIR, FIXTURE_APP_ENTRY, FIXTURE_ASSEMBLY_DIR } from './fixture-app.ts';
+import {
+  FIXTURE_APP_DIR,
+  FIXTURE_APP_ENTRY,
+  FIXTURE_ASSEMBLY_DIR,
+  SAGA_APP_DIR,
+  SAGA_APP_ENTRY,
+  SAGA_ASSEMBLY_DIR,
+} from './fixture-app.ts';
 
 const MARK_HELPER = join(
   import.meta.dirname,
@@ -17,15 +24,20 @@ const MARK_HELPER = join(
 );
 
 export default async function setup(): Promise<void> {
-  if (isUpToDate()) return;
-  await synthesizeApp({ entry: FIXTURE_APP_ENTRY, outdir: FIXTURE_ASSEMBLY_DIR });
+  const apps = [
+    { dir: FIXTURE_APP_DIR, entry: FIXTURE_APP_ENTRY, outdir: FIXTURE_ASSEMBLY_DIR },
+    { dir: SAGA_APP_DIR, entry: SAGA_APP_ENTRY, outdir: SAGA_ASSEMBLY_DIR },
+  ];
+  for (const { dir, entry, outdir } of apps) {
+    if (!isUpToDate(dir, outdir)) await synthesizeApp({ entry, outdir });
+  }
 }
 
-function isUpToDate(): boolean {
-  const manifest = join(FIXTURE_ASSEMBLY_DIR, 'manifest.json');
+function isUpToDate(appDir: string, assemblyDir: string): boolean {
+  const manifest = join(assemblyDir, 'manifest.json');
   if (!existsSync(manifest)) return false;
   const synthesized = statSync(manifest).mtimeMs;
-  return [...sourceFiles(FIXTURE_APP_DIR), MARK_HELPER].every(
+  return [...sourceFiles(appDir), MARK_HELPER].every(
     (file) => statSync(file).mtimeMs < synthesized,
   );
 }

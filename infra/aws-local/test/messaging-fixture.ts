@@ -93,6 +93,7 @@ export function aModel(parts: Partial<LocalAwsModel>): LocalAwsModel {
     eventSourceMappings: [],
     schedules: [],
     buckets: [],
+    stateMachines: [],
     ignored: [],
     ...parts,
   };

@@ -1,12 +1,18 @@
 import {
   APPLICATION_FUNCTION_METADATA,
+  APPLICATION_STATE_MACHINE_METADATA,
   DEPLOYMENT_FUNCTION_METADATA,
 } from '@course/aws-local/metadata';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { markApplicationFunction, markDeploymentFunction } from '../src/application-function.ts';
+import {
+  markApplicationFunction,
+  markApplicationStateMachine,
+  markDeploymentFunction,
+} from '../src/application-function.ts';
 
 function inlineFunction(stack: Stack, id: string): LambdaFunction {
   return new LambdaFunction(stack, id, {
@@ -47,5 +53,27 @@ describe('markDeploymentFunction', () => {
     expect(metadataOf('Provider')[DEPLOYMENT_FUNCTION_METADATA]).toBe(true);
     expect(metadataOf('Provider')[APPLICATION_FUNCTION_METADATA]).toBeUndefined();
     expect(metadataOf('Other')[DEPLOYMENT_FUNCTION_METADATA]).toBeUndefined();
+  });
+});
+
+describe('markApplicationStateMachine', () => {
+  it('puts the application mark on the marked state machine only', () => {
+    const stack = new Stack(new App(), 'MachineMarks');
+    const machine = (id: string) =>
+      new StateMachine(stack, id, {
+        definitionBody: DefinitionBody.fromChainable(new Pass(stack, `${id}Pass`)),
+      });
+    const marked = markApplicationStateMachine(machine('Saga'));
+    machine('Other');
+
+    const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
+    const markOf = (prefix: string) =>
+      Object.entries(machines).find(([id]) => id.startsWith(prefix))?.[1]?.Metadata?.[
+        APPLICATION_STATE_MACHINE_METADATA
+      ];
+
+    expect(marked).toBeInstanceOf(StateMachine);
+    expect(markOf('Saga')).toBe(true);
+    expect(markOf('Other')).toBeUndefined();
   });
 });

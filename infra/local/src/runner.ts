@@ -101,6 +101,7 @@ export async function startStage(
       functionNames: {},
       queueUrls: {},
       bucketNames: {},
+      stateMachineArns: {},
     };
     await migrateAndSeed(def.databases, ctx, settings);
     for (const task of def.tasks ?? []) {
@@ -302,6 +303,7 @@ async function startStageAws(
   ctx.functionNames = Object.fromEntries(local.model.functions.map((f) => [f.logicalId, f.name]));
   ctx.queueUrls = local.queueUrls;
   ctx.bucketNames = local.bucketNames;
+  ctx.stateMachineArns = local.stateMachineArns;
   return local;
 }
 

@@ -67,6 +67,11 @@ export interface StageContext {
    * under `<data folder>/s3`.
    */
   bucketNames: Record<string, string>;
+  /**
+   * Each application state machine's ARN by its logical id (for a stage with `localAws`): what a
+   * process or function passes to StartExecution, as it would pass the deployed ARN.
+   */
+  stateMachineArns: Record<string, string>;
 }
 
 /**

@@ -3,7 +3,7 @@
  * classified first (classes.ts); any resource of no class fails the start before anything runs.
  * Then each emulated resource's properties are resolved (intrinsics.ts), only those the runtime
  * uses, and checked as AWS would check them at deploy time where the check matters locally —
- * one file per family: functions, HTTP APIs, messaging, schedules, storage.
+ * one file per family: functions, HTTP APIs, messaging, schedules, storage, state machines.
  */
 import {
   LocalAwsError,
@@ -18,6 +18,7 @@ import type { CfnResourceEntry } from './intrinsics.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-names.ts';
 import { eventSourceMapping, queue, subscription, topic } from './messaging.ts';
 import { ruleSchedules, schedule } from './schedules.ts';
+import { stateMachine } from './state-machines.ts';
 import { bucket } from './storage.ts';
 import { TemplateReader } from './template-reader.ts';
 
@@ -68,6 +69,9 @@ export function buildModel({
       ...each('AWS::Scheduler::Schedule', (id, r) => schedule(reader, id, r, functions)),
     ],
     buckets: each('AWS::S3::Bucket', (id, r) => bucket(reader, id, r)),
+    stateMachines: each('AWS::StepFunctions::StateMachine', (id, r) =>
+      stateMachine(reader, id, r, functions),
+    ),
     ignored: reader.ignoredResources(),
   };
 }

@@ -7,7 +7,11 @@
  *   e.g. a database endpoint that is the embedded Postgres.
  * Anything else fails the start, naming the resource: a stage that half runs teaches nothing.
  */
-import { APPLICATION_FUNCTION_METADATA, DEPLOYMENT_FUNCTION_METADATA } from '../metadata.ts';
+import {
+  APPLICATION_FUNCTION_METADATA,
+  APPLICATION_STATE_MACHINE_METADATA,
+  DEPLOYMENT_FUNCTION_METADATA,
+} from '../metadata.ts';
 import type { CfnResourceEntry } from './intrinsics.ts';
 
 export const EMULATED_TYPES = new Set([
@@ -25,6 +29,8 @@ export const EMULATED_TYPES = new Set([
   'AWS::Scheduler::Schedule',
   // Its objects; the bucket's own settings (versioning, lifecycle…) are logged as ignored.
   'AWS::S3::Bucket',
+  // Only the application's (marked); CDK's own waiters are ignored, any other fails the start.
+  'AWS::StepFunctions::StateMachine',
 ]);
 
 const NETWORK = 'networking: local processes talk over 127.0.0.1; no VPC is emulated';
@@ -87,8 +93,6 @@ export const IGNORED_TYPES: Record<string, string> = {
   'AWS::CloudFront::Function': CDN,
   'AWS::CloudFront::VpcOrigin': CDN,
   'AWS::WAFv2::WebACL': 'edge protection: nothing stands in front of the local processes',
-  'AWS::StepFunctions::StateMachine':
-    'deployment orchestration (a custom resource’s waiter): runs only during a deployment',
   'AWS::Lambda::LayerVersion':
     'a layer of a deployment-time function (BucketDeployment’s AWS CLI): runs only during a deployment',
   'AWS::S3::BucketPolicy': RESOURCE_POLICY,
@@ -133,6 +137,7 @@ export type Classification =
 export function classify(logicalId: string, resource: CfnResourceEntry): Classification {
   const { Type: type } = resource;
   if (type === 'AWS::Lambda::Function') return classifyFunction(logicalId, resource);
+  if (type === 'AWS::StepFunctions::StateMachine') return classifyStateMachine(logicalId, resource);
   if (EMULATED_TYPES.has(type)) return { class: 'emulated' };
   const reason = IGNORED_TYPES[type];
   if (reason !== undefined) return { class: 'ignored', reason };
@@ -167,5 +172,28 @@ function classifyFunction(logicalId: string, resource: CfnResourceEntry): Classi
     why:
       `function ${logicalId} is neither marked as the application's ` +
       '(markApplicationFunction from @course/constructs) nor one of CDK’s known helper functions',
+  };
+}
+
+/** The construct id CDK's custom resource Provider gives the state machine that polls isComplete. */
+const PROVIDER_WAITER_ID = 'waiter-state-machine';
+
+function classifyStateMachine(logicalId: string, resource: CfnResourceEntry): Classification {
+  if (resource.Metadata?.[APPLICATION_STATE_MACHINE_METADATA] === true) {
+    return { class: 'emulated' };
+  }
+  const path = resource.Metadata?.['aws:cdk:path'];
+  const segments = typeof path === 'string' ? path.split('/') : [];
+  if (segments.includes(PROVIDER_WAITER_ID)) {
+    return {
+      class: 'ignored',
+      reason: 'CDK’s custom resource Provider waiter: runs only during a deployment',
+    };
+  }
+  return {
+    class: 'unknown',
+    why:
+      `state machine ${logicalId} is neither marked as the application's ` +
+      '(markApplicationStateMachine from @course/constructs) nor a custom resource Provider’s waiter',
   };
 }

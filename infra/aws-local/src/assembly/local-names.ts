@@ -82,6 +82,10 @@ export function localIdentity(input: NamingInput): LocalIdentity {
       // Only what has a local meaning: DomainName, RegionalDomainName and WebsiteURL name AWS's
       // hosts, which a local process must not call, so a reference to them fails the start.
       return { name, attributes: { Ref: name, Arn: `arn:aws:s3:::${name}` } };
+    case 'AWS::StepFunctions::StateMachine': {
+      const stateMachineArn = arn('states', `stateMachine:${name}`);
+      return { name, attributes: { Ref: stateMachineArn, Arn: stateMachineArn, Name: name } };
+    }
     case 'AWS::Events::Rule':
       return { name, attributes: { Ref: name, Arn: arn('events', `rule/${name}`) } };
     case 'AWS::Scheduler::Schedule':

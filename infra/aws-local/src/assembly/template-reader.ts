@@ -29,6 +29,7 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::Events::Rule': 'Name',
   'AWS::Scheduler::Schedule': 'Name',
   'AWS::S3::Bucket': 'BucketName',
+  'AWS::StepFunctions::StateMachine': 'StateMachineName',
 };
 
 export class TemplateReader {

@@ -7,8 +7,9 @@
  * `apigw-requestid` header, so a learner can match it with the event's `requestContext.requestId`.
  */
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Invoker } from '../lambda/invoker.ts';
+import { listen } from '../listen.ts';
 import { type HttpApiRoute, LocalAwsError, type LocalHttpApi } from '../model.ts';
 import { type RuntimeOptions, scaledMs } from '../options.ts';
 import { buildEvent, decodeLeniently, newRequestId } from './event.ts';
@@ -146,22 +147,7 @@ export async function startHttpApi(
   // have answered it. The services of the course do the same (service-kit's listen).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { address, port } = server.address() as AddressInfo;
-  return {
-    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.port ?? 0, options.host);
 }
 
 function send(res: ServerResponse, requestId: string, answer: GatewayAnswer, close = false) {

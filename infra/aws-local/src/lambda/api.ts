@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../assembly/local-names.ts';
+import { listen } from '../listen.ts';
 import type { LogSink } from '../options.ts';
 import { LATEST, parseFunctionRef } from './function-ref.ts';
 import type { InvocationResult, Invoker } from './invoker.ts';
@@ -189,23 +189,7 @@ export async function startLambdaApi(
         .end(JSON.stringify(body));
     });
   });
-  // A port already taken rejects the start (EADDRINUSE) instead of throwing from an event.
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { address, port } = server.address() as AddressInfo;
-  return {
-    url: `http://${address}:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.port, options.host);
 }
 
 function messageField(error: ApiError): Record<string, string> {

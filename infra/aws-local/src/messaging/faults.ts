@@ -2,10 +2,13 @@
  * Fault switches: the at-least-once behaviours SQS and Lambda show now and then, on demand, so a
  * test or a learner can see a consumer cope with them. Each applies to the event source
  * mappings reading one queue (set by the queue's name) or to one mapping (by its logical id) —
- * or, for an SNS outage, to the publishes to one topic (by the topic's name).
+ * or, for an SNS outage, to the publishes to one topic (by the topic's name) — or to the
+ * invocations of one function (by its logical id or name), whoever invokes it: an HTTP API, a
+ * mapping, a state machine or the Invoke API.
  * Command-line form (part of the runner's flags): `queue=orders,duplicate,reorder`,
- * `mapping=OrdersConsumer,crash-before-delete=once` or `topic=events,refuse-publish=once`;
- * several specs joined with `;`. Switches can be changed while the runtime runs (`set`).
+ * `mapping=OrdersConsumer,crash-before-delete=once`, `topic=events,refuse-publish=once` or
+ * `function=Grant,fail=2`; several specs joined with `;`. Switches can be changed while the
+ * runtime runs (`set`).
  */
 import type { LogSink } from '../options.ts';
 
@@ -39,7 +42,21 @@ export interface FaultSwitches {
    * retries of a refused call (same `amz-sdk-invocation-id`) are refused too, as in an outage.
    */
   refusePublish?: number | 'once';
+  /**
+   * For a function: the invocation fails before the handler runs, as when its environment dies
+   * (a Lambda error `Runtime.ExitError`): nothing the handler would do happens.
+   */
+  fail?: InvocationFault;
+  /**
+   * For a function: the handler runs to completion (its effect is done), then its answer is lost
+   * and the invocation fails the same way (`Runtime.ExitError`): the caller cannot tell it from
+   * `fail`, and a retry runs the handler a second time.
+   */
+  crashAfterEffect?: InvocationFault;
 }
+
+/** How often a function fault fires: with a probability per invocation, or the next N times. */
+export type InvocationFault = { probability: number } | { times: number };
 
 export interface FaultSpec {
   /** A queue's name or a mapping's logical id. */
@@ -51,7 +68,15 @@ export class FaultSpecError extends Error {
   override name = 'FaultSpecError';
 }
 
-const FLAG = /^(duplicate|reorder|crash-before-delete|expire-visibility|refuse-publish)(?:=(.+))?$/;
+const FLAG =
+  /^(duplicate|reorder|crash-before-delete|expire-visibility|refuse-publish|fail|crash-after-effect)(?:=(.+))?$/;
+const FUNCTION_FAULTS = new Set(['fail', 'crash-after-effect']);
+const TARGETS: Record<string, (fault: string) => boolean> = {
+  queue: (fault) => fault !== 'refuse-publish' && !FUNCTION_FAULTS.has(fault),
+  mapping: (fault) => fault !== 'refuse-publish' && !FUNCTION_FAULTS.has(fault),
+  topic: (fault) => fault === 'refuse-publish',
+  function: (fault) => FUNCTION_FAULTS.has(fault),
+};
 
 /** A probability above 0 and at most 1; absent means 1 (always). */
 function probability(name: string, value: string | undefined): number {
@@ -68,13 +93,27 @@ function onceOrTrue(name: string, value: string | undefined): boolean | 'once' {
   throw new FaultSpecError(`${name}=${value}: expected ${name} or ${name}=once`);
 }
 
-/** Parses `queue=orders,duplicate=0.5,reorder` (or `mapping=<logicalId>,…`, `topic=<name>,…`). */
+/**
+ * `fail`, `fail=0.3` (a probability), `fail=once` or `fail=3` (the next three invocations). A
+ * whole number of 2 or more is a count; 1 is the probability "always", like a bare `fail`.
+ */
+function invocationFault(name: string, value: string | undefined): InvocationFault {
+  if (value === 'once') return { times: 1 };
+  const parsed = Number(value);
+  if (value !== undefined && Number.isInteger(parsed) && parsed >= 2) return { times: parsed };
+  return { probability: probability(name, value) };
+}
+
+/**
+ * Parses `queue=orders,duplicate=0.5,reorder` (or `mapping=<logicalId>,…`, `topic=<name>,…`,
+ * `function=<logicalId or name>,…`).
+ */
 export function parseFaultSpec(spec: string): FaultSpec {
   const [head, ...flags] = spec.split(',').map((part) => part.trim());
-  const [, kind, target] = /^(queue|mapping|topic)=(.+)$/.exec(head ?? '') ?? [];
+  const [, kind = '', target] = /^(queue|mapping|topic|function)=(.+)$/.exec(head ?? '') ?? [];
   if (!target) {
     throw new FaultSpecError(
-      `"${spec}": start with queue=<name>, mapping=<logical id> or topic=<name>`,
+      `"${spec}": start with queue=<name>, mapping=<logical id>, topic=<name> or function=<logical id or name>`,
     );
   }
   if (flags.length === 0) throw new FaultSpecError(`"${spec}": name at least one fault`);
@@ -83,13 +122,13 @@ export function parseFaultSpec(spec: string): FaultSpec {
     const match = FLAG.exec(flag);
     if (!match) {
       throw new FaultSpecError(
-        `"${flag}": the faults are duplicate[=probability], reorder, crash-before-delete[=once], expire-visibility[=once] (queue or mapping) and refuse-publish[=probability|once] (topic)`,
+        `"${flag}": the faults are duplicate[=probability], reorder, crash-before-delete[=once], expire-visibility[=once] (queue or mapping), refuse-publish[=probability|once] (topic) and fail[=probability|once|N], crash-after-effect[=probability|once|N] (function)`,
       );
     }
-    const [, name, value] = match;
-    if ((name === 'refuse-publish') !== (kind === 'topic')) {
+    const [, name = '', value] = match;
+    if (!TARGETS[kind]?.(name)) {
       throw new FaultSpecError(
-        `"${flag}": refuse-publish applies to a topic, the other faults to a queue or a mapping`,
+        `"${flag}": refuse-publish applies to a topic, fail and crash-after-effect to a function, the other faults to a queue or a mapping`,
       );
     }
     if (name === 'duplicate') {
@@ -101,6 +140,10 @@ export function parseFaultSpec(spec: string): FaultSpec {
       switches.crashBeforeDelete = onceOrTrue(name, value);
     } else if (name === 'refuse-publish') {
       switches.refusePublish = value === 'once' ? 'once' : probability(name, value);
+    } else if (name === 'fail') {
+      switches.fail = invocationFault(name, value);
+    } else if (name === 'crash-after-effect') {
+      switches.crashAfterEffect = invocationFault(name, value);
     } else {
       switches.expireVisibility = onceOrTrue(name ?? '', value);
     }
@@ -120,7 +163,11 @@ export function parseFaultSpecs(specs: string): FaultSpec[] {
 function describe(switches: FaultSwitches): string {
   const parts = Object.entries(switches)
     .filter(([, value]) => value !== undefined && value !== false)
-    .map(([name, value]) => (value === true ? name : `${name}=${value}`));
+    .map(([name, value]) => {
+      if (value === true) return name;
+      if (typeof value !== 'object') return `${name}=${value}`;
+      return 'times' in value ? `${name} × ${value.times}` : `${name}=${value.probability}`;
+    });
   return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
@@ -162,6 +209,29 @@ export class Faults {
       }
       return;
     }
+  }
+
+  /**
+   * Whether an invocation of this function (its logical id or name holds the switch) meets a
+   * fault now: `fail` is asked before the handler runs, `crashAfterEffect` after it succeeded.
+   * A counted fault is spent by the invocation it fires on.
+   */
+  firesOn(functionIds: string[], name: 'fail' | 'crashAfterEffect'): boolean {
+    for (const target of functionIds) {
+      const switches = this.#switches.get(target);
+      const fault = switches?.[name];
+      if (switches === undefined || fault === undefined) continue;
+      if ('probability' in fault) return Math.random() < fault.probability;
+      if (fault.times <= 0) return false;
+      const remaining = fault.times - 1;
+      switches[name] = { times: remaining };
+      if (remaining === 0) {
+        delete switches[name];
+        this.log('aws-local', `fault ${name} for ${target} fired its last time, now off`);
+      }
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -20,6 +20,7 @@ export {
   type FaultSpec,
   type FaultSwitches,
   Faults,
+  type InvocationFault,
   parseFaultSpec,
   parseFaultSpecs,
 } from './faults.ts';
@@ -31,13 +32,15 @@ export { toSqsRecord } from './sqs-event.ts';
 
 export interface MessagingOptions extends RuntimeOptions {
   invoker: Invoker;
+  /** The runtime's one registry of fault switches (its functions' too); a new one if omitted. */
+  faults?: Faults;
 }
 
 export interface Messaging {
   /** SQS and SNS, e.g. http://127.0.0.1:4566 (AWS_ENDPOINT_URL_SQS and _SNS). */
   readonly endpoint: string;
   readonly server: MessagingServer;
-  /** The fault switches, by queue name or mapping logical id. */
+  /** The fault switches, by queue name, mapping logical id, topic name or function. */
   readonly faults: Faults;
   /** Stops the schedules and the mappings; resolves once their invocations in flight are settled. */
   stopTriggers(): Promise<void>;
@@ -101,7 +104,7 @@ export async function serveMessaging(
   }
   await createResources(model, server, options);
 
-  const faults = new Faults(options.log);
+  const faults = options.faults ?? new Faults(options.log);
   server.setPublishGate((topicName, call) => {
     const refused = faults.refusesPublish(topicName, call);
     if (refused) {

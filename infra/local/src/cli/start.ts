@@ -8,8 +8,10 @@
  *   pnpm start 01 --reset            forget the stage's local data first: fresh databases and demo data
  *   DATABASE_URL=postgresql://... pnpm start   a real Postgres server instead of embedded ones
  *   pnpm start 04 --faults 'queue=orders,duplicate;mapping=AuditConsumer,crash-before-delete=once'
- *                                    fault switches of the local AWS (stages with a CDK app served locally)
- *   pnpm start 04 --time-scale 0.1   the template's timeouts, visibility timeouts and schedules 10× as fast
+ *                                    fault switches of the local AWS (stages with a CDK app served locally);
+ *                                    `function=<logical id>,fail=once` or `,crash-after-effect` for a function
+ *   pnpm start 04 --time-scale 0.1   the template's timeouts, visibility timeouts, schedules and state
+ *                                    machines' retry intervals and waits 10× as fast
  *
  * Data (databases, signing key) lives in <repo>/.data/<stage folder>; --reset deletes it.
  */
