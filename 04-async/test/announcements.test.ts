@@ -7,17 +7,17 @@ import {
   BIG_WINS_THREAD,
   SYSTEM_AUTHOR,
 } from '../src/forum/announcements.ts';
-import { type AnnouncementsDatabase, createAnnouncementsDb } from '../src/forum/db.ts';
+import { type AsyncForumDatabase, createAsyncForumDb } from '../src/forum/db.ts';
 import { spinSettled, startForumTestDatabase } from './fixtures.ts';
 
 const prismaDir = new URL('../prisma/forum/', import.meta.url);
 
 let database: TestDatabase;
-let db: AnnouncementsDatabase;
+let db: AsyncForumDatabase;
 
 beforeAll(async () => {
   database = await startForumTestDatabase();
-  db = createAnnouncementsDb(database.url, 8);
+  db = createAsyncForumDb(database.url, 8);
 });
 
 afterAll(async () => {
