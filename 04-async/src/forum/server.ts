@@ -1,12 +1,10 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { serve } from '@course/containers/serve';
 import { forumService } from '@course/serverless/forum/service';
-import { withAuthorTitles } from './author-titles.ts';
 import { loadConfig } from './config.ts';
 import { createAsyncForumDb } from './db.ts';
 import { pollJackpots } from './jackpot-poller.ts';
-import { titleGrantRoutes } from './title-grant-routes.ts';
-import { currentTitles } from './titles.ts';
+import { titlesExtension } from './titles-extension.ts';
 
 // Stage 03's forum service, plus what stage 04 adds to it: authors' titles on posts and the
 // internal routes the purchase saga grants and cancels them through (both over stage 04's own
@@ -19,11 +17,7 @@ await serve({
   start(config, log) {
     // Shared by the poller, the title grants and one title lookup per thread page.
     const db = createAsyncForumDb(config.DATABASE_URL, 4);
-    const forum = forumService(config, log, {
-      decorateStore: (store) =>
-        withAuthorTitles(store, (authorIds) => currentTitles(db, authorIds)),
-      extraRoutes: titleGrantRoutes({ db }),
-    });
+    const forum = forumService(config, log, titlesExtension(db));
     const sqs = new SQSClient({});
     const stop = new AbortController();
     const polling = pollJackpots({

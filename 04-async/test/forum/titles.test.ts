@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { TestDatabase } from '@course/local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AsyncForumDatabase, createAsyncForumDb } from '../../src/forum/db.ts';
+import { cancelGrant, currentTitles, grantTitle } from '../../src/forum/titles.ts';
+import { startForumTestDatabase } from '../fixtures.ts';
+
+let database: TestDatabase;
+let db: AsyncForumDatabase;
+
+beforeAll(async () => {
+  database = await startForumTestDatabase();
+  db = createAsyncForumDb(database.url, 8);
+});
+
+afterAll(async () => {
+  await db?.$disconnect();
+  await database?.stop();
+});
+
+const player = () => ({ userId: randomUUID(), username: 'alice' });
+const grantedRows = (userId: string) =>
+  db.titleGrant.count({ where: { userId, status: 'granted' } });
+
+describe('grantTitle', () => {
+  it('grants a title once per purchase, however often the same grant arrives', async () => {
+    const purchaseId = randomUUID();
+    const request = { ...player(), titleId: 'lucky-seven' };
+
+    const first = await grantTitle(db, purchaseId, request);
+    const again = await grantTitle(db, purchaseId, request);
+
+    expect(first).toEqual({ outcome: 'granted' });
+    expect(again).toEqual({ outcome: 'granted' });
+    expect(await grantedRows(request.userId)).toBe(1);
+  });
+
+  it('refuses a second purchase of a title the player already holds', async () => {
+    const buyer = player();
+    await grantTitle(db, randomUUID(), { ...buyer, titleId: 'high-roller' });
+
+    const second = await grantTitle(db, randomUUID(), { ...buyer, titleId: 'high-roller' });
+
+    expect(second).toEqual({ outcome: 'refused', reason: 'already-owned' });
+    expect(await grantedRows(buyer.userId)).toBe(1);
+  });
+
+  it('lets another player buy the same title, and the same player another title', async () => {
+    const alice = player();
+    const bob = player();
+    await grantTitle(db, randomUUID(), { ...alice, titleId: 'lucky-seven' });
+
+    const bobs = await grantTitle(db, randomUUID(), { ...bob, titleId: 'lucky-seven' });
+    const alicesOther = await grantTitle(db, randomUUID(), { ...alice, titleId: 'high-roller' });
+
+    expect(bobs).toEqual({ outcome: 'granted' });
+    expect(alicesOther).toEqual({ outcome: 'granted' });
+  });
+
+  it('grants exactly one of many purchases of the same title by one player at the same moment', async () => {
+    const buyer = player();
+
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        grantTitle(db, randomUUID(), { ...buyer, titleId: 'lucky-seven' }),
+      ),
+    );
+
+    expect(results.filter((result) => result.outcome === 'granted')).toHaveLength(1);
+    expect(results.filter((result) => result.outcome === 'refused')).toEqual(
+      Array.from({ length: 7 }, () => ({ outcome: 'refused', reason: 'already-owned' })),
+    );
+    expect(await grantedRows(buyer.userId)).toBe(1);
+  });
+
+  it('refuses the grant of a purchase that grants another player or title', async () => {
+    const purchaseId = randomUUID();
+    const buyer = player();
+    await grantTitle(db, purchaseId, { ...buyer, titleId: 'lucky-seven' });
+
+    const otherTitle = await grantTitle(db, purchaseId, { ...buyer, titleId: 'high-roller' });
+
+    expect(otherTitle).toEqual({ outcome: 'refused', reason: 'mismatch' });
+  });
+});
+
+describe('cancelGrant', () => {
+  it('revokes a granted title, and says so again when asked again', async () => {
+    const purchaseId = randomUUID();
+    const buyer = player();
+    await grantTitle(db, purchaseId, { ...buyer, titleId: 'lucky-seven' });
+
+    const first = await cancelGrant(db, purchaseId);
+    const again = await cancelGrant(db, purchaseId);
+
+    expect([first, again]).toEqual(['revoked', 'revoked']);
+    expect(await grantedRows(buyer.userId)).toBe(0);
+  });
+
+  it('leaves a tombstone for a purchase never granted, so that its late grant is refused', async () => {
+    const purchaseId = randomUUID();
+    const buyer = player();
+
+    const cancelled = await cancelGrant(db, purchaseId);
+    const lateGrant = await grantTitle(db, purchaseId, { ...buyer, titleId: 'lucky-seven' });
+
+    expect(cancelled).toBe('cancelled');
+    expect(lateGrant).toEqual({ outcome: 'refused', reason: 'cancelled' });
+    expect(await grantedRows(buyer.userId)).toBe(0);
+  });
+
+  it('refuses the grant of a revoked purchase, and lets the player buy the title again', async () => {
+    const revokedPurchase = randomUUID();
+    const buyer = player();
+    await grantTitle(db, revokedPurchase, { ...buyer, titleId: 'high-roller' });
+    await cancelGrant(db, revokedPurchase);
+
+    const replayed = await grantTitle(db, revokedPurchase, { ...buyer, titleId: 'high-roller' });
+    const boughtAgain = await grantTitle(db, randomUUID(), { ...buyer, titleId: 'high-roller' });
+
+    expect(replayed).toEqual({ outcome: 'refused', reason: 'cancelled' });
+    expect(boughtAgain).toEqual({ outcome: 'granted' });
+  });
+
+  it('never leaves a title granted when its grant and its cancellation race', async () => {
+    const buyer = player();
+    const purchases = Array.from({ length: 6 }, () => randomUUID());
+
+    await Promise.all(
+      purchases.flatMap((purchaseId) => [
+        grantTitle(db, purchaseId, { ...buyer, titleId: 'reel-legend' }),
+        cancelGrant(db, purchaseId),
+      ]),
+    );
+
+    const rows = await db.titleGrant.findMany({ where: { purchaseId: { in: purchases } } });
+    expect(rows.map((row) => row.status)).toEqual(purchases.map(() => 'cancelled'));
+  });
+});
+
+describe('currentTitles', () => {
+  it("names each player's most recently granted title, and none for a player without one", async () => {
+    const alice = player();
+    const bob = player();
+    const carol = player();
+    await grantTitle(db, randomUUID(), { ...alice, titleId: 'lucky-seven' });
+    await grantTitle(db, randomUUID(), { ...alice, titleId: 'high-roller' });
+    await grantTitle(db, randomUUID(), { ...bob, titleId: 'lucky-seven' });
+    const revoked = randomUUID();
+    await grantTitle(db, revoked, { ...bob, titleId: 'reel-legend' });
+    await cancelGrant(db, revoked);
+
+    const titles = await currentTitles(db, [alice.userId, bob.userId, carol.userId]);
+
+    expect(Object.fromEntries(titles)).toEqual({
+      [alice.userId]: 'High Roller',
+      [bob.userId]: 'Lucky Seven',
+    });
+  });
+});
