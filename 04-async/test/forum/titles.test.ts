@@ -143,7 +143,13 @@ describe('currentTitles', () => {
     const alice = player();
     const bob = player();
     const carol = player();
-    await grantTitle(db, randomUUID(), { ...alice, titleId: 'lucky-seven' });
+    const earlier = randomUUID();
+    await grantTitle(db, earlier, { ...alice, titleId: 'lucky-seven' });
+    // Granted a minute before the next one: two grants can fall in the same millisecond.
+    await db.titleGrant.update({
+      where: { purchaseId: earlier },
+      data: { grantedAt: new Date(Date.now() - 60_000) },
+    });
     await grantTitle(db, randomUUID(), { ...alice, titleId: 'high-roller' });
     await grantTitle(db, randomUUID(), { ...bob, titleId: 'lucky-seven' });
     const revoked = randomUUID();
