@@ -8,7 +8,6 @@ import {
 import stage02Routes from '@course/containers/routes';
 import { createHarness } from '@course/contract';
 import { matchRoute, pathMatches } from '@course/facade/route-table';
-import type { TestDatabase } from '@course/local';
 import { containerRoutes } from '@course/serverless/cdk/routes';
 import { LOAD_BALANCER_PATHS, SLOTS_API_PATHS } from '@course/serverless/cdk/serverless-stack';
 import { serveJwks } from '@course/serverless/test/jwks';
@@ -21,11 +20,10 @@ import {
   type TokenIssuer,
 } from '@course/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AsyncForumDatabase, createAsyncForumDb } from '../../src/forum/db.ts';
 import { GRANT_REFUSAL_TYPES } from '../../src/forum/title-grant-routes.ts';
 import { titlesExtension } from '../../src/forum/titles-extension.ts';
 import { FORUM_TITLE_GRANTS_PATH } from '../../src/purchases/saga.ts';
-import { startForumTestDatabase } from '../fixtures.ts';
+import { forumDatabaseForThisFile } from '../fixtures.ts';
 
 /*
  * The forum service as stage 04 composes it (stage 02's app, with the titles extension), in this
@@ -34,17 +32,14 @@ import { startForumTestDatabase } from '../fixtures.ts';
  */
 
 const log = createLogger({ service: 'test', level: 'silent' });
-let database: TestDatabase;
+const database = forumDatabaseForThisFile(4);
 let forumDb: ForumDatabase;
-let titlesDb: AsyncForumDatabase;
 let issuer: TokenIssuer;
 let jwks: Awaited<ReturnType<typeof serveJwks>>;
 let server: RunningServer;
 
 beforeAll(async () => {
-  database = await startForumTestDatabase();
   forumDb = createForumDb(database.url, 4);
-  titlesDb = createAsyncForumDb(database.url, 4);
   issuer = await createTokenIssuer({ issuer: 'users' });
   jwks = await serveJwks(issuer);
   const config = parseConfig(forumServiceConfigSchema, {
@@ -59,7 +54,7 @@ beforeAll(async () => {
     db: forumDb,
     log,
     authorRanks: async () => new Map(),
-    ...titlesExtension(titlesDb),
+    ...titlesExtension(database.db),
   });
   server = await listen(app, { port: 0, host: '127.0.0.1', log });
 }, 120_000);
@@ -68,8 +63,6 @@ afterAll(async () => {
   await server?.close();
   await jwks?.close();
   await forumDb?.$disconnect();
-  await titlesDb?.$disconnect();
-  await database?.stop();
 });
 
 const grantUrl = (purchaseId: string) => `${server.url}${FORUM_TITLE_GRANTS_PATH}/${purchaseId}`;
@@ -200,7 +193,7 @@ describe('the thread page', () => {
     const earlier = randomUUID();
     await putGrant(earlier, grantOf(titled.id, 'lucky-seven'));
     // Granted a minute before the next one: two grants can fall in the same millisecond.
-    await titlesDb.titleGrant.update({
+    await database.db.titleGrant.update({
       where: { purchaseId: earlier },
       data: { grantedAt: new Date(Date.now() - 60_000) },
     });

@@ -1,34 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { TestDatabase } from '@course/local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AsyncForumDatabase, createAsyncForumDb } from '../../src/forum/db.ts';
+import { describe, expect, it } from 'vitest';
 import { cancelGrant, currentTitles, grantTitle } from '../../src/forum/titles.ts';
-import { startForumTestDatabase } from '../fixtures.ts';
+import { forumDatabaseForThisFile } from '../fixtures.ts';
 
-let database: TestDatabase;
-let db: AsyncForumDatabase;
-
-beforeAll(async () => {
-  database = await startForumTestDatabase();
-  db = createAsyncForumDb(database.url, 8);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.stop();
-});
+const database = forumDatabaseForThisFile();
 
 const player = () => ({ userId: randomUUID(), username: 'alice' });
 const grantedRows = (userId: string) =>
-  db.titleGrant.count({ where: { userId, status: 'granted' } });
+  database.db.titleGrant.count({ where: { userId, status: 'granted' } });
 
 describe('grantTitle', () => {
   it('grants a title once per purchase, however often the same grant arrives', async () => {
     const purchaseId = randomUUID();
     const request = { ...player(), titleId: 'lucky-seven' };
 
-    const first = await grantTitle(db, purchaseId, request);
-    const again = await grantTitle(db, purchaseId, request);
+    const first = await grantTitle(database.db, purchaseId, request);
+    const again = await grantTitle(database.db, purchaseId, request);
 
     expect(first).toEqual({ outcome: 'granted' });
     expect(again).toEqual({ outcome: 'granted' });
@@ -37,9 +24,12 @@ describe('grantTitle', () => {
 
   it('refuses a second purchase of a title the player already holds', async () => {
     const buyer = player();
-    await grantTitle(db, randomUUID(), { ...buyer, titleId: 'high-roller' });
+    await grantTitle(database.db, randomUUID(), { ...buyer, titleId: 'high-roller' });
 
-    const second = await grantTitle(db, randomUUID(), { ...buyer, titleId: 'high-roller' });
+    const second = await grantTitle(database.db, randomUUID(), {
+      ...buyer,
+      titleId: 'high-roller',
+    });
 
     expect(second).toEqual({ outcome: 'refused', reason: 'already-owned' });
     expect(await grantedRows(buyer.userId)).toBe(1);
@@ -48,10 +38,13 @@ describe('grantTitle', () => {
   it('lets another player buy the same title, and the same player another title', async () => {
     const alice = player();
     const bob = player();
-    await grantTitle(db, randomUUID(), { ...alice, titleId: 'lucky-seven' });
+    await grantTitle(database.db, randomUUID(), { ...alice, titleId: 'lucky-seven' });
 
-    const bobs = await grantTitle(db, randomUUID(), { ...bob, titleId: 'lucky-seven' });
-    const alicesOther = await grantTitle(db, randomUUID(), { ...alice, titleId: 'high-roller' });
+    const bobs = await grantTitle(database.db, randomUUID(), { ...bob, titleId: 'lucky-seven' });
+    const alicesOther = await grantTitle(database.db, randomUUID(), {
+      ...alice,
+      titleId: 'high-roller',
+    });
 
     expect(bobs).toEqual({ outcome: 'granted' });
     expect(alicesOther).toEqual({ outcome: 'granted' });
@@ -62,7 +55,7 @@ describe('grantTitle', () => {
 
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        grantTitle(db, randomUUID(), { ...buyer, titleId: 'lucky-seven' }),
+        grantTitle(database.db, randomUUID(), { ...buyer, titleId: 'lucky-seven' }),
       ),
     );
 
@@ -76,9 +69,12 @@ describe('grantTitle', () => {
   it('refuses the grant of a purchase that grants another player or title', async () => {
     const purchaseId = randomUUID();
     const buyer = player();
-    await grantTitle(db, purchaseId, { ...buyer, titleId: 'lucky-seven' });
+    await grantTitle(database.db, purchaseId, { ...buyer, titleId: 'lucky-seven' });
 
-    const otherTitle = await grantTitle(db, purchaseId, { ...buyer, titleId: 'high-roller' });
+    const otherTitle = await grantTitle(database.db, purchaseId, {
+      ...buyer,
+      titleId: 'high-roller',
+    });
 
     expect(otherTitle).toEqual({ outcome: 'refused', reason: 'mismatch' });
   });
@@ -88,10 +84,10 @@ describe('cancelGrant', () => {
   it('revokes a granted title, and says so again when asked again', async () => {
     const purchaseId = randomUUID();
     const buyer = player();
-    await grantTitle(db, purchaseId, { ...buyer, titleId: 'lucky-seven' });
+    await grantTitle(database.db, purchaseId, { ...buyer, titleId: 'lucky-seven' });
 
-    const first = await cancelGrant(db, purchaseId);
-    const again = await cancelGrant(db, purchaseId);
+    const first = await cancelGrant(database.db, purchaseId);
+    const again = await cancelGrant(database.db, purchaseId);
 
     expect([first, again]).toEqual(['revoked', 'revoked']);
     expect(await grantedRows(buyer.userId)).toBe(0);
@@ -101,8 +97,11 @@ describe('cancelGrant', () => {
     const purchaseId = randomUUID();
     const buyer = player();
 
-    const cancelled = await cancelGrant(db, purchaseId);
-    const lateGrant = await grantTitle(db, purchaseId, { ...buyer, titleId: 'lucky-seven' });
+    const cancelled = await cancelGrant(database.db, purchaseId);
+    const lateGrant = await grantTitle(database.db, purchaseId, {
+      ...buyer,
+      titleId: 'lucky-seven',
+    });
 
     expect(cancelled).toBe('cancelled');
     expect(lateGrant).toEqual({ outcome: 'refused', reason: 'cancelled' });
@@ -112,11 +111,17 @@ describe('cancelGrant', () => {
   it('refuses the grant of a revoked purchase, and lets the player buy the title again', async () => {
     const revokedPurchase = randomUUID();
     const buyer = player();
-    await grantTitle(db, revokedPurchase, { ...buyer, titleId: 'high-roller' });
-    await cancelGrant(db, revokedPurchase);
+    await grantTitle(database.db, revokedPurchase, { ...buyer, titleId: 'high-roller' });
+    await cancelGrant(database.db, revokedPurchase);
 
-    const replayed = await grantTitle(db, revokedPurchase, { ...buyer, titleId: 'high-roller' });
-    const boughtAgain = await grantTitle(db, randomUUID(), { ...buyer, titleId: 'high-roller' });
+    const replayed = await grantTitle(database.db, revokedPurchase, {
+      ...buyer,
+      titleId: 'high-roller',
+    });
+    const boughtAgain = await grantTitle(database.db, randomUUID(), {
+      ...buyer,
+      titleId: 'high-roller',
+    });
 
     expect(replayed).toEqual({ outcome: 'refused', reason: 'cancelled' });
     expect(boughtAgain).toEqual({ outcome: 'granted' });
@@ -128,12 +133,14 @@ describe('cancelGrant', () => {
 
     await Promise.all(
       purchases.flatMap((purchaseId) => [
-        grantTitle(db, purchaseId, { ...buyer, titleId: 'reel-legend' }),
-        cancelGrant(db, purchaseId),
+        grantTitle(database.db, purchaseId, { ...buyer, titleId: 'reel-legend' }),
+        cancelGrant(database.db, purchaseId),
       ]),
     );
 
-    const rows = await db.titleGrant.findMany({ where: { purchaseId: { in: purchases } } });
+    const rows = await database.db.titleGrant.findMany({
+      where: { purchaseId: { in: purchases } },
+    });
     expect(rows.map((row) => row.status)).toEqual(purchases.map(() => 'cancelled'));
   });
 });
@@ -144,19 +151,19 @@ describe('currentTitles', () => {
     const bob = player();
     const carol = player();
     const earlier = randomUUID();
-    await grantTitle(db, earlier, { ...alice, titleId: 'lucky-seven' });
+    await grantTitle(database.db, earlier, { ...alice, titleId: 'lucky-seven' });
     // Granted a minute before the next one: two grants can fall in the same millisecond.
-    await db.titleGrant.update({
+    await database.db.titleGrant.update({
       where: { purchaseId: earlier },
       data: { grantedAt: new Date(Date.now() - 60_000) },
     });
-    await grantTitle(db, randomUUID(), { ...alice, titleId: 'high-roller' });
-    await grantTitle(db, randomUUID(), { ...bob, titleId: 'lucky-seven' });
+    await grantTitle(database.db, randomUUID(), { ...alice, titleId: 'high-roller' });
+    await grantTitle(database.db, randomUUID(), { ...bob, titleId: 'lucky-seven' });
     const revoked = randomUUID();
-    await grantTitle(db, revoked, { ...bob, titleId: 'reel-legend' });
-    await cancelGrant(db, revoked);
+    await grantTitle(database.db, revoked, { ...bob, titleId: 'reel-legend' });
+    await cancelGrant(database.db, revoked);
 
-    const titles = await currentTitles(db, [alice.userId, bob.userId, carol.userId]);
+    const titles = await currentTitles(database.db, [alice.userId, bob.userId, carol.userId]);
 
     expect(Object.fromEntries(titles)).toEqual({
       [alice.userId]: 'High Roller',
