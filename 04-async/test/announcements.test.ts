@@ -1,41 +1,28 @@
 import { readFileSync } from 'node:fs';
-import type { TestDatabase } from '@course/local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   announceBigWin,
   announcementText,
   BIG_WINS_THREAD,
   SYSTEM_AUTHOR,
 } from '../src/forum/announcements.ts';
-import { type AnnouncementsDatabase, createAnnouncementsDb } from '../src/forum/db.ts';
-import { spinSettled, startForumTestDatabase } from './fixtures.ts';
+import { forumDatabaseForThisFile, spinSettled } from './fixtures.ts';
 
 const prismaDir = new URL('../prisma/forum/', import.meta.url);
 
-let database: TestDatabase;
-let db: AnnouncementsDatabase;
-
-beforeAll(async () => {
-  database = await startForumTestDatabase();
-  db = createAnnouncementsDb(database.url, 8);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.stop();
-});
+const database = forumDatabaseForThisFile();
 
 const postsOf = (eventId: string) =>
-  db.post.findMany({ where: { announcement: { eventId } }, select: { body: true } });
+  database.db.post.findMany({ where: { announcement: { eventId } }, select: { body: true } });
 
 describe('announceBigWin', () => {
   it('writes one post by the system author in the Big wins thread, naming the player, the line, the multiple and the payout', async () => {
     const event = spinSettled({ username: 'carol', bet: 5, payout: 500, line: 'Three sevens' });
 
-    const result = await announceBigWin(db, event);
+    const result = await announceBigWin(database.db, event);
 
     expect(result).toBe('announced');
-    const posts = await db.post.findMany({
+    const posts = await database.db.post.findMany({
       where: { announcement: { eventId: event.id } },
       include: { thread: true },
     });
@@ -52,9 +39,9 @@ describe('announceBigWin', () => {
 
   it('writes nothing the second time the same event arrives, and reports success', async () => {
     const event = spinSettled();
-    await announceBigWin(db, event);
+    await announceBigWin(database.db, event);
 
-    const again = await announceBigWin(db, event);
+    const again = await announceBigWin(database.db, event);
 
     expect(again).toBe('already announced');
     expect(await postsOf(event.id)).toHaveLength(1);
@@ -63,7 +50,9 @@ describe('announceBigWin', () => {
   it('writes exactly one post when the same event is delivered many times at once', async () => {
     const event = spinSettled();
 
-    const results = await Promise.all(Array.from({ length: 8 }, () => announceBigWin(db, event)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => announceBigWin(database.db, event)),
+    );
 
     expect(results.filter((result) => result === 'announced')).toHaveLength(1);
     expect(results.filter((result) => result === 'already announced')).toHaveLength(7);
@@ -73,10 +62,10 @@ describe('announceBigWin', () => {
   it('keeps one Big wins thread when different big wins are announced at once', async () => {
     const events = Array.from({ length: 8 }, () => spinSettled());
 
-    const results = await Promise.all(events.map((event) => announceBigWin(db, event)));
+    const results = await Promise.all(events.map((event) => announceBigWin(database.db, event)));
 
     expect(results).toEqual(events.map(() => 'announced'));
-    expect(await db.thread.count({ where: { title: BIG_WINS_THREAD.title } })).toBe(1);
+    expect(await database.db.thread.count({ where: { title: BIG_WINS_THREAD.title } })).toBe(1);
     for (const event of events) expect(await postsOf(event.id)).toHaveLength(1);
   });
 });

@@ -9,6 +9,8 @@ import {
 } from '@course/contract/events';
 import { startTestDatabase, type TestDatabase } from '@course/local';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
+import { type AsyncForumDatabase, createAsyncForumDb } from '../src/forum/db.ts';
 
 /** A settled spin as slots publishes it; a big win (20 × the bet) unless told otherwise. */
 export function spinSettled(data: Partial<SpinSettled['data']> = {}): SpinSettled {
@@ -98,4 +100,31 @@ export function startForumTestDatabase(): Promise<TestDatabase> {
     schemaPath: fileURLToPath(new URL('schema.prisma', prismaDir)),
     migrationsDir: fileURLToPath(new URL('migrations', prismaDir)),
   });
+}
+
+/** A fresh forum database for the tests of one file, with stage 04's client over it. */
+export function forumDatabaseForThisFile(poolMax = 8): {
+  readonly db: AsyncForumDatabase;
+  readonly url: string;
+} {
+  let database: TestDatabase | undefined;
+  let db: AsyncForumDatabase | undefined;
+  beforeAll(async () => {
+    database = await startForumTestDatabase();
+    db = createAsyncForumDb(database.url, poolMax);
+  }, 120_000);
+  afterAll(async () => {
+    await db?.$disconnect();
+    await database?.stop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('the database starts in beforeAll: use it inside a test');
+      return db;
+    },
+    get url() {
+      if (!database) throw new Error('the database starts in beforeAll: use it inside a test');
+      return database.url;
+    },
+  };
 }

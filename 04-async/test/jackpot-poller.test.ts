@@ -4,20 +4,20 @@ import type { TestDatabase } from '@course/local';
 import { createLogger } from '@course/service-kit';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AnnouncementsDatabase, createAnnouncementsDb } from '../src/forum/db.ts';
+import { type AsyncForumDatabase, createAsyncForumDb } from '../src/forum/db.ts';
 import { pollJackpots } from '../src/forum/jackpot-poller.ts';
 import { spinSettled, startForumTestDatabase } from './fixtures.ts';
 
 const MAX_RECEIVE_COUNT = 3;
 
 let database: TestDatabase;
-let db: AnnouncementsDatabase;
+let db: AsyncForumDatabase;
 let fauxqs: FauxqsServer;
 let sqs: SQSClient;
 
 beforeAll(async () => {
   database = await startForumTestDatabase();
-  db = createAnnouncementsDb(database.url);
+  db = createAsyncForumDb(database.url);
   fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
   sqs = new SQSClient({
     endpoint: `http://127.0.0.1:${fauxqs.port}`,

@@ -1,6 +1,6 @@
-import { type AuthorRanks, forumRoutes } from '@course/monolith/forum';
+import { type AuthorRanks, type ForumStore, forumRoutes } from '@course/monolith/forum';
 import { createTokenVerifier, finishServiceApp, type Logger } from '@course/service-kit';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { createStage02App } from '../service.ts';
 import { slotsBadges } from './badges.ts';
 import type { ForumConfig, ForumServiceConfig } from './config.ts';
@@ -11,10 +11,22 @@ import { forumServiceStore } from './store.ts';
 export type ForumAppDeps = {
   db: ForumDatabase;
   log: Logger;
-} & (
-  | { config: ForumConfig; authorRanks?: AuthorRanks }
-  | { config: ForumServiceConfig; authorRanks: AuthorRanks }
-);
+} & ForumAppExtensions &
+  (
+    | { config: ForumConfig; authorRanks?: AuthorRanks }
+    | { config: ForumServiceConfig; authorRanks: AuthorRanks }
+  );
+
+/**
+ * What a later stage may add to the forum without changing it: the same app, store and error
+ * handling, so what it adds answers exactly like the rest (X-Request-Id, problem+json, logs).
+ */
+export interface ForumAppExtensions {
+  /** Wraps the store the routes read and write through, e.g. to add to every post it returns. */
+  decorateStore?: (store: ForumStore) => ForumStore;
+  /** More routes on the same app, before its 404: e.g. internal ones another service calls. */
+  extraRoutes?: Router;
+}
 
 /**
  * The forum service: the monolith's forum routes over a database of its own, with authors'
@@ -22,7 +34,7 @@ export type ForumAppDeps = {
  * being down degrades a thread page, it does not make the forum unready.
  */
 export function createForumApp(deps: ForumAppDeps): Express {
-  const { config, db, log } = deps;
+  const { config, db, log, decorateStore = (store) => store, extraRoutes } = deps;
   const verifier = createTokenVerifier({
     jwks: new URL(config.JWKS_URL),
     issuer: config.TOKEN_ISSUER,
@@ -36,11 +48,12 @@ export function createForumApp(deps: ForumAppDeps): Express {
   });
   app.use(
     forumRoutes({
-      store: forumServiceStore(db),
+      store: decorateStore(forumServiceStore(db)),
       verifier,
       authorRanks: badgeSource(deps),
     }),
   );
+  if (extraRoutes) app.use(extraRoutes);
   finishServiceApp(app, { log });
   return app;
 }

@@ -1,6 +1,6 @@
 import { payoutMultiple, type SpinSettled } from '@course/contract/events';
 import { isUniqueViolation } from '@course/monolith/users';
-import type { AnnouncementsDatabase } from './db.ts';
+import type { AsyncForumDatabase } from './db.ts';
 
 /**
  * The author of announcements: not a player, so no account in the users service. Its id is
@@ -26,7 +26,7 @@ export type AnnounceResult = 'announced' | 'already announced';
  * message is deleted.
  */
 export async function announceBigWin(
-  db: AnnouncementsDatabase,
+  db: AsyncForumDatabase,
   event: SpinSettled,
 ): Promise<AnnounceResult> {
   const author = { authorId: SYSTEM_AUTHOR.id, authorName: SYSTEM_AUTHOR.username };

@@ -8,13 +8,13 @@ import {
 import { EventContractError, isBigWin, parseDomainEvent } from '@course/contract/events';
 import type { Logger } from '@course/service-kit';
 import { announceBigWin } from './announcements.ts';
-import type { AnnouncementsDatabase } from './db.ts';
+import type { AsyncForumDatabase } from './db.ts';
 
 export interface JackpotPollerOptions {
   sqs: SQSClient;
   /** The jackpot queue: big wins only, as its subscription's filter policy lets through. */
   queueUrl: string;
-  db: AnnouncementsDatabase;
+  db: AsyncForumDatabase;
   log: Logger;
   /** Aborting it stops the poller: between polls, or at once during one. */
   signal: AbortSignal;
@@ -118,7 +118,7 @@ interface MessageTrace {
 
 async function handleMessage(
   message: Message,
-  db: AnnouncementsDatabase,
+  db: AsyncForumDatabase,
   log: Logger,
 ): Promise<{ outcome: Outcome; trace: MessageTrace }> {
   const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);

@@ -2,18 +2,22 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { serve } from '@course/containers/serve';
 import { forumService } from '@course/serverless/forum/service';
 import { loadConfig } from './config.ts';
-import { createAnnouncementsDb } from './db.ts';
+import { createAsyncForumDb } from './db.ts';
 import { pollJackpots } from './jackpot-poller.ts';
+import { titlesExtension } from './titles-extension.ts';
 
-// Stage 03's forum service, plus a consumer running beside its HTTP server: the jackpot poller,
-// which turns big wins into forum posts. Readiness stays the forum's database only: a queue
-// that cannot be reached delays announcements, it does not make the forum unready.
+// Stage 03's forum service, plus what stage 04 adds to it: authors' titles on posts and the
+// internal routes the purchase saga grants and cancels them through (both over stage 04's own
+// client of the forum database), and a consumer running beside its HTTP server: the jackpot
+// poller, which turns big wins into forum posts. Readiness stays the forum's database only: a
+// queue that cannot be reached delays announcements, it does not make the forum unready.
 await serve({
   service: 'forum',
   loadConfig,
   start(config, log) {
-    const forum = forumService(config, log);
-    const db = createAnnouncementsDb(config.DATABASE_URL);
+    // Shared by the poller, the title grants and one title lookup per thread page.
+    const db = createAsyncForumDb(config.DATABASE_URL, 4);
+    const forum = forumService(config, log, titlesExtension(db));
     const sqs = new SQSClient({});
     const stop = new AbortController();
     const polling = pollJackpots({
