@@ -29,8 +29,9 @@ function withOwnMigrations(name: 'forum' | 'slots'): DatabaseDefinition {
  * Stage 04: stage 03's topology, and slots now tells what happened. Its functions write each
  * event in the same transaction as the change (the outbox) and publish it to an SNS topic; three
  * queues fan it out to the leaderboard projection (a function), the audit log (a function
- * writing to S3) and the forum, whose service polls the queue of big wins itself. All of it is
- * served from this stage's own CDK app by the local AWS runtime.
+ * writing to S3) and the forum, whose service polls the queue of big wins itself. A purchase of a
+ * forum title is a saga on a Step Functions state machine. All of it is served from this stage's
+ * own CDK app by the local AWS runtime.
  */
 export default {
   id: STAGE,
@@ -57,6 +58,12 @@ export default {
     // concurrency), for this stage's app.
     ...stage03.localAws,
     app: fileURLToPath(new URL('cdk/app.ts', import.meta.url)),
+    functionEnvironment: (ctx) => ({
+      ...stage03.localAws.functionEnvironment(ctx),
+      // The purchase saga's grant and cancel steps call the forum's internal path: on AWS at its
+      // Cloud Map name (forum.course.internal), here at the forum process's port.
+      FORUM_URL: `http://127.0.0.1:${ctx.ports.forum}`,
+    }),
   },
   processes: [
     processOf(stage03, 'users', STAGE),

@@ -196,6 +196,11 @@ export class ServerlessTopology {
   readonly web: WebDistribution;
   private readonly proxy: rds.DatabaseProxy | undefined;
   private readonly iamAccess: DeployTimeTask;
+  /** What an API function verifies tokens against, and the concurrency it reserves. */
+  private readonly apiFunctionSettings: {
+    tokenVerifier: Record<string, string>;
+    reservedConcurrentExecutions: number | undefined;
+  };
   /** What every slots function gets: the stage, and the database as the functions' IAM role. */
   private readonly slotsEnvironment: {
     stage: Record<string, string>;
@@ -356,6 +361,10 @@ export class ServerlessTopology {
     };
     // The API functions verify the players' tokens against the users service's public keys.
     const verifier = { TOKEN_ISSUER: 'users', JWKS_URL: jwksUrl };
+    this.apiFunctionSettings = {
+      tokenVerifier: verifier,
+      reservedConcurrentExecutions: reservedConcurrency,
+    };
     const apiFunction = (
       id: string,
       name: SlotsApiFunctionName,
@@ -368,8 +377,7 @@ export class ServerlessTopology {
         description,
         timeout,
         environment: source.environment,
-        tokenVerifier: verifier,
-        reservedConcurrentExecutions: reservedConcurrency,
+        ...this.apiFunctionSettings,
       });
     };
     // Split by what they do: the write function's errors and duration are the spins', the read
@@ -447,20 +455,7 @@ export class ServerlessTopology {
       },
     });
     // After the routes: a suppression covers the children that exist when it is added.
-    NagSuppressions.addResourceSuppressions(
-      api,
-      [
-        {
-          id: 'AwsSolutions-APIG4',
-          reason:
-            "The functions verify the bearer token themselves against the users service's " +
-            "public keys, as every service of the course does, and answer the contract's 401 " +
-            'problem; an API Gateway authorizer would answer its own JSON instead, and the ' +
-            'machine and leaderboard are public.',
-        },
-      ],
-      true,
-    );
+    suppressNoAuthorizer(api);
 
     // The load balancer, internal, reached by CloudFront only through its VPC origin (stage 02),
     // with stage 02's route table minus slots; what no route serves goes to users (a 404 problem).
@@ -527,6 +522,31 @@ export class ServerlessTopology {
    */
   addSlotsFunction(id: string, props: SlotsJobFunctionProps): NodejsFunction {
     return this.addFunction(id, props);
+  }
+
+  /**
+   * A slots function behind the HTTP API, serving `routes` (each an operation of the contract):
+   * placed, connected and configured as the write and read functions are, so it verifies the
+   * players' tokens and reserves their concurrency. It gets the stage, the database settings, the
+   * token verifier's and `environment`.
+   */
+  addApiFunction(
+    id: string,
+    props: SlotsJobFunctionProps,
+    routes: ReadonlyArray<{ method: 'GET' | 'POST'; path: string }>,
+  ): NodejsFunction {
+    const fn = this.addFunction(id, { ...props, ...this.apiFunctionSettings });
+    const integration = new HttpLambdaIntegration(`${id}Integration`, fn);
+    for (const route of routes) {
+      const added = this.api.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration,
+      });
+      // The API's own suppression covers only the routes that existed when it was added.
+      for (const addedRoute of added) suppressNoAuthorizer(addedRoute);
+    }
+    return fn;
   }
 
   /**
@@ -637,6 +657,24 @@ function addProxy(
 /** Gives a construct's resource the logical id logical-ids.ts names. */
 export function pinLogicalId(construct: Construct, logicalId: string): void {
   (construct.node.defaultChild as CfnResource).overrideLogicalId(logicalId);
+}
+
+/** The slots routes have no API Gateway authorizer: the functions verify the tokens. */
+function suppressNoAuthorizer(construct: Construct): void {
+  NagSuppressions.addResourceSuppressions(
+    construct,
+    [
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          "The functions verify the bearer token themselves against the users service's " +
+          "public keys, as every service of the course does, and answer the contract's 401 " +
+          'problem; an API Gateway authorizer would answer its own JSON instead, and the ' +
+          'machine and leaderboard are public.',
+      },
+    ],
+    true,
+  );
 }
 
 /** `grantInvoke` allows the function and its versions (`<arn>:*`): the only wildcard it adds. */

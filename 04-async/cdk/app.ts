@@ -9,7 +9,7 @@ import { addStage } from './stage-app.ts';
 // the local runtime serves one stack). test/cdk-stack.test.ts synthesizes the two together.
 //   -c availabilityZones=us-east-1a,us-east-1b   zones that offer CloudFront VPC origins
 //   -c edgeRateLimit=off                        no web ACL (saves ~$6 a month; see the README)
-//   -c reservedConcurrency=5                    reserve 5 per slots API function (quota ≥ 115)
+//   -c reservedConcurrency=5                    reserve 5 per slots API function, 4 of them (quota ≥ 120)
 //   -c rdsProxy=on                              an RDS Proxy in front of the database
 //   -c alarmEmail=you@example.com               e-mail the alarms to this address (default: no one)
 const app = new App();

@@ -23,6 +23,8 @@ import type { Construct } from 'constructs';
 import { OUTBOX_METRICS_NAMESPACE, type OutboxMetrics } from '../src/events/outbox-metrics.ts';
 import { EventQueue } from './event-queue.ts';
 import { LOGICAL_IDS } from './logical-ids.ts';
+import { addPrivateServiceEndpoint } from './private-service-endpoint.ts';
+import { PurchaseSaga } from './purchase-saga.ts';
 
 const srcDir = join(import.meta.dirname, '..', 'src');
 const slotsFunctionsDir = join(srcDir, 'slots', 'functions');
@@ -44,6 +46,16 @@ export const CONSUMER_MAPPING = {
   reportBatchItemFailures: true,
   maxConcurrency: 2,
 } as const;
+
+/**
+ * The shop's routes on the HTTP API, all to the purchases function: the contract's operations
+ * that exist from stage 04 on (`x-since-stage: "04"`).
+ */
+export const PURCHASE_ROUTES = [
+  { method: 'GET', path: '/api/slots/titles' },
+  { method: 'POST', path: '/api/slots/purchases' },
+  { method: 'GET', path: '/api/slots/purchases/{id}' },
+] as const;
 
 /** The audit log's objects: `events/<yyyy>/<mm>/<dd>/<event id>.json`. */
 export const AUDIT_KEY_PREFIX = 'events/';
@@ -157,7 +169,34 @@ export class AsyncStack extends Stack {
     // next minute's run is the retry, and it sweeps the same rows; so no retries, and an event
     // older than a minute is dropped, as the next one has taken its place.
     sweeper.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
-    for (const publisher of [topology.write, topology.read, sweeper]) {
+
+    // The purchase saga (purchase-saga.ts): its four steps and the state machine that runs them.
+    const saga = new PurchaseSaga(this, 'PurchaseSaga', { topology, eventsTopic: topic });
+
+    // The shop's API function, behind the HTTP API like write and read: it records a purchase and
+    // starts its execution, named by the purchase id (StartExecution on this saga only).
+    const purchases = topology.addApiFunction(
+      'Purchases',
+      {
+        entry: join(srcDir, 'purchases', 'functions', 'purchases.ts'),
+        description: 'Slots: the titles shop and the purchases (starts the purchase saga)',
+        environment: { PURCHASE_SAGA_ARN: saga.stateMachine.stateMachineArn },
+      },
+      PURCHASE_ROUTES,
+    );
+    pinLogicalId(purchases, LOGICAL_IDS.purchasesFunction);
+    saga.stateMachine.grantStartExecution(purchases);
+    // It reaches Step Functions as the publishers reach SNS: through an interface endpoint, through
+    // which only this saga can be started.
+    addPrivateServiceEndpoint(this, 'StepFunctions', {
+      vpc,
+      service: ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
+      serviceName: 'Step Functions',
+      clients: functionsSecurityGroup,
+      allow: { actions: ['states:StartExecution'], resources: [saga.stateMachine.stateMachineArn] },
+    });
+
+    for (const publisher of [topology.write, topology.read, sweeper, ...saga.publishers]) {
       topic.grantPublish(publisher);
       NagSuppressions.addResourceSuppressions(
         publisher,
@@ -178,41 +217,16 @@ export class AsyncStack extends Stack {
       );
     }
 
-    // How the publishers, in the isolated subnets (no route out), reach SNS: one interface
-    // endpoint, in one zone's isolated subnet, with private DNS, so the SDK's usual
-    // sns.<region>.amazonaws.com resolves to it from the whole VPC. One zone halves the hourly
-    // price; the other zone's functions cross zones to it (see the README for both costs).
-    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'SnsEndpointSecurityGroup', {
+    // How the publishers, in the isolated subnets (no route out), reach SNS: an interface
+    // endpoint (see private-service-endpoint.ts) through which they may only publish to this
+    // topic (sns:Publish covers PublishBatch too).
+    addPrivateServiceEndpoint(this, 'Sns', {
       vpc,
-      description: 'SNS interface endpoint: HTTPS from the slots functions; nothing out',
-      allowAllOutbound: false,
-    });
-    endpointSecurityGroup.addIngressRule(
-      functionsSecurityGroup,
-      ec2.Port.tcp(443),
-      'HTTPS from the slots functions (SNS Publish)',
-    );
-    functionsSecurityGroup.addEgressRule(
-      endpointSecurityGroup,
-      ec2.Port.tcp(443),
-      'HTTPS to the SNS endpoint',
-    );
-    const snsEndpoint = vpc.addInterfaceEndpoint('SnsEndpoint', {
       service: ec2.InterfaceVpcEndpointAwsService.SNS,
-      subnets: { subnets: vpc.isolatedSubnets.slice(0, 1) },
-      privateDnsEnabled: true,
-      securityGroups: [endpointSecurityGroup],
-      open: false,
+      serviceName: 'SNS',
+      clients: functionsSecurityGroup,
+      allow: { actions: ['sns:Publish'], resources: [topic.topicArn] },
     });
-    // Defence in depth: through this endpoint, only publishing to this topic (sns:Publish covers
-    // PublishBatch too), whatever a role in the VPC may otherwise do.
-    snsEndpoint.addToPolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.AnyPrincipal()],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-      }),
-    );
 
     // The leaderboard projection: in the VPC for the database; the Lambda service polls the
     // queue for it, so it needs no network path to SQS.

@@ -28,7 +28,7 @@ export function addStage(
     stackId: 'CourseAsync',
     description:
       'stage 03 plus domain events on SNS, SQS queues with dead-letter queues, the leaderboard ' +
-      'projection, jackpot announcements and the audit log',
+      'projection, jackpot announcements and the audit log; the purchase saga on Step Functions',
     images: {
       image: stageImage,
       slotsMigrationsImage,

@@ -9,13 +9,27 @@ import {
   synthWithoutDocker,
   type TemplateResource,
 } from '@course/constructs/testing';
+import { loadOpenApiDocument } from '@course/contract';
 import { BIG_WIN_MULTIPLE } from '@course/contract/events';
+import {
+  LOAD_BALANCER_PATHS,
+  SERVICE_DOMAIN,
+  SERVICE_PORT,
+  SLOTS_API_PATHS,
+} from '@course/serverless/cdk/serverless-stack';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_KEY_PREFIX, CONSUMER_MAPPING, OUTBOX_METRICS } from '../cdk/async-stack.ts';
+import {
+  AUDIT_KEY_PREFIX,
+  CONSUMER_MAPPING,
+  OUTBOX_METRICS,
+  PURCHASE_ROUTES,
+} from '../cdk/async-stack.ts';
 import { MAX_RECEIVE_COUNT } from '../cdk/event-queue.ts';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
+import { CAUGHT_ERROR_PATH, STEP_RESULT_PATHS, STEP_RETRY } from '../cdk/purchase-saga.ts';
 import { addStage, type StageOptions } from '../cdk/stage-app.ts';
+import { FORUM_TITLE_GRANTS_PATH, SAGA_ERRORS, SAGA_FAILURES } from '../src/purchases/saga.ts';
 
 const stageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -30,6 +44,7 @@ type Statement = PolicyStatement;
 
 let offline: ReturnType<typeof synthStage>;
 let deployed: ReturnType<typeof synthStage>;
+/** With every option that changes the functions or the alarms: e-mail, reserved concurrency. */
 let alerting: ReturnType<typeof synthStage>;
 let template: Template;
 
@@ -43,7 +58,7 @@ beforeAll(() => {
     env: { account: '111122223333', region: 'eu-west-1' },
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
   });
-  alerting = synthStage({ alarmEmail: 'ops@example.com' });
+  alerting = synthStage({ alarmEmail: 'ops@example.com', reservedConcurrency: 5 });
 }, SYNTH_TIMEOUT * 1.5);
 
 function resources(type: string): Array<[string, Resource]> {
@@ -123,8 +138,24 @@ const PUBLISHERS = [
   LOGICAL_IDS.writeFunction,
   LOGICAL_IDS.readFunction,
   LOGICAL_IDS.sweeperFunction,
+  LOGICAL_IDS.debitFunction,
+  LOGICAL_IDS.refundFunction,
 ] as const;
-const IN_VPC = [...PUBLISHERS, LOGICAL_IDS.ranksFunction, LOGICAL_IDS.projectorFunction] as const;
+/** The saga's steps, in the order of src/purchases/saga.ts's PURCHASE_STEPS. */
+const SAGA_STEPS = [
+  LOGICAL_IDS.debitFunction,
+  LOGICAL_IDS.grantFunction,
+  LOGICAL_IDS.cancelGrantFunction,
+  LOGICAL_IDS.refundFunction,
+] as const;
+const IN_VPC = [
+  ...PUBLISHERS,
+  LOGICAL_IDS.ranksFunction,
+  LOGICAL_IDS.projectorFunction,
+  LOGICAL_IDS.grantFunction,
+  LOGICAL_IDS.cancelGrantFunction,
+  LOGICAL_IDS.purchasesFunction,
+] as const;
 
 describe('the template', () => {
   it('has every logical id of logical-ids.ts, each with its type', () => {
@@ -145,6 +176,12 @@ describe('the template', () => {
       [LOGICAL_IDS.auditDeadLetterQueue]: 'AWS::SQS::Queue',
       [LOGICAL_IDS.auditFunction]: 'AWS::Lambda::Function',
       [LOGICAL_IDS.auditBucket]: 'AWS::S3::Bucket',
+      [LOGICAL_IDS.purchaseSaga]: 'AWS::StepFunctions::StateMachine',
+      [LOGICAL_IDS.purchasesFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.debitFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.grantFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.cancelGrantFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.refundFunction]: 'AWS::Lambda::Function',
     };
 
     expect(Object.keys(types).sort()).toEqual(Object.values(LOGICAL_IDS).sort());
@@ -171,7 +208,10 @@ describe('the functions', () => {
     }
   });
 
-  it('gives each its timeout: the consumers 10 s, the sweeper 30 s, the API functions stage 03’s', () => {
+  it('gives each its timeout: the consumers and the saga’s steps 10 s, the sweeper 30 s, the API functions stage 03’s', () => {
+    for (const id of [...SAGA_STEPS, LOGICAL_IDS.purchasesFunction]) {
+      expect(resource(id).Properties.Timeout).toBe(10);
+    }
     expect(resource(LOGICAL_IDS.projectorFunction).Properties.Timeout).toBe(10);
     expect(resource(LOGICAL_IDS.auditFunction).Properties.Timeout).toBe(10);
     expect(resource(LOGICAL_IDS.sweeperFunction).Properties.Timeout).toBe(30);
@@ -196,7 +236,7 @@ describe('the functions', () => {
     }
   });
 
-  it('connects the sweeper and the projector to the database exactly as the API functions: same settings, IAM role slots_lambda', () => {
+  it('connects the sweeper, the projector, the saga’s steps and the purchases function to the database exactly as the API functions: same settings, IAM role slots_lambda', () => {
     const databaseSettings = (id: string) => {
       const { DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER, NODE_EXTRA_CA_CERTS } =
         variablesOf(id);
@@ -205,7 +245,12 @@ describe('the functions', () => {
     const reference = databaseSettings(LOGICAL_IDS.writeFunction);
 
     expect(reference).toMatchObject({ DATABASE_NAME: 'slots', DATABASE_USER: 'slots_lambda' });
-    for (const id of [LOGICAL_IDS.sweeperFunction, LOGICAL_IDS.projectorFunction]) {
+    for (const id of [
+      LOGICAL_IDS.sweeperFunction,
+      LOGICAL_IDS.projectorFunction,
+      ...SAGA_STEPS,
+      LOGICAL_IDS.purchasesFunction,
+    ]) {
       expect(databaseSettings(id)).toEqual(reference);
       expect(variablesOf(id).STAGE).toBe('04');
       expect(actionsOf(roleOf(id))).toContain('rds-db:connect');
@@ -267,11 +312,13 @@ describe('the functions', () => {
     ]);
   });
 
-  it('keeps the logs of the sweeper, the projector and the recorder a week, deleted with the stack', () => {
+  it('keeps the logs of the sweeper, the projector, the recorder and the purchase functions a week, deleted with the stack', () => {
     for (const id of [
       LOGICAL_IDS.sweeperFunction,
       LOGICAL_IDS.projectorFunction,
       LOGICAL_IDS.auditFunction,
+      ...SAGA_STEPS,
+      LOGICAL_IDS.purchasesFunction,
     ]) {
       const logGroup = (resource(id).Properties.LoggingConfig as { LogGroup: { Ref: string } })
         .LogGroup.Ref;
@@ -539,7 +586,7 @@ describe('the consumers', () => {
     }
   });
 
-  it('lets exactly the write, read and sweeper functions publish', () => {
+  it('lets exactly the write, read, sweeper, debit and refund functions publish', () => {
     expect(rolesAllowed('sns:Publish', LOGICAL_IDS.eventsTopic)).toEqual(
       PUBLISHERS.map(roleOf).sort(),
     );
@@ -625,71 +672,446 @@ describe('the audit log', () => {
   });
 });
 
-describe('the network paths', () => {
-  it('reaches SNS through one interface endpoint, in one isolated subnet, with private DNS in a VPC that resolves it', () => {
-    const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', 'NetworkVpcSnsEndpoint');
-    const [, vpc] = resourceNamed('AWS::EC2::VPC', 'NetworkVpc');
-    const isolated = resources('AWS::EC2::Subnet')
-      .filter(([, subnet]) => subnet.Properties.MapPublicIpOnLaunch === false)
-      .map(([id]) => id);
-    const subnets = (endpoint.Properties.SubnetIds as Array<{ Ref: string }>).map((s) => s.Ref);
+interface AslState {
+  Type: string;
+  Next?: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  ResultSelector?: Record<string, unknown>;
+  ResultPath?: string;
+  Retry?: Array<Record<string, unknown> & { ErrorEquals: string[] }>;
+  Catch?: Array<{ ErrorEquals: string[]; ResultPath?: string; Next: string }>;
+  Choices?: Array<Record<string, unknown>>;
+  Default?: string;
+  Error?: string;
+  Cause?: string;
+}
+interface AslDefinition {
+  StartAt: string;
+  TimeoutSeconds?: number;
+  States: Record<string, AslState>;
+}
 
-    expect(endpoint.Properties).toMatchObject({
-      VpcEndpointType: 'Interface',
-      PrivateDnsEnabled: true,
-      SecurityGroupIds: [
-        { 'Fn::GetAtt': [securityGroupOf('SnsEndpointSecurityGroup'), 'GroupId'] },
-      ],
+/**
+ * The saga's definition as the template gives it to Step Functions, parsed, with each reference
+ * written `<LogicalId.Attribute>` (or `<AWS::Partition>`): what the local runtime runs too.
+ */
+function sagaDefinition(): AslDefinition {
+  const definition = resource(LOGICAL_IDS.purchaseSaga).Properties.DefinitionString as {
+    'Fn::Join': [string, unknown[]];
+  };
+  const text = definition['Fn::Join'][1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const reference = part as Partial<GetAtt> & { Ref?: string };
+      return reference.Ref !== undefined
+        ? `<${reference.Ref}>`
+        : `<${(reference['Fn::GetAtt'] as [string, string]).join('.')}>`;
+    })
+    .join('');
+  return JSON.parse(text) as AslDefinition;
+}
+
+function sagaState(name: string): AslState {
+  const state = sagaDefinition().States[name];
+  if (state === undefined) throw new Error(`the saga has no state ${name}`);
+  return state;
+}
+
+/** The task states, each with its function and its name in the saga's contract. */
+const SAGA_TASKS = [
+  ['Debit', LOGICAL_IDS.debitFunction, 'debit'],
+  ['Grant', LOGICAL_IDS.grantFunction, 'grant'],
+  ['CancelGrant', LOGICAL_IDS.cancelGrantFunction, 'cancelGrant'],
+  ['Refund', LOGICAL_IDS.refundFunction, 'refund'],
+] as const;
+
+/** A retrier of transient errors as the definition writes STEP_RETRY's settings. */
+function transientRetrier(retry: (typeof STEP_RETRY)[keyof typeof STEP_RETRY]) {
+  return {
+    ErrorEquals: ['States.ALL'],
+    IntervalSeconds: retry.interval.toSeconds(),
+    BackoffRate: retry.backoffRate,
+    MaxAttempts: retry.maxAttempts,
+  };
+}
+
+describe('the purchase saga’s definition', () => {
+  it('debits first and branches on the outcome: debited → Grant → Completed, anything else → PurchaseNotDebited', () => {
+    const definition = sagaDefinition();
+    const choice = sagaState(sagaState('Debit').Next ?? '');
+
+    expect(definition.StartAt).toBe('Debit');
+    expect(choice).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.debit.outcome', StringEquals: 'debited', Next: 'Grant' }],
+      Default: SAGA_FAILURES.notDebited,
     });
-    expect(JSON.stringify(endpoint.Properties.ServiceName)).toContain('.sns');
-    expect(subnets).toHaveLength(1);
-    expect(isolated).toContain(subnets[0]);
-    expect(vpc.Properties).toMatchObject({ EnableDnsHostnames: true, EnableDnsSupport: true });
-    resources('AWS::EC2::VPCEndpoint').forEach(([id]) => {
-      expect(id).toMatch(/^NetworkVpcSnsEndpoint/);
-    });
+    expect(sagaState('Grant').Next).toBe('Completed');
+    expect(sagaState('Completed').Type).toBe('Succeed');
+    // No execution timeout: a timed-out execution would stop mid-saga, with no compensation.
+    expect(definition).not.toHaveProperty('TimeoutSeconds');
   });
 
-  it('lets through the SNS endpoint only publishing to the events topic', () => {
-    const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', 'NetworkVpcSnsEndpoint');
-
-    expect(endpoint.Properties.PolicyDocument).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: '*' },
-          Action: 'sns:Publish',
-          Resource: { Ref: LOGICAL_IDS.eventsTopic },
+  it.each(SAGA_TASKS)(
+    '%s invokes its function with only the purchase id, and keeps only its outcome, under its own path',
+    (stateName, functionId, step) => {
+      expect(sagaState(stateName)).toMatchObject({
+        Type: 'Task',
+        Resource: 'arn:<AWS::Partition>:states:::lambda:invoke',
+        Parameters: {
+          FunctionName: `<${functionId}.Arn>`,
+          Payload: { 'purchaseId.$': '$.purchaseId' },
         },
-      ],
-    });
+        ResultSelector: { 'outcome.$': '$.Payload.outcome' },
+        ResultPath: STEP_RESULT_PATHS[step],
+      });
+      expect(STEP_RESULT_PATHS[step]).toBe(`$.${step}`);
+    },
+  );
+
+  it('never retries a refused title, retries the grant’s other errors 3 times from 1 s doubling, then cancels the grant', () => {
+    const grant = sagaState('Grant');
+
+    expect(grant.Retry).toEqual([
+      { ErrorEquals: [SAGA_ERRORS.titleRefused], MaxAttempts: 0 },
+      { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 3 },
+    ]);
+    expect(grant.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: CAUGHT_ERROR_PATH, Next: 'CancelGrant' },
+    ]);
   });
 
-  it('admits 443 to the endpoint from the functions only, and lets the functions out to it on 443', () => {
-    const endpoint = securityGroupOf('SnsEndpointSecurityGroup');
-    const functions = securityGroupOf('SlotsFunctionsSecurityGroup');
-    const ingress = resources('AWS::EC2::SecurityGroupIngress')
-      .map(([, r]) => r.Properties)
-      .filter((r) => (r.GroupId as GetAtt)['Fn::GetAtt'][0] === endpoint);
-    const egress = resources('AWS::EC2::SecurityGroupEgress')
-      .map(([, r]) => r.Properties)
-      .filter((r) => (r.GroupId as GetAtt)['Fn::GetAtt'][0] === functions)
-      .map((r) => `${(r.DestinationSecurityGroupId as GetAtt)['Fn::GetAtt'][0]}:${r.FromPort}`);
+  it('retries the debit’s errors like the grant’s, and refunds what it may have debited when it fails for good', () => {
+    const debit = sagaState('Debit');
 
-    expect(ingress).toEqual([
-      expect.objectContaining({
-        SourceSecurityGroupId: { 'Fn::GetAtt': [functions, 'GroupId'] },
-        FromPort: 443,
-        ToPort: 443,
-        IpProtocol: 'tcp',
-      }),
+    expect(debit.Retry).toEqual([transientRetrier(STEP_RETRY.forward)]);
+    expect(debit.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: CAUGHT_ERROR_PATH, Next: 'Refund' },
     ]);
-    expect(egress).toContain(`${endpoint}:443`);
-    // Nothing out of the endpoint's group (CDK's placeholder rule matches no traffic).
-    expect(resource(endpoint).Properties.SecurityGroupEgress).toEqual([
-      expect.objectContaining({ CidrIp: '255.255.255.255/32' }),
+  });
+
+  it('compensates in order, CancelGrant → Refund → PurchaseRefunded, retrying longer than the forward steps, and ends at CompensationFailed if one gives up', () => {
+    expect(sagaState('CancelGrant').Next).toBe('Refund');
+    expect(sagaState('Refund').Next).toBe(SAGA_FAILURES.refunded);
+    for (const name of ['CancelGrant', 'Refund']) {
+      expect(sagaState(name).Retry).toEqual([transientRetrier(STEP_RETRY.compensation)]);
+      expect(sagaState(name).Catch).toEqual([
+        {
+          ErrorEquals: ['States.ALL'],
+          ResultPath: CAUGHT_ERROR_PATH,
+          Next: SAGA_FAILURES.compensationFailed,
+        },
+      ]);
+    }
+    const total = (retry: (typeof STEP_RETRY)[keyof typeof STEP_RETRY]) =>
+      Array.from(
+        { length: retry.maxAttempts },
+        (_, attempt) => retry.interval.toSeconds() * retry.backoffRate ** attempt,
+      ).reduce((sum, wait) => sum + wait, 0);
+    expect(total(STEP_RETRY.compensation)).toBeGreaterThan(total(STEP_RETRY.forward));
+  });
+
+  it('keeps the purchase id in the state through every step and every catch', () => {
+    const states = Object.values(sagaDefinition().States);
+    const paths = [
+      ...states.flatMap((state) => (state.ResultPath === undefined ? [] : [state.ResultPath])),
+      ...states.flatMap((state) => (state.Catch ?? []).map((c) => c.ResultPath)),
+    ];
+
+    expect(paths.length).toBeGreaterThanOrEqual(SAGA_TASKS.length * 2);
+    for (const path of paths) expect(path).toMatch(/^\$\.(?!purchaseId\b)\w+$/);
+  });
+
+  it('lists States.ALL only alone, in the last retrier of a state', () => {
+    for (const state of Object.values(sagaDefinition().States)) {
+      const retriers = state.Retry ?? [];
+      retriers.forEach((retrier, index) => {
+        if (retrier.ErrorEquals.includes('States.ALL')) {
+          expect(retrier.ErrorEquals).toEqual(['States.ALL']);
+          expect(index).toBe(retriers.length - 1);
+        }
+      });
+    }
+  });
+
+  it('ends every failure in a Fail state named, and erroring, by SAGA_FAILURES, with a cause', () => {
+    const fails = Object.entries(sagaDefinition().States).filter(
+      ([, state]) => state.Type === 'Fail',
+    );
+
+    expect(fails.map(([name]) => name).sort()).toEqual(Object.values(SAGA_FAILURES).sort());
+    for (const [name, state] of fails) {
+      expect(state.Error).toBe(name);
+      expect(state.Cause?.length).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('the purchase saga’s resources', () => {
+  it('is a Standard workflow of the application, logging errors without execution data to a log group kept a week, untraced', () => {
+    const saga = resource(LOGICAL_IDS.purchaseSaga);
+    const logging = saga.Properties.LoggingConfiguration as {
+      Level: string;
+      IncludeExecutionData: boolean;
+      Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: GetAtt } }>;
+    };
+    const [destination] = logging.Destinations;
+    const logGroup = template.toJSON().Resources[
+      destination?.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] ?? ''
+    ] as Resource & { DeletionPolicy?: string };
+
+    expect(saga.Properties.StateMachineType).toBe('STANDARD');
+    expect(saga.Metadata?.['course:application-state-machine']).toBe(true);
+    expect(logging).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
+    expect(logging.Destinations).toHaveLength(1);
+    expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup.Properties.RetentionInDays).toBe(7);
+    expect(logGroup.DeletionPolicy).toBe('Delete');
+    expect(saga.Properties.TracingConfiguration).toEqual({ Enabled: false });
+  });
+
+  it('lets the state machine invoke exactly the four step functions (and their versions), and otherwise only deliver its logs', () => {
+    const role = (resource(LOGICAL_IDS.purchaseSaga).Properties.RoleArn as GetAtt)['Fn::GetAtt'][0];
+    const statements = statementsOf(role);
+    const invoke = statements.filter((s) => s.Action === 'lambda:InvokeFunction');
+    const others = statements.filter((s) => s.Action !== 'lambda:InvokeFunction');
+    const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]?.Resource).toEqual(
+      expect.arrayContaining(
+        SAGA_STEPS.flatMap((id) => [arn(id), { 'Fn::Join': ['', [arn(id), ':*']] }]),
+      ),
+    );
+    expect(invoke[0]?.Resource).toHaveLength(SAGA_STEPS.length * 2);
+    for (const statement of others) {
+      for (const action of ([] as string[]).concat(statement.Action as string | string[])) {
+        expect(action).toMatch(/^logs:\w+$/);
+      }
+    }
+    for (const id of SAGA_STEPS) {
+      expect(rolesAllowed('lambda:InvokeFunction', id)).toEqual([role]);
+    }
+  });
+
+  it('gives the grant and cancel steps the forum’s Cloud Map URL, and the debit and refund steps the topic', () => {
+    const withForum = resources('AWS::Lambda::Function')
+      .filter(([, fn]) => JSON.stringify(fn.Properties.Environment ?? {}).includes('"FORUM_URL"'))
+      .map(([id]) => id)
+      .sort();
+
+    expect(withForum).toEqual([LOGICAL_IDS.cancelGrantFunction, LOGICAL_IDS.grantFunction].sort());
+    for (const id of withForum) {
+      expect(variablesOf(id).FORUM_URL).toBe(`http://forum.${SERVICE_DOMAIN}:${SERVICE_PORT}`);
+    }
+    for (const id of [LOGICAL_IDS.debitFunction, LOGICAL_IDS.refundFunction]) {
+      expect(variablesOf(id).EVENTS_TOPIC_ARN).toEqual({ Ref: LOGICAL_IDS.eventsTopic });
+    }
+  });
+
+  it('keeps the forum’s internal title path off every public route: no listener rule, no CloudFront path', () => {
+    const path = `${FORUM_TITLE_GRANTS_PATH}/6f1c2a9e-0000-4000-8000-000000000000`;
+    const matches = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ).test(path);
+    const listenerPatterns = resources('AWS::ElasticLoadBalancingV2::ListenerRule').flatMap(
+      ([, rule]) =>
+        (rule.Properties.Conditions as Array<{ PathPatternConfig?: { Values: string[] } }>).flatMap(
+          (c) => c.PathPatternConfig?.Values ?? [],
+        ),
+    );
+    const [, distribution] = resourceNamed('AWS::CloudFront::Distribution', 'Web');
+    const cloudFrontPatterns = (
+      distribution.Properties.DistributionConfig as {
+        CacheBehaviors: Array<{ PathPattern: string }>;
+      }
+    ).CacheBehaviors.map((b) => b.PathPattern);
+
+    expect(listenerPatterns.length).toBeGreaterThan(0);
+    expect(listenerPatterns.filter(matches)).toEqual([]);
+    expect(cloudFrontPatterns.sort()).toEqual([...LOAD_BALANCER_PATHS, ...SLOTS_API_PATHS].sort());
+    expect(cloudFrontPatterns.filter(matches)).toEqual([]);
+    // The same matcher does see a path that is routed.
+    expect(
+      ['/api/threads/*'].filter((p) =>
+        new RegExp(`^${p.replace(/\*/g, '.*')}$`).test('/api/threads/1'),
+      ),
+    ).toHaveLength(1);
+  });
+});
+
+describe('the purchases API function', () => {
+  it('serves exactly the contract’s slots operations that exist from stage 04 on', () => {
+    const document = loadOpenApiDocument();
+    const sinceStage04 = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(
+          ([, operation]) =>
+            (operation as unknown as Record<string, unknown>)['x-since-stage'] === '04',
+        )
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+
+    expect(sinceStage04.length).toBeGreaterThan(0);
+    expect(PURCHASE_ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual(sinceStage04.sort());
+  });
+
+  it('routes each of them on the HTTP API to the purchases function', () => {
+    const integrationOf = (route: Resource) =>
+      (route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })[
+        'Fn::Join'
+      ][1][1].Ref;
+    const routes = resources('AWS::ApiGatewayV2::Route').map(([, r]) => r);
+
+    for (const { method, path } of PURCHASE_ROUTES) {
+      const matching = routes.filter((r) => r.Properties.RouteKey === `${method} ${path}`);
+      expect(matching).toHaveLength(1);
+      const integration = resource(integrationOf(matching[0] as Resource));
+      expect(integration.Properties).toMatchObject({
+        ApiId: { Ref: LOGICAL_IDS.slotsApi },
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [LOGICAL_IDS.purchasesFunction, 'Arn'] },
+      });
+    }
+  });
+
+  it('verifies tokens and knows the saga as the API functions do, and may start that saga only', () => {
+    const { TOKEN_ISSUER, JWKS_URL } = variablesOf(LOGICAL_IDS.writeFunction);
+    const role = roleOf(LOGICAL_IDS.purchasesFunction);
+
+    expect(variablesOf(LOGICAL_IDS.purchasesFunction)).toMatchObject({
+      TOKEN_ISSUER,
+      JWKS_URL,
+      PURCHASE_SAGA_ARN: { Ref: LOGICAL_IDS.purchaseSaga },
+    });
+    expect(statementsOf(role)).toContainEqual({
+      Effect: 'Allow',
+      Action: 'states:StartExecution',
+      Resource: { Ref: LOGICAL_IDS.purchaseSaga },
+    });
+    expect(actionsOf(role).sort()).toEqual(['rds-db:connect', 'states:StartExecution']);
+    expect(rolesAllowed('states:StartExecution', LOGICAL_IDS.purchaseSaga)).toEqual([role]);
+  });
+
+  it('reserves the concurrency the other API functions reserve, with -c reservedConcurrency', () => {
+    const withReserve = Template.fromStack(alerting.stack).toJSON().Resources as Record<
+      string,
+      Resource
+    >;
+    const reserved = (id: string) => withReserve[id]?.Properties.ReservedConcurrentExecutions;
+
+    expect(reserved(LOGICAL_IDS.writeFunction)).toBe(5);
+    expect(reserved(LOGICAL_IDS.purchasesFunction)).toBe(5);
+    for (const id of SAGA_STEPS) expect(reserved(id)).toBeUndefined();
+  });
+});
+
+/** The interface endpoints: the publishers' way to SNS, the purchases function's to Step Functions. */
+const ENDPOINTS = [
+  { name: 'Sns', service: '.sns', action: 'sns:Publish', resource: LOGICAL_IDS.eventsTopic },
+  {
+    name: 'StepFunctions',
+    service: '.states',
+    action: 'states:StartExecution',
+    resource: LOGICAL_IDS.purchaseSaga,
+  },
+] as const;
+
+describe('the network paths', () => {
+  it.each(ENDPOINTS)(
+    'reaches $name through one interface endpoint, in one isolated subnet, with private DNS in a VPC that resolves it',
+    ({ name, service }) => {
+      const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', `NetworkVpc${name}Endpoint`);
+      const [, vpc] = resourceNamed('AWS::EC2::VPC', 'NetworkVpc');
+      const isolated = resources('AWS::EC2::Subnet')
+        .filter(([, subnet]) => subnet.Properties.MapPublicIpOnLaunch === false)
+        .map(([id]) => id);
+      const subnets = (endpoint.Properties.SubnetIds as Array<{ Ref: string }>).map((s) => s.Ref);
+
+      expect(endpoint.Properties).toMatchObject({
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        SecurityGroupIds: [
+          { 'Fn::GetAtt': [securityGroupOf(`${name}EndpointSecurityGroup`), 'GroupId'] },
+        ],
+      });
+      expect(JSON.stringify(endpoint.Properties.ServiceName)).toContain(`${service}"`);
+      expect(subnets).toHaveLength(1);
+      expect(isolated).toContain(subnets[0]);
+      expect(vpc.Properties).toMatchObject({ EnableDnsHostnames: true, EnableDnsSupport: true });
+    },
+  );
+
+  it('has no other endpoint', () => {
+    const endpoints = resources('AWS::EC2::VPCEndpoint').map(([id]) =>
+      id.replace(/[0-9A-F]{8}$/, ''),
+    );
+
+    expect(endpoints.sort()).toEqual(
+      ENDPOINTS.map(({ name }) => `NetworkVpc${name}Endpoint`).sort(),
+    );
+  });
+
+  it.each(ENDPOINTS)(
+    'lets through the $name endpoint only $action on the stage’s own resource',
+    ({ name, action, resource: allowed }) => {
+      const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', `NetworkVpc${name}Endpoint`);
+
+      expect(endpoint.Properties.PolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: '*' }, Action: action, Resource: { Ref: allowed } },
+        ],
+      });
+    },
+  );
+
+  it.each(ENDPOINTS)(
+    'admits 443 to the $name endpoint from the functions only, and lets the functions out to it on 443',
+    ({ name }) => {
+      const endpoint = securityGroupOf(`${name}EndpointSecurityGroup`);
+      const functions = securityGroupOf('SlotsFunctionsSecurityGroup');
+      const ingress = resources('AWS::EC2::SecurityGroupIngress')
+        .map(([, r]) => r.Properties)
+        .filter((r) => (r.GroupId as GetAtt)['Fn::GetAtt'][0] === endpoint);
+
+      expect(ingress).toEqual([
+        expect.objectContaining({
+          SourceSecurityGroupId: { 'Fn::GetAtt': [functions, 'GroupId'] },
+          FromPort: 443,
+          ToPort: 443,
+          IpProtocol: 'tcp',
+        }),
+      ]);
+      expect(egressOfFunctions()).toContain(`${endpoint}:443`);
+      // Nothing out of the endpoint's group (CDK's placeholder rule matches no traffic).
+      expect(resource(endpoint).Properties.SecurityGroupEgress).toEqual([
+        expect.objectContaining({ CidrIp: '255.255.255.255/32' }),
+      ]);
+    },
+  );
+
+  it('admits the functions to the forum on its port (Cloud Map’s forum.course.internal), and lets them out to it', () => {
+    const forum = securityGroupOf('ForumSecurityGroup');
+    const functions = securityGroupOf('SlotsFunctionsSecurityGroup');
+    const fromFunctions = resources('AWS::EC2::SecurityGroupIngress')
+      .map(([, r]) => r.Properties)
+      .filter(
+        (r) =>
+          (r.GroupId as GetAtt)['Fn::GetAtt'][0] === forum &&
+          (r.SourceSecurityGroupId as GetAtt | undefined)?.['Fn::GetAtt'][0] === functions,
+      );
+
+    expect(fromFunctions).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: SERVICE_PORT, ToPort: SERVICE_PORT }),
     ]);
+    expect(egressOfFunctions()).toContain(`${forum}:${SERVICE_PORT}`);
   });
 
   it('runs the forum in the public subnets with a public IP and HTTPS out: its way to SQS', () => {
@@ -712,6 +1134,15 @@ describe('the network paths', () => {
     ]);
   });
 });
+
+/** The functions' group's egress rules to other groups, as `<group>:<port>`. */
+function egressOfFunctions(): string[] {
+  const functions = securityGroupOf('SlotsFunctionsSecurityGroup');
+  return resources('AWS::EC2::SecurityGroupEgress')
+    .map(([, r]) => r.Properties)
+    .filter((r) => (r.GroupId as GetAtt)['Fn::GetAtt'][0] === functions)
+    .map((r) => `${(r.DestinationSecurityGroupId as GetAtt)['Fn::GetAtt'][0]}:${r.FromPort}`);
+}
 
 /** The properties of the alarms whose dimensions name `logicalId`. */
 function alarmsOn(logicalId: string): Array<Record<string, unknown>> {

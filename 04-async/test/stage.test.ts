@@ -40,6 +40,16 @@ describe('the local stage 04', () => {
     });
   });
 
+  it("gives every function the forum process's URL as FORUM_URL (the saga's grant and cancel steps), over stage 03's environment", () => {
+    const environment = stage.localAws.functionEnvironment(ctx);
+
+    expect(environment).toMatchObject({
+      FORUM_URL: `http://127.0.0.1:${ctx.ports.forum}`,
+      DATABASE_URL: ctx.databaseUrls.slots,
+      JWKS_URL: `http://127.0.0.1:${ctx.ports.users}/.well-known/jwks.json`,
+    });
+  });
+
   it("migrates the forum and slots databases from this stage's prisma folders", () => {
     const dirs = Object.fromEntries(stage.databases.map((db) => [db.name, db.migrationsDir]));
 
