@@ -25,6 +25,8 @@ export interface PurchaseRecord {
   status: PurchaseStatus;
   reason: string | null;
   idempotencyKey: string | null;
+  /** The X-Request-Id of the request that started it: the saga's events carry it. */
+  traceId: string;
   debitedAt: Date | null;
   refundedAt: Date | null;
   createdAt: Date;
@@ -64,6 +66,7 @@ export interface NewPurchaseRecord {
   player: { id: string; username: string };
   title: Title;
   idempotencyKey?: string | undefined;
+  traceId: string;
 }
 
 /**
@@ -73,7 +76,7 @@ export interface NewPurchaseRecord {
  */
 export async function insertPurchase(
   db: Db,
-  { id, player, title, idempotencyKey }: NewPurchaseRecord,
+  { id, player, title, idempotencyKey, traceId }: NewPurchaseRecord,
 ): Promise<{ created: boolean; purchase: PurchaseRecord }> {
   const { count } = await db.purchase.createMany({
     data: [
@@ -85,6 +88,7 @@ export async function insertPurchase(
         titleName: title.name,
         price: title.price,
         idempotencyKey: idempotencyKey ?? null,
+        traceId,
       },
     ],
     skipDuplicates: true,
@@ -214,9 +218,9 @@ const COMPENSATIONS: readonly PurchaseStepName[] = ['cancelGrant', 'refund'];
  * Runs one attempt of a saga step and records it: every step function wraps its work in this.
  *
  * It reads the purchase (a step receives only its id: the player, title and price come from the
- * record), appends a `running` attempt, runs `work`, then closes the attempt `succeeded` with the
- * result's outcome as detail, or `failed` with the error's name and message — and rethrows, so
- * that the state machine's Retry and Catch see the error unchanged.
+ * record), appends a `running` attempt, runs `work`, then closes the attempt `succeeded` with
+ * `describe(result)` as detail (default: the result's outcome), or `failed` with the error's name
+ * and message — and rethrows, so that the state machine's Retry and Catch see the error unchanged.
  *
  * When a compensation step (cancelGrant, refund) fails, the purchase is marked `failed` with the
  * reason: if that was the last attempt the state machine ends in CompensationFailed and the record
@@ -233,6 +237,7 @@ export async function recordAttempt<T extends { outcome: string }>(
   purchaseId: string,
   step: PurchaseStepName,
   work: (purchase: PurchaseRecord) => Promise<T>,
+  describe: (result: T, purchase: PurchaseRecord) => string = (result) => result.outcome,
 ): Promise<T> {
   const purchase = await findPurchaseOrThrow(db, purchaseId);
   const { id: attemptId } = await appendAttempt(db, purchaseId, step);
@@ -250,7 +255,7 @@ export async function recordAttempt<T extends { outcome: string }>(
     }
     throw err;
   }
-  await closeAttempt(db, attemptId, 'succeeded', result.outcome);
+  await closeAttempt(db, attemptId, 'succeeded', describe(result, purchase));
   return result;
 }
 
