@@ -211,6 +211,22 @@ export async function markCompleted(db: Db, purchaseId: string): Promise<void> {
   await setStatus(db, purchaseId, 'completed', { from: ['running'], reason: null });
 }
 
+/**
+ * A purchase whose saga never started: closed `failed`, and its idempotency key released so that
+ * a retry with the same key starts a new purchase. The row stays (the functions' database role may
+ * not delete rows), so an id already handed out still reads as what happened to it.
+ */
+export async function abandonPurchase(db: Db, purchaseId: string): Promise<void> {
+  await db.purchase.updateMany({
+    where: { id: purchaseId, status: 'running', debitedAt: null },
+    data: {
+      status: 'failed',
+      reason: 'The purchase could not be started; no credits were taken.',
+      idempotencyKey: null,
+    },
+  });
+}
+
 /** The compensation steps: when one of them fails, the purchase cannot end cleanly by itself. */
 const COMPENSATIONS: readonly PurchaseStepName[] = ['cancelGrant', 'refund'];
 
