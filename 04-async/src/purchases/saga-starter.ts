@@ -4,7 +4,12 @@
  * (AWS_ENDPOINT_URL_SFN: the local AWS runtime) in the environment; on AWS the call goes through
  * the VPC's Step Functions interface endpoint.
  */
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  SFNClient,
+  StartExecutionCommand,
+  type StartExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
 import type { SagaInput } from './saga.ts';
 import type { SagaStarter } from './shop.ts';
 
@@ -20,7 +25,18 @@ export function sagaSfnClient(): SFNClient {
   return new SFNClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000 } });
 }
 
-export function stepFunctionsSagaStarter(sfn: SFNClient, stateMachineArn: string): SagaStarter {
+/** What the starter needs of an SFNClient: StartExecution, with a deadline. */
+export interface ExecutionStarter {
+  send(
+    command: StartExecutionCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<StartExecutionCommandOutput>;
+}
+
+export function stepFunctionsSagaStarter(
+  sfn: ExecutionStarter,
+  stateMachineArn: string,
+): SagaStarter {
   return {
     async start(purchaseId) {
       const input: SagaInput = { purchaseId };
