@@ -33,16 +33,17 @@ interface Decision<R> {
 
 /**
  * Step 1: the price leaves the wallet, unless the wallet cannot pay it (`rejected`: the purchase
- * ends there, with nothing to undo) or the purchase has already ended without a debit (`closed`).
- * A purchase once rejected stays rejected, even if the wallet could pay by now: a replay must
- * answer what the first execution did.
+ * ends there, with nothing to undo) or the purchase has already ended (`closed`). A purchase once
+ * rejected stays rejected, even if the wallet could pay by now: a replay must answer what the
+ * first execution did. And a purchase whose credits came back is closed too, never `debited`
+ * again: a replay that went on to the grant could grant a title whose price was refunded.
  */
 export function debit(deps: PurchaseStepDeps, purchaseId: string): Promise<DebitResult> {
   return runStep<DebitResult>(deps, purchaseId, 'debit', async (tx, purchase, time) => {
-    if (purchase.debitedAt) return { result: { outcome: 'debited' }, detail: 'already debited' };
-    if (purchase.status !== 'running') {
+    if (purchase.refundedAt || isEnded(purchase)) {
       return { result: { outcome: 'closed' }, detail: `already ${purchase.status}: not debited` };
     }
+    if (purchase.debitedAt) return { result: { outcome: 'debited' }, detail: 'already debited' };
     // The row lock makes concurrent debits of one wallet queue up, and each sees the balance the
     // one before it left: the wallet never goes below zero (its CHECK constraint agrees).
     const [wallet] = await tx.$queryRaw<{ balance: number; username: string }[]>`
@@ -145,6 +146,11 @@ async function lockPurchase(
 ): Promise<PurchaseRecord> {
   await tx.$executeRaw`SELECT 1 FROM purchases WHERE id = ${purchaseId}::uuid FOR UPDATE`;
   return tx.purchase.findUniqueOrThrow({ where: { id: purchaseId } });
+}
+
+/** Ended without its title: only a redrive of its compensation may touch it now. */
+function isEnded(purchase: PurchaseRecord): boolean {
+  return ['rejected', 'refunded', 'failed'].includes(purchase.status);
 }
 
 async function balanceOf(tx: Prisma.TransactionClient, userId: string): Promise<number> {

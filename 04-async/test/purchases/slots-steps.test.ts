@@ -108,7 +108,7 @@ describe('refund', () => {
     expect((await readPurchase(db, purchase.id))?.status).toBe('failed');
   });
 
-  it('never debits a purchase that was refunded (a replayed execution)', async () => {
+  it('closes a refunded purchase to a replayed debit: nothing moves, and no grant may follow', async () => {
     const { db } = database;
     const player = await playerWithWallet(db, 1000);
     const purchase = await purchaseOf(db, player);
@@ -118,8 +118,8 @@ describe('refund', () => {
 
     const replay = await debit(deps, purchase.id);
 
-    // Already debited once (and refunded): the debit moves nothing again.
-    expect(replay).toEqual({ outcome: 'debited' });
+    // `debited` would send a replayed execution on to grant a title whose price came back.
+    expect(replay).toEqual({ outcome: 'closed' });
     expect(await balanceOf(db, player.id)).toBe(1000);
     expect((await eventsOfPurchase(db, purchase.id)).map((event) => event.type)).toEqual([
       'CreditsSpent',
