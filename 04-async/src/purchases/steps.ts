@@ -24,11 +24,11 @@ export interface PurchaseStepDeps {
   clock?: () => Date;
 }
 
-/** What a step decided inside its transaction, and the event it wrote, if it moved credits. */
+/** What a step decided inside its transaction, and the event to write if it moved credits. */
 interface Decision<R> {
   result: R;
   detail: string;
-  eventId?: string;
+  event?: EventDraft;
 }
 
 /**
@@ -57,14 +57,10 @@ export function debit(deps: PurchaseStepDeps, purchaseId: string): Promise<Debit
       return { result: { outcome: 'rejected' }, detail: reason };
     }
     await tx.purchase.update({ where: { id: purchase.id }, data: { debitedAt: time } });
-    const event = await appendEvent(tx, creditsEvent('CreditsSpent', purchase, wallet), {
-      traceId: purchase.traceId,
-      time,
-    });
     return {
       result: { outcome: 'debited' },
       detail: `${purchase.price} credits debited`,
-      eventId: event.id,
+      event: creditsEvent('CreditsSpent', purchase, wallet),
     };
   });
 }
@@ -94,14 +90,10 @@ export function refund(deps: PurchaseStepDeps, purchaseId: string): Promise<Refu
       from: ['running', 'failed'],
       reason: `${purchase.titleName} could not be granted; the ${purchase.price} credits are back.`,
     });
-    const event = await appendEvent(tx, creditsEvent('CreditsRefunded', purchase, wallet), {
-      traceId: purchase.traceId,
-      time,
-    });
     return {
       result: { outcome: 'refunded' },
       detail: `${purchase.price} credits refunded`,
-      eventId: event.id,
+      event: creditsEvent('CreditsRefunded', purchase, wallet),
     };
   });
 }
@@ -109,7 +101,9 @@ export function refund(deps: PurchaseStepDeps, purchaseId: string): Promise<Refu
 /**
  * One recorded attempt of a step that moves credits: the decision runs in a transaction that
  * first locks the purchase's row (two attempts of one purchase never decide at once, and each
- * sees what the other committed), then the event it wrote is published after the commit.
+ * sees what the other committed) and ends with the decision's event in the outbox, after the
+ * wallet change (so its sequence orders it with the player's spins); the event is published
+ * after the commit, carrying the trace id of the request that started the purchase.
  */
 async function runStep<R extends { outcome: string }>(
   { db, publish, clock = () => new Date() }: PurchaseStepDeps,
@@ -127,13 +121,22 @@ async function runStep<R extends { outcome: string }>(
     purchaseId,
     step,
     async () => {
-      const decision = await db.$transaction(async (tx) => {
+      const {
+        result,
+        detail: decided,
+        eventId,
+      } = await db.$transaction(async (tx) => {
         const purchase = await lockPurchase(tx, purchaseId);
-        return decide(tx, purchase, clock());
+        const time = clock();
+        const decision = await decide(tx, purchase, time);
+        const event = decision.event
+          ? await appendEvent(tx, decision.event, { traceId: purchase.traceId, time })
+          : undefined;
+        return { ...decision, eventId: event?.id };
       });
-      detail = decision.detail;
-      if (decision.eventId) await publish([decision.eventId]);
-      return decision.result;
+      detail = decided;
+      if (eventId) await publish([eventId]);
+      return result;
     },
     () => detail,
   );
