@@ -147,28 +147,33 @@ export async function readPurchase(db: Db, id: string): Promise<PurchaseWithStep
 
 /**
  * Appends a `running` attempt of `step` and returns its row id and number (1 for the first). The
- * number is drawn in the insert itself; should two attempts of one step ever overlap (a timed-out
- * invocation still running beside its retry), the unique (purchase, step, attempt) refuses one of
- * them and it draws again.
+ * purchase's row is locked while the number is drawn: should two attempts of one step ever overlap
+ * (a timed-out invocation still running beside its retry), they take turns and draw 1 then 2.
  */
 export async function appendAttempt(
-  db: Db,
+  db: AsyncSlotsDatabase,
   purchaseId: string,
   step: PurchaseStepName,
 ): Promise<{ id: string; attempt: number }> {
-  for (let tries = 1; ; tries += 1) {
-    try {
-      const [row] = await db.$queryRaw<{ id: string; attempt: number }[]>`
-        INSERT INTO purchase_steps (id, purchase_id, step, attempt)
-        SELECT gen_random_uuid(), ${purchaseId}::uuid, ${step},
-               (SELECT count(*) FROM purchase_steps WHERE purchase_id = ${purchaseId}::uuid AND step = ${step}) + 1
-        RETURNING id::text AS id, attempt`;
-      if (!row) throw new Error('the attempt was not inserted');
-      return row;
-    } catch (err) {
-      if (tries >= 3 || !isUniqueViolation(err)) throw err;
-    }
-  }
+  return db.$transaction(async (tx) => {
+    await lockPurchase(tx, purchaseId);
+    const attempt = (await tx.purchaseStep.count({ where: { purchaseId, step } })) + 1;
+    return tx.purchaseStep.create({
+      data: { purchaseId, step, attempt },
+      select: { id: true, attempt: true },
+    });
+  });
+}
+
+/** The purchase, read under its row lock (SELECT … FOR UPDATE) for the rest of the transaction. */
+export async function lockPurchase(
+  tx: Prisma.TransactionClient,
+  purchaseId: string,
+): Promise<PurchaseRecord> {
+  await tx.$executeRaw`SELECT 1 FROM purchases WHERE id = ${purchaseId}::uuid FOR UPDATE`;
+  const purchase = await tx.purchase.findUnique({ where: { id: purchaseId } });
+  if (!purchase) throw new PurchaseNotFound(purchaseId);
+  return purchase;
 }
 
 /** Closes an attempt: succeeded or failed, with a short detail. */
@@ -288,10 +293,4 @@ function stepNameOf(step: string): PurchaseStepName {
   const known = PURCHASE_STEPS.find((name) => name === step);
   if (!known) throw new Error(`purchase_steps holds an unknown step: ${step}`);
   return known;
-}
-
-/** Postgres' unique_violation, however the driver adapter wraps it. */
-function isUniqueViolation(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${JSON.stringify(err)}` : String(err);
-  return text.includes('23505') || text.includes('Unique constraint') || text.includes('P2002');
 }

@@ -14,7 +14,7 @@
 import { appendEvent, type EventDraft } from '../events/outbox.ts';
 import type { Prisma } from '../generated/slots/client.ts';
 import type { AsyncSlotsDatabase } from '../slots/database.ts';
-import { type PurchaseRecord, recordAttempt, setStatus } from './record.ts';
+import { lockPurchase, type PurchaseRecord, recordAttempt, setStatus } from './record.ts';
 import type { DebitResult, RefundResult } from './saga.ts';
 
 export interface PurchaseStepDeps {
@@ -140,15 +140,6 @@ async function runStep<R extends { outcome: string }>(
     },
     () => detail,
   );
-}
-
-/** The purchase, read under its row lock (SELECT … FOR UPDATE) for the rest of the transaction. */
-async function lockPurchase(
-  tx: Prisma.TransactionClient,
-  purchaseId: string,
-): Promise<PurchaseRecord> {
-  await tx.$executeRaw`SELECT 1 FROM purchases WHERE id = ${purchaseId}::uuid FOR UPDATE`;
-  return tx.purchase.findUniqueOrThrow({ where: { id: purchaseId } });
 }
 
 /** Ended without its title: only a redrive of its compensation may touch it now. */

@@ -38,6 +38,19 @@ describe('debit', () => {
     expect(published).toHaveLength(1);
   });
 
+  it('debits once when two attempts of one purchase run at the same moment', async () => {
+    const { db } = database;
+    const player = await playerWithWallet(db, 1000);
+    const purchase = await purchaseOf(db, player, 'high-roller');
+    const { deps } = stepDeps(db);
+
+    const outcomes = await Promise.all([debit(deps, purchase.id), debit(deps, purchase.id)]);
+
+    expect(outcomes).toEqual([{ outcome: 'debited' }, { outcome: 'debited' }]);
+    expect(await balanceOf(db, player.id)).toBe(500);
+    expect(await eventsOfPurchase(db, purchase.id)).toHaveLength(1);
+  });
+
   it('rejects a purchase the wallet cannot pay, writes no event, and stays rejected after a top-up', async () => {
     const { db } = database;
     const player = await playerWithWallet(db, 1000);
@@ -208,6 +221,21 @@ describe('the record of attempts', () => {
       { step: 'grant', attempt: 3, status: 'succeeded', detail: 'granted' },
     ]);
     expect(steps.every((step) => step.endedAt !== null)).toBe(true);
+  });
+
+  it('numbers overlapping attempts of one step apart: each gets its own number', async () => {
+    const { db } = database;
+    const player = await playerWithWallet(db, 1000);
+    const purchase = await purchaseOf(db, player);
+
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        recordAttempt(db, purchase.id, 'grant', async () => ({ outcome: 'granted' as const })),
+      ),
+    );
+
+    const steps = (await readPurchase(db, purchase.id))?.steps ?? [];
+    expect(steps.map((step) => step.attempt).sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('marks the purchase failed when a compensation attempt fails, and refunded once a retry succeeds', async () => {
