@@ -29,8 +29,13 @@ import { PurchaseSaga } from './purchase-saga.ts';
 const srcDir = join(import.meta.dirname, '..', 'src');
 const slotsFunctionsDir = join(srcDir, 'slots', 'functions');
 
-/** The events the leaderboard projection applies. */
-export const LEADERBOARD_EVENTS: DomainEventType[] = ['WalletOpened', 'SpinSettled'];
+/** The events the leaderboard projection applies: every event that changes a balance. */
+export const LEADERBOARD_EVENTS: DomainEventType[] = [
+  'WalletOpened',
+  'SpinSettled',
+  'CreditsSpent',
+  'CreditsRefunded',
+];
 
 /**
  * How the consumers' event source mappings read their queues: batches of up to 10 messages as

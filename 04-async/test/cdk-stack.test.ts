@@ -391,7 +391,7 @@ describe('the topic and the queues', () => {
     }
   });
 
-  it('subscribes each queue with raw delivery: the leaderboard to both events, the jackpot to big wins, the audit log to all', () => {
+  it('subscribes each queue with raw delivery: the leaderboard to every event that changes a balance, the jackpot to big wins, the audit log to all', () => {
     const leaderboard = subscriptionTo(LOGICAL_IDS.leaderboardQueue);
     const jackpot = subscriptionTo(LOGICAL_IDS.jackpotQueue);
     const audit = subscriptionTo(LOGICAL_IDS.auditQueue);
@@ -403,7 +403,9 @@ describe('the topic and the queues', () => {
         TopicArn: { Ref: LOGICAL_IDS.eventsTopic },
       });
     }
-    expect(leaderboard.FilterPolicy).toEqual({ type: ['WalletOpened', 'SpinSettled'] });
+    expect(leaderboard.FilterPolicy).toEqual({
+      type: ['WalletOpened', 'SpinSettled', 'CreditsSpent', 'CreditsRefunded'],
+    });
     expect(jackpot.FilterPolicy).toEqual({
       type: ['SpinSettled'],
       payoutMultiple: [{ numeric: ['>=', BIG_WIN_MULTIPLE] }],

@@ -105,7 +105,8 @@ export function slotsUseCases({ store, rng = cryptoRandom }: SlotsUseCaseDeps): 
   };
 }
 
-function parseIdempotencyKey(header: string | undefined): string | null {
+/** The Idempotency-Key header, checked: absent is null, a malformed one is 400. */
+export function parseIdempotencyKey(header: string | undefined): string | null {
   if (header === undefined) return null;
   const parsed = idempotencyKeySchema.safeParse(header);
   if (!parsed.success) {
@@ -128,7 +129,8 @@ function insufficientCredits(balance: number, bet: number): HttpError {
   );
 }
 
-function idempotencyKeyReused(): HttpError {
+/** The 422 of a key already used for a different request. */
+export function idempotencyKeyReused(): HttpError {
   return new HttpError(422, {
     type: '/problems/idempotency-key-reused',
     title: 'Idempotency-Key reused',

@@ -22,6 +22,8 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import {
+  type CreditsRefunded,
+  type CreditsSpent,
   type DomainEvent,
   messageAttributesOf,
   parseDomainEvent,
@@ -35,7 +37,9 @@ import type { AsyncSlotsDatabase } from '../slots/database.ts';
 /** What a producer says about an event; the outbox adds the envelope and the sequence. */
 export type EventDraft =
   | { type: WalletOpened['type']; data: Omit<WalletOpened['data'], 'sequence'> }
-  | { type: SpinSettled['type']; data: Omit<SpinSettled['data'], 'sequence'> };
+  | { type: SpinSettled['type']; data: Omit<SpinSettled['data'], 'sequence'> }
+  | { type: CreditsSpent['type']; data: Omit<CreditsSpent['data'], 'sequence'> }
+  | { type: CreditsRefunded['type']; data: Omit<CreditsRefunded['data'], 'sequence'> };
 
 export interface EventContext {
   /** The X-Request-Id of the request that caused the event. */

@@ -25,6 +25,8 @@ export interface PurchaseRecord {
   status: PurchaseStatus;
   reason: string | null;
   idempotencyKey: string | null;
+  /** The X-Request-Id of the request that started it: the saga's events carry it. */
+  traceId: string;
   debitedAt: Date | null;
   refundedAt: Date | null;
   createdAt: Date;
@@ -64,6 +66,7 @@ export interface NewPurchaseRecord {
   player: { id: string; username: string };
   title: Title;
   idempotencyKey?: string | undefined;
+  traceId: string;
 }
 
 /**
@@ -73,7 +76,7 @@ export interface NewPurchaseRecord {
  */
 export async function insertPurchase(
   db: Db,
-  { id, player, title, idempotencyKey }: NewPurchaseRecord,
+  { id, player, title, idempotencyKey, traceId }: NewPurchaseRecord,
 ): Promise<{ created: boolean; purchase: PurchaseRecord }> {
   const { count } = await db.purchase.createMany({
     data: [
@@ -85,6 +88,7 @@ export async function insertPurchase(
         titleName: title.name,
         price: title.price,
         idempotencyKey: idempotencyKey ?? null,
+        traceId,
       },
     ],
     skipDuplicates: true,
@@ -143,28 +147,33 @@ export async function readPurchase(db: Db, id: string): Promise<PurchaseWithStep
 
 /**
  * Appends a `running` attempt of `step` and returns its row id and number (1 for the first). The
- * number is drawn in the insert itself; should two attempts of one step ever overlap (a timed-out
- * invocation still running beside its retry), the unique (purchase, step, attempt) refuses one of
- * them and it draws again.
+ * purchase's row is locked while the number is drawn: should two attempts of one step ever overlap
+ * (a timed-out invocation still running beside its retry), they take turns and draw 1 then 2.
  */
 export async function appendAttempt(
-  db: Db,
+  db: AsyncSlotsDatabase,
   purchaseId: string,
   step: PurchaseStepName,
 ): Promise<{ id: string; attempt: number }> {
-  for (let tries = 1; ; tries += 1) {
-    try {
-      const [row] = await db.$queryRaw<{ id: string; attempt: number }[]>`
-        INSERT INTO purchase_steps (id, purchase_id, step, attempt)
-        SELECT gen_random_uuid(), ${purchaseId}::uuid, ${step},
-               (SELECT count(*) FROM purchase_steps WHERE purchase_id = ${purchaseId}::uuid AND step = ${step}) + 1
-        RETURNING id::text AS id, attempt`;
-      if (!row) throw new Error('the attempt was not inserted');
-      return row;
-    } catch (err) {
-      if (tries >= 3 || !isUniqueViolation(err)) throw err;
-    }
-  }
+  return db.$transaction(async (tx) => {
+    await lockPurchase(tx, purchaseId);
+    const attempt = (await tx.purchaseStep.count({ where: { purchaseId, step } })) + 1;
+    return tx.purchaseStep.create({
+      data: { purchaseId, step, attempt },
+      select: { id: true, attempt: true },
+    });
+  });
+}
+
+/** The purchase, read under its row lock (SELECT … FOR UPDATE) for the rest of the transaction. */
+export async function lockPurchase(
+  tx: Prisma.TransactionClient,
+  purchaseId: string,
+): Promise<PurchaseRecord> {
+  await tx.$executeRaw`SELECT 1 FROM purchases WHERE id = ${purchaseId}::uuid FOR UPDATE`;
+  const purchase = await tx.purchase.findUnique({ where: { id: purchaseId } });
+  if (!purchase) throw new PurchaseNotFound(purchaseId);
+  return purchase;
 }
 
 /** Closes an attempt: succeeded or failed, with a short detail. */
@@ -207,6 +216,22 @@ export async function markCompleted(db: Db, purchaseId: string): Promise<void> {
   await setStatus(db, purchaseId, 'completed', { from: ['running'], reason: null });
 }
 
+/**
+ * A purchase whose saga never started: closed `failed`, and its idempotency key released so that
+ * a retry with the same key starts a new purchase. The row stays (the functions' database role may
+ * not delete rows), so an id already handed out still reads as what happened to it.
+ */
+export async function abandonPurchase(db: Db, purchaseId: string): Promise<void> {
+  await db.purchase.updateMany({
+    where: { id: purchaseId, status: 'running', debitedAt: null },
+    data: {
+      status: 'failed',
+      reason: 'The purchase could not be started; no credits were taken.',
+      idempotencyKey: null,
+    },
+  });
+}
+
 /** The compensation steps: when one of them fails, the purchase cannot end cleanly by itself. */
 const COMPENSATIONS: readonly PurchaseStepName[] = ['cancelGrant', 'refund'];
 
@@ -214,9 +239,9 @@ const COMPENSATIONS: readonly PurchaseStepName[] = ['cancelGrant', 'refund'];
  * Runs one attempt of a saga step and records it: every step function wraps its work in this.
  *
  * It reads the purchase (a step receives only its id: the player, title and price come from the
- * record), appends a `running` attempt, runs `work`, then closes the attempt `succeeded` with the
- * result's outcome as detail, or `failed` with the error's name and message — and rethrows, so
- * that the state machine's Retry and Catch see the error unchanged.
+ * record), appends a `running` attempt, runs `work`, then closes the attempt `succeeded` with
+ * `describe(result)` as detail (default: the result's outcome), or `failed` with the error's name
+ * and message — and rethrows, so that the state machine's Retry and Catch see the error unchanged.
  *
  * When a compensation step (cancelGrant, refund) fails, the purchase is marked `failed` with the
  * reason: if that was the last attempt the state machine ends in CompensationFailed and the record
@@ -233,6 +258,7 @@ export async function recordAttempt<T extends { outcome: string }>(
   purchaseId: string,
   step: PurchaseStepName,
   work: (purchase: PurchaseRecord) => Promise<T>,
+  describe: (result: T, purchase: PurchaseRecord) => string = (result) => result.outcome,
 ): Promise<T> {
   const purchase = await findPurchaseOrThrow(db, purchaseId);
   const { id: attemptId } = await appendAttempt(db, purchaseId, step);
@@ -250,7 +276,7 @@ export async function recordAttempt<T extends { outcome: string }>(
     }
     throw err;
   }
-  await closeAttempt(db, attemptId, 'succeeded', result.outcome);
+  await closeAttempt(db, attemptId, 'succeeded', describe(result, purchase));
   return result;
 }
 
@@ -267,10 +293,4 @@ function stepNameOf(step: string): PurchaseStepName {
   const known = PURCHASE_STEPS.find((name) => name === step);
   if (!known) throw new Error(`purchase_steps holds an unknown step: ${step}`);
   return known;
-}
-
-/** Postgres' unique_violation, however the driver adapter wraps it. */
-function isUniqueViolation(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${JSON.stringify(err)}` : String(err);
-  return text.includes('23505') || text.includes('Unique constraint') || text.includes('P2002');
 }

@@ -22,10 +22,26 @@ const eventsConfigSchema = z.object({
 });
 
 const httpFunctionWithEventsSchema = httpFunctionConfigSchema.and(eventsConfigSchema);
+
+// A state machine's ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>).
+const stateMachineArn = z
+  .string()
+  .regex(
+    /^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/,
+    'expected a Step Functions state machine ARN',
+  );
+
+const purchasesFunctionSchema = httpFunctionWithEventsSchema.and(
+  z.object({
+    /** The purchase saga, which the purchases function starts an execution of per purchase. */
+    PURCHASE_SAGA_ARN: stateMachineArn,
+  }),
+);
 const functionWithEventsSchema = functionConfigSchema.and(eventsConfigSchema);
 
 export type HttpFunctionWithEventsConfig = z.infer<typeof httpFunctionWithEventsSchema>;
 export type FunctionWithEventsConfig = z.infer<typeof functionWithEventsSchema>;
+export type PurchasesFunctionConfig = z.infer<typeof purchasesFunctionSchema>;
 export type { FunctionConfig } from '@course/serverless/slots/config';
 
 /** Stage 03's default STAGE is its own number; here it is this one's. */
@@ -38,7 +54,17 @@ export function loadHttpFunctionConfig(
   return parseConfig(httpFunctionWithEventsSchema, withStage(env));
 }
 
-/** For the sweeper: the database and the topic. */
+/**
+ * For the purchases function: the write function's settings (a first purchase opens the wallet,
+ * so it publishes) and the saga it starts.
+ */
+export function loadPurchasesFunctionConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): PurchasesFunctionConfig {
+  return parseConfig(purchasesFunctionSchema, withStage(env));
+}
+
+/** For the sweeper and the saga's debit and refund steps: the database and the topic. */
 export function loadPublisherConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): FunctionWithEventsConfig {

@@ -1,4 +1,4 @@
-// `pnpm contract --base-url http://host:port [--fuzz] [--runs N]`
+// `pnpm contract --base-url http://host:port [--stage NN] [--fuzz] [--runs N]`
 // Runs the conformance suite (and optionally the fuzz suite) against any running stage.
 import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
@@ -31,6 +31,7 @@ async function main(): Promise<number> {
   process.env[REMOTE_ENV.baseUrl] = parsed.baseUrl;
   process.env[REMOTE_ENV.fuzz] = parsed.fuzz ? '1' : '0';
   if (parsed.runs !== undefined) process.env[REMOTE_ENV.runs] = String(parsed.runs);
+  if (parsed.stage !== undefined) process.env[REMOTE_ENV.stage] = parsed.stage;
 
   const vitest = await startVitest([], {
     root: packageRoot,

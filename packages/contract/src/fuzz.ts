@@ -16,12 +16,15 @@ import {
   type Problem,
   SETUP_TIMEOUT_MS,
 } from './harness.ts';
+import { operationsOfStage } from './spec.ts';
 
 export interface FuzzSuiteOptions {
   /** The stage's base URL, read lazily (the test starts its server in beforeAll). */
   baseUrl: () => string;
   /** Generated requests per operation; 40 by default. */
   runs?: number;
+  /** The stage under test: only the operations it serves are fuzzed (see ConformanceSuiteOptions). */
+  stage?: string;
 }
 
 /**
@@ -36,7 +39,8 @@ export interface FuzzSuiteOptions {
 export function defineFuzzSuite(options: FuzzSuiteOptions): void {
   const runs = options.runs ?? 40;
   const h = createHarness(options.baseUrl);
-  const { document, operations } = h.client.contract;
+  const { document } = h.client.contract;
+  const operations = operationsOfStage(h.client.contract, options.stage);
 
   describe(`public API fuzzing (${runs} requests per operation)`, { timeout: 120_000 }, () => {
     let fixtures: FuzzFixtures;
@@ -52,7 +56,7 @@ export function defineFuzzSuite(options: FuzzSuiteOptions): void {
       fixtures = { document, token: player.token, threadId: thread.id };
     }, SETUP_TIMEOUT_MS);
 
-    for (const operation of operations.values()) {
+    for (const operation of operations) {
       it(`${operation.id} (${operation.method.toUpperCase()} ${operation.path}) answers hostile requests with documented 4xx problems, never 5xx`, async () => {
         await fc.assert(
           fc.asyncProperty(hostileRequest(operation, fixtures), async (request) => {
@@ -66,7 +70,7 @@ export function defineFuzzSuite(options: FuzzSuiteOptions): void {
       });
     }
 
-    for (const operation of operations.values()) {
+    for (const operation of operations) {
       if (operation.requestSchema === undefined) continue;
       it(`${operation.id} refuses a NUL or a lone surrogate anywhere in its body: 422 naming the field`, async () => {
         await fc.assert(

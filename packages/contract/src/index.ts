@@ -28,6 +28,8 @@ export {
   type Operation,
   type OperationId,
   openapiPath,
+  operationsOfStage,
+  servedByStage,
 } from './spec.ts';
 export {
   createResponseValidator,

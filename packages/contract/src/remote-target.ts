@@ -3,12 +3,14 @@ export const REMOTE_ENV = {
   baseUrl: 'CONTRACT_BASE_URL',
   fuzz: 'CONTRACT_FUZZ',
   runs: 'CONTRACT_FUZZ_RUNS',
+  stage: 'CONTRACT_STAGE',
 } as const;
 
 export interface RemoteTarget {
   baseUrl: string;
   fuzz: boolean;
   runs: number | undefined;
+  stage: string | undefined;
 }
 
 export function readRemoteTarget(env: NodeJS.ProcessEnv): RemoteTarget {
@@ -19,5 +21,10 @@ export function readRemoteTarget(env: NodeJS.ProcessEnv): RemoteTarget {
     );
   }
   const runs = env[REMOTE_ENV.runs];
-  return { baseUrl, fuzz: env[REMOTE_ENV.fuzz] === '1', runs: runs ? Number(runs) : undefined };
+  return {
+    baseUrl,
+    fuzz: env[REMOTE_ENV.fuzz] === '1',
+    runs: runs ? Number(runs) : undefined,
+    stage: env[REMOTE_ENV.stage] || undefined,
+  };
 }

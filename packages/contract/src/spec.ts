@@ -39,6 +39,8 @@ export interface ParameterObject {
 }
 export interface OperationObject {
   operationId: string;
+  /** The stage an operation exists from (two digits); absent: every stage serves it. */
+  'x-since-stage'?: string;
   summary?: string;
   security?: Record<string, string[]>[];
   parameters?: (ParameterObject | Reference)[];
@@ -71,6 +73,8 @@ export interface Operation {
   requestSchema: JsonSchema | undefined;
   /** Documented responses keyed by status code. */
   responses: Map<number, ResponseObject>;
+  /** The stage the operation exists from (`x-since-stage`, e.g. "04"); undefined: every stage. */
+  sinceStage: string | undefined;
 }
 
 export interface Contract {
@@ -136,5 +140,21 @@ function toOperation(
     parameters: (operation.parameters ?? []).map((p) => resolveReference(document, p)),
     requestSchema: operation.requestBody?.content['application/json']?.schema,
     responses,
+    sinceStage: operation['x-since-stage'],
   };
+}
+
+/**
+ * Whether a stage serves an operation. An operation that exists since some stage is served by
+ * that stage and every later one; a caller that names no stage gets only the operations every
+ * stage serves, so a suite written before an operation existed never starts testing it.
+ */
+export function servedByStage(operation: Operation, stage: string | undefined): boolean {
+  if (operation.sinceStage === undefined) return true;
+  return stage !== undefined && Number(stage) >= Number(operation.sinceStage);
+}
+
+/** The operations a stage serves (all of them when every operation is for every stage). */
+export function operationsOfStage(contract: Contract, stage: string | undefined): Operation[] {
+  return [...contract.operations.values()].filter((operation) => servedByStage(operation, stage));
 }

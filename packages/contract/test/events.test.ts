@@ -33,6 +33,26 @@ function spinSettled(data: Partial<SpinSettled['data']> = {}): SpinSettled {
   };
 }
 
+function creditsEvent(type: 'CreditsSpent' | 'CreditsRefunded', amount = 500) {
+  return {
+    id: randomUUID(),
+    type,
+    version: 1,
+    source: 'slots',
+    time: '2026-12-06T10:00:00.000Z',
+    traceId: 'req-2',
+    data: {
+      playerId: randomUUID(),
+      username: 'alice',
+      sequence: 8,
+      purchaseId: randomUUID(),
+      titleId: 'high-roller',
+      amount,
+      balance: 500,
+    },
+  };
+}
+
 describe('domain events', () => {
   it('events.schema.json is the JSON Schema of the zod contract (regenerate with generate:events)', () => {
     const file = JSON.parse(
@@ -66,5 +86,22 @@ describe('domain events', () => {
       traceId: { DataType: 'String', StringValue: 'req-1' },
       payoutMultiple: { DataType: 'Number', StringValue: String(BIG_WIN_MULTIPLE) },
     });
+  });
+
+  it.each(['CreditsSpent', 'CreditsRefunded'] as const)(
+    "parses a purchase's %s and publishes it with its type and trace id",
+    (type) => {
+      const event = creditsEvent(type);
+
+      expect(parseDomainEvent(JSON.stringify(event))).toEqual(event);
+      expect(messageAttributesOf(parseDomainEvent(event))).toEqual({
+        type: { DataType: 'String', StringValue: type },
+        traceId: { DataType: 'String', StringValue: 'req-2' },
+      });
+    },
+  );
+
+  it('refuses a purchase event that moves no credits', () => {
+    expect(() => parseDomainEvent(creditsEvent('CreditsSpent', 0))).toThrow(EventContractError);
   });
 });

@@ -6,6 +6,7 @@ import {
   loadContract,
   type Operation,
   openapiPath,
+  operationsOfStage,
 } from '../src/index.ts';
 import { resolveReference } from '../src/spec.ts';
 
@@ -30,9 +31,20 @@ const PUBLIC_API = [
   'POST /api/slots/spins',
   'GET /api/slots/spins',
   'GET /api/slots/leaderboard',
+  // From stage 04 on (x-since-stage): the titles shop.
+  'GET /api/slots/titles',
+  'POST /api/slots/purchases',
+  'GET /api/slots/purchases/{id}',
 ];
 
-const REQUEST_SCHEMAS = new Set(['NewUser', 'Credentials', 'NewThread', 'NewPost', 'NewSpin']);
+const REQUEST_SCHEMAS = new Set([
+  'NewUser',
+  'Credentials',
+  'NewThread',
+  'NewPost',
+  'NewSpin',
+  'NewPurchase',
+]);
 
 function endpoint(operation: Operation): string {
   return `${operation.method.toUpperCase()} ${operation.path}`;
@@ -51,6 +63,23 @@ describe('openapi.yaml', () => {
 
   it('documents exactly the endpoints of the public API', () => {
     expect(operations.map(endpoint).sort()).toEqual([...PUBLIC_API].sort());
+  });
+
+  it('holds each stage to the operations it serves: the shop from stage 04 on, none of it without a stage', () => {
+    const shop = [
+      'GET /api/slots/titles',
+      'POST /api/slots/purchases',
+      'GET /api/slots/purchases/{id}',
+    ];
+    const servedBy = (stage: string | undefined) =>
+      operationsOfStage(contract, stage).map(endpoint).sort();
+    const everyStage = PUBLIC_API.filter((api) => !shop.includes(api)).sort();
+
+    expect(servedBy(undefined)).toEqual(everyStage);
+    expect(servedBy('00')).toEqual(everyStage);
+    expect(servedBy('03')).toEqual(everyStage);
+    expect(servedBy('04')).toEqual([...PUBLIC_API].sort());
+    expect(servedBy('05')).toEqual([...PUBLIC_API].sort());
   });
 
   it('gives every operation a unique operationId', () => {
@@ -108,6 +137,8 @@ describe('openapi.yaml', () => {
         'GET /api/slots/spins',
         'GET /api/slots/wallet',
         'POST /api/slots/spins',
+        'POST /api/slots/purchases',
+        'GET /api/slots/purchases/{id}',
         'POST /api/threads',
         'POST /api/threads/{id}/posts',
       ].sort(),

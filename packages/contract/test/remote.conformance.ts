@@ -5,5 +5,7 @@ import { readRemoteTarget } from '../src/remote-target.ts';
 
 const target = readRemoteTarget(process.env);
 
-defineConformanceSuite({ baseUrl: () => target.baseUrl });
-if (target.fuzz) defineFuzzSuite({ baseUrl: () => target.baseUrl, runs: target.runs });
+defineConformanceSuite({ baseUrl: () => target.baseUrl, stage: target.stage });
+if (target.fuzz) {
+  defineFuzzSuite({ baseUrl: () => target.baseUrl, runs: target.runs, stage: target.stage });
+}

@@ -1,4 +1,8 @@
-// Skeleton: replaced by the purchase saga's implementation.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented: refund');
-};
+/*
+ * The saga's Refund step, the compensation: gives the purchase's price back to the wallet, once
+ * (../steps.ts). It runs after CancelGrant has made sure the title is not granted.
+ */
+import { stepFunction } from '../step-function.ts';
+import { refund } from '../steps.ts';
+
+export const handler = stepFunction('refund', refund);

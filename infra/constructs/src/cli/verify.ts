@@ -36,9 +36,15 @@ async function main(): Promise<number> {
   process.stdout.write(
     `Verifying ${stage === undefined ? 'a stage' : `stage ${stage}`} against the contract\n`,
   );
-  const contract = spawnSync('pnpm', ['--silent', 'contract', ...parsed.contractArgs], {
-    stdio: 'inherit',
-  });
+  // Naming the stage holds it to the operations it serves, those added since it included.
+  const stageArgs = stage === undefined ? [] : ['--stage', stage];
+  const contract = spawnSync(
+    'pnpm',
+    ['--silent', 'contract', ...parsed.contractArgs, ...stageArgs],
+    {
+      stdio: 'inherit',
+    },
+  );
   if (contract.status !== 0 || check === undefined) return contract.status ?? 1;
   process.stdout.write(`\nStage ${stage}'s own check\n`);
   try {

@@ -46,6 +46,25 @@ export const spinSettledData = z.strictObject({
 });
 
 /**
+ * What a title purchase moved (stage 04's saga): the purchase, the title, the credits, and the
+ * balance right after. The same data for the debit and for its refund.
+ */
+const purchaseCredits = {
+  ...player,
+  purchaseId: uuid,
+  titleId: z.string().min(1).max(64),
+  /** The credits taken (spent) or given back (refunded): the purchase's price. */
+  amount: z.int().positive(),
+  balance: credits,
+};
+
+/** A purchase's price was debited from the wallet (the saga's first step). */
+export const creditsSpentData = z.strictObject(purchaseCredits);
+
+/** A purchase's price came back to the wallet: its title could not be granted (compensation). */
+export const creditsRefundedData = z.strictObject(purchaseCredits);
+
+/**
  * What every event carries around its data. `id` is unique per event and the same on every
  * delivery of it (consumers are idempotent by it or by `sequence`); `traceId` is the
  * X-Request-Id of the API request that caused it, so one grep follows a request through every
@@ -72,11 +91,30 @@ export const spinSettled = z.strictObject({
   data: spinSettledData,
 });
 
+export const creditsSpent = z.strictObject({
+  ...envelope,
+  type: z.literal('CreditsSpent'),
+  data: creditsSpentData,
+});
+
+export const creditsRefunded = z.strictObject({
+  ...envelope,
+  type: z.literal('CreditsRefunded'),
+  data: creditsRefundedData,
+});
+
 /** Every event of the contract, told apart by `type`. */
-export const domainEvent = z.discriminatedUnion('type', [walletOpened, spinSettled]);
+export const domainEvent = z.discriminatedUnion('type', [
+  walletOpened,
+  spinSettled,
+  creditsSpent,
+  creditsRefunded,
+]);
 
 export type WalletOpened = z.infer<typeof walletOpened>;
 export type SpinSettled = z.infer<typeof spinSettled>;
+export type CreditsSpent = z.infer<typeof creditsSpent>;
+export type CreditsRefunded = z.infer<typeof creditsRefunded>;
 export type DomainEvent = z.infer<typeof domainEvent>;
 export type DomainEventType = DomainEvent['type'];
 

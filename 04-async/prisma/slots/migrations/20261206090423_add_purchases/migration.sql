@@ -15,6 +15,7 @@ CREATE TABLE "purchases" (
     "status" "purchase_status" NOT NULL DEFAULT 'running',
     "reason" TEXT,
     "idempotency_key" TEXT,
+    "trace_id" TEXT NOT NULL,
     "debited_at" TIMESTAMPTZ(3),
     "refunded_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
