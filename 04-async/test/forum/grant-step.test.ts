@@ -96,7 +96,12 @@ async function runningPurchase(titleId = 'high-roller') {
   const title = findTitle(titleId);
   if (!title) throw new Error(`no title ${titleId}`);
   const player = { id: randomUUID(), username: 'alice' };
-  const { purchase } = await insertPurchase(database.db, { id: randomUUID(), player, title });
+  const { purchase } = await insertPurchase(database.db, {
+    id: randomUUID(),
+    player,
+    title,
+    traceId: randomUUID(),
+  });
   return purchase;
 }
 
