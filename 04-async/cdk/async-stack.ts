@@ -185,7 +185,8 @@ export class AsyncStack extends Stack {
       {
         entry: join(srcDir, 'purchases', 'functions', 'purchases.ts'),
         description: 'Slots: the titles shop and the purchases (starts the purchase saga)',
-        environment: { PURCHASE_SAGA_ARN: saga.stateMachine.stateMachineArn },
+        // It publishes too: a player's first purchase may open their wallet (WalletOpened).
+        environment: { ...publishes, PURCHASE_SAGA_ARN: saga.stateMachine.stateMachineArn },
       },
       PURCHASE_ROUTES,
     );
@@ -201,7 +202,13 @@ export class AsyncStack extends Stack {
       allow: { actions: ['states:StartExecution'], resources: [saga.stateMachine.stateMachineArn] },
     });
 
-    for (const publisher of [topology.write, topology.read, sweeper, ...saga.publishers]) {
+    for (const publisher of [
+      topology.write,
+      topology.read,
+      purchases,
+      sweeper,
+      ...saga.publishers,
+    ]) {
       topic.grantPublish(publisher);
       NagSuppressions.addResourceSuppressions(
         publisher,

@@ -138,6 +138,8 @@ const PUBLISHERS = [
   LOGICAL_IDS.writeFunction,
   LOGICAL_IDS.readFunction,
   LOGICAL_IDS.sweeperFunction,
+  // A player's first purchase may open their wallet, as a first read does.
+  LOGICAL_IDS.purchasesFunction,
   LOGICAL_IDS.debitFunction,
   LOGICAL_IDS.refundFunction,
 ] as const;
