@@ -985,7 +985,7 @@ describe('the purchases API function', () => {
     }
   });
 
-  it('verifies tokens and knows the saga as the API functions do, and may start that saga only', () => {
+  it('verifies tokens and knows the saga as the API functions do, publishes as they do, and may start that saga only', () => {
     const { TOKEN_ISSUER, JWKS_URL } = variablesOf(LOGICAL_IDS.writeFunction);
     const role = roleOf(LOGICAL_IDS.purchasesFunction);
 
@@ -999,7 +999,14 @@ describe('the purchases API function', () => {
       Action: 'states:StartExecution',
       Resource: { Ref: LOGICAL_IDS.purchaseSaga },
     });
-    expect(actionsOf(role).sort()).toEqual(['rds-db:connect', 'states:StartExecution']);
+    // A publisher's (the topic and its AWS managed key), the database, and starting the saga.
+    expect(actionsOf(role).sort()).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+      'rds-db:connect',
+      'sns:Publish',
+      'states:StartExecution',
+    ]);
     expect(rolesAllowed('states:StartExecution', LOGICAL_IDS.purchaseSaga)).toEqual([role]);
   });
 
