@@ -19,6 +19,11 @@ import {
 const LUCKY_SEVEN = { name: 'Lucky Seven', price: 100 };
 /** A saga's steps run in a few hundred milliseconds; retries with backoff can take seconds. */
 const SAGA_TIMEOUT_MS = 30_000;
+/**
+ * A page's reads wait for the slots functions: a cold one (a new execution environment) takes
+ * seconds on a busy machine, beyond expect.poll's default of one second.
+ */
+const READ_TIMEOUT_MS = 15_000;
 
 let browser: Browser;
 
@@ -32,7 +37,11 @@ afterAll(async () => {
 
 async function readShopBalance(page: Page): Promise<number> {
   const balance = page.getByTestId('shop-balance');
-  await expect.poll(async () => /^\d+$/.test((await balance.textContent()) ?? '')).toBe(true);
+  await expect
+    .poll(async () => /^\d+$/.test((await balance.textContent()) ?? ''), {
+      timeout: READ_TIMEOUT_MS,
+    })
+    .toBe(true);
   return Number(await balance.textContent());
 }
 
@@ -78,7 +87,9 @@ describe.runIf(Number(stageId) >= 4)('the titles shop in Chromium (stage 04 on)'
 
     expect(first).toContain(`You are now ${LUCKY_SEVEN.name}.`);
     expect(await stepRows(page)).toEqual(['debit succeeded', 'grant succeeded']);
-    await expect.poll(() => readShopBalance(page)).toBe(before - LUCKY_SEVEN.price);
+    await expect
+      .poll(() => readShopBalance(page), { timeout: READ_TIMEOUT_MS })
+      .toBe(before - LUCKY_SEVEN.price);
     await screenshot(page, 'shop-completed-desktop');
 
     // The forum refuses a title the player already holds: the saga compensates.
@@ -89,7 +100,9 @@ describe.runIf(Number(stageId) >= 4)('the titles shop in Chromium (stage 04 on)'
     expect(rows[0]).toBe('debit succeeded');
     expect(rows).toContain('grant failed');
     expect(rows.slice(-2)).toEqual(['cancelGrant succeeded', 'refund succeeded']);
-    await expect.poll(() => readShopBalance(page)).toBe(before - LUCKY_SEVEN.price);
+    await expect
+      .poll(() => readShopBalance(page), { timeout: READ_TIMEOUT_MS })
+      .toBe(before - LUCKY_SEVEN.price);
     await screenshot(page, 'shop-refunded-desktop');
 
     await page
