@@ -226,7 +226,7 @@ describe('a purchase in the shop', () => {
           step('cancelGrant', 1, 'succeeded', 'Grant cancelled'),
           step('refund', 1, 'succeeded', '100 credits refunded'),
         ],
-        'The forum refused the title.',
+        'Lucky Seven could not be granted; the 100 credits are back.',
       ),
     );
     renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, server.fetch);
@@ -234,7 +234,8 @@ describe('a purchase in the shop', () => {
     await buyLuckySeven();
 
     expect(await screen.findByRole('status')).toHaveTextContent(
-      'Lucky Seven could not be granted, so your 100 credits are back. The forum refused the title.',
+      // The record's own words, once (not framed by a sentence saying the same).
+      /^Lucky Seven could not be granted; the 100 credits are back\.$/,
     );
     expect(stepRows()).toEqual([
       'debit succeeded',
@@ -254,7 +255,7 @@ describe('a purchase in the shop', () => {
       purchase(
         'rejected',
         [step('debit', 1, 'succeeded', 'Not enough credits')],
-        'The balance 40 does not cover the price 100.',
+        'Not enough credits: Lucky Seven costs 100, the wallet holds 40.',
       ),
     );
     renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, server.fetch);
@@ -262,7 +263,7 @@ describe('a purchase in the shop', () => {
     await buyLuckySeven();
 
     expect(await screen.findByRole('status')).toHaveTextContent(
-      'Not enough credits for Lucky Seven: nothing was debited. The balance 40 does not cover the price 100.',
+      /^Nothing was debited\. Not enough credits: Lucky Seven costs 100, the wallet holds 40\.$/,
     );
   });
 

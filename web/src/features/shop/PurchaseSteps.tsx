@@ -61,7 +61,10 @@ export function PurchaseSteps({
   );
 }
 
-/** The purchase's state in words: where it is while it runs, how it ended once it has. */
+/**
+ * The purchase's state in words: where it is while it runs, how it ended once it has. The record's
+ * own reason, when it gives one, says why in its words (the price, the balance); ours only frame it.
+ */
 export function describePurchase(purchase: Purchase): string {
   const because = purchase.reason ? ` ${purchase.reason}` : '';
   switch (purchase.status) {
@@ -74,9 +77,14 @@ export function describePurchase(purchase: Purchase): string {
     case 'completed':
       return `You are now ${purchase.title}. ${purchase.price} credits paid.`;
     case 'rejected':
-      return `Not enough credits for ${purchase.title}: nothing was debited.${because}`;
+      return purchase.reason
+        ? `Nothing was debited. ${purchase.reason}`
+        : `Not enough credits for ${purchase.title}: nothing was debited.`;
     case 'refunded':
-      return `${purchase.title} could not be granted, so your ${purchase.price} credits are back.${because}`;
+      return (
+        purchase.reason ??
+        `${purchase.title} could not be granted, so your ${purchase.price} credits are back.`
+      );
     case 'failed':
       return `The purchase could not finish undoing itself; the steps below show where it stopped.${because}`;
   }
