@@ -105,6 +105,16 @@ describe.runIf(Number(stageId) >= 4)('the titles shop in Chromium (stage 04 on)'
       .toBe(before - LUCKY_SEVEN.price);
     await screenshot(page, 'shop-refunded-desktop');
 
+    // The address names the purchase: a reload shows the same record again.
+    expect(new URL(page.url()).searchParams.get('purchase')).toMatch(/^[0-9a-f-]{36}$/);
+    await page.reload();
+    await expect
+      .poll(async () => page.getByTestId('purchase-status').textContent(), {
+        timeout: READ_TIMEOUT_MS,
+      })
+      .toBe(second);
+    expect(await stepRows(page)).toEqual(rows);
+
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Forum' })

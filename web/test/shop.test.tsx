@@ -1,8 +1,13 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatDuration } from '../src/features/shop/PurchaseSteps.tsx';
 import { ShopPage } from '../src/features/shop/ShopPage.tsx';
+import {
+  POLL_SCHEDULE,
+  type PollSchedule,
+  purchasePath,
+} from '../src/features/shop/use-purchase.ts';
 import type { Schemas } from '../src/lib/api.ts';
 import {
   expectRetriedWithTheSameKey,
@@ -21,7 +26,7 @@ const titles: Schemas['Title'][] = [
 ];
 const purchaseId = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
 /** Fast polling, so a test sees each state the fake server moves to within a few milliseconds. */
-const POLL_MS = 5;
+const FAST: PollSchedule = { firstDelayMs: 5, maxDelayMs: 5, giveUpAfterMs: 60_000 };
 
 function purchase(status: Purchase['status'], steps: Step[], reason?: string): Purchase {
   return {
@@ -64,14 +69,20 @@ function step(
 function shopServer(first: Purchase = purchase('running', [])) {
   let current = first;
   let balance = 1000;
+  const readTimes: number[] = [];
   const server = fakeFetch({
     'GET /api/slots/titles': () => json(200, { items: titles }),
     'GET /api/slots/wallet': () => json(200, { balance }),
     'POST /api/slots/purchases': () => json(202, current),
-    [`GET /api/slots/purchases/${purchaseId}`]: () => json(200, current),
+    [`GET /api/slots/purchases/${purchaseId}`]: () => {
+      readTimes.push(Date.now());
+      return json(200, current);
+    },
   });
   return {
     ...server,
+    /** When each read of the record arrived (Date.now(): fake time under fake timers). */
+    readTimes,
     show(next: Purchase, nextBalance = balance) {
       current = next;
       balance = nextBalance;
@@ -95,7 +106,7 @@ async function buyLuckySeven() {
 describe('the titles shop', () => {
   it('lists the titles on sale with their prices and a Buy button named after each', async () => {
     const { fetch } = shopServer();
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, fetch);
+    renderWithApi(<ShopPage polling={FAST} />, fetch);
 
     const list = await screen.findByRole('list', { name: 'Titles on sale' });
 
@@ -110,7 +121,7 @@ describe('the titles shop', () => {
 
   it('shows the titles without Buy buttons to a visitor who is not logged in', async () => {
     const { fetch } = shopServer();
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, fetch, { loggedIn: false });
+    renderWithApi(<ShopPage polling={FAST} />, fetch, { loggedIn: false });
 
     await screen.findByText('Lucky Seven');
 
@@ -121,7 +132,7 @@ describe('the titles shop', () => {
   it('says where the shop opens, not an error, when the stage has no titles API (404)', async () => {
     const { fetch } = fakeFetch({}); // every path answers 404, as before stage 04
 
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, fetch);
+    renderWithApi(<ShopPage polling={FAST} />, fetch);
 
     expect(await screen.findByTestId('shop-closed')).toHaveTextContent(
       'The titles shop opens in stage 04',
@@ -134,17 +145,22 @@ describe('the titles shop', () => {
       'GET /api/slots/titles': () => problem(503, 'Service Unavailable', 'Try again shortly.'),
     });
 
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, fetch);
+    renderWithApi(<ShopPage polling={FAST} />, fetch);
 
     expect(await screen.findByRole('alert')).toHaveTextContent('Service Unavailable');
     expect(screen.queryByTestId('shop-closed')).not.toBeInTheDocument();
   });
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+  window.history.replaceState(null, '', '/');
+});
+
 describe('a purchase in the shop', () => {
   it('draws each step attempt as the record changes, until "You are now Lucky Seven"', async () => {
     const server = shopServer();
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, server.fetch);
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
     await buyLuckySeven();
     const status = await screen.findByRole('status');
     expect(status).toHaveTextContent('Buying Lucky Seven: starting…');
@@ -191,26 +207,26 @@ describe('a purchase in the shop', () => {
 
   it('stops reading the record once the purchase has ended', async () => {
     const server = shopServer(purchase('running', [step('debit', 1, 'running')]));
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, server.fetch);
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
     await buyLuckySeven();
     server.show(purchase('completed', [step('grant', 1, 'succeeded')]));
     await screen.findByText(/You are now Lucky Seven/);
     const readsAtEnd = server.reads();
 
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
 
     expect(server.reads()).toBe(readsAtEnd);
   });
 
   it('stops reading the record when the page goes away', async () => {
     const server = shopServer(purchase('running', [step('debit', 1, 'running')]));
-    const view = renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, server.fetch);
+    const view = renderWithApi(<ShopPage polling={FAST} />, server.fetch);
     await buyLuckySeven();
     await waitFor(() => expect(server.reads()).toBeGreaterThan(1));
 
     view.unmount();
     const readsAtUnmount = server.reads();
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
 
     // At most the one read already on its way when the page went; none scheduled after it.
     expect(server.reads()).toBeLessThanOrEqual(readsAtUnmount + 1);
@@ -229,7 +245,7 @@ describe('a purchase in the shop', () => {
         'Lucky Seven could not be granted; the 100 credits are back.',
       ),
     );
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, server.fetch);
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
 
     await buyLuckySeven();
 
@@ -258,7 +274,7 @@ describe('a purchase in the shop', () => {
         'Not enough credits: Lucky Seven costs 100, the wallet holds 40.',
       ),
     );
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, server.fetch);
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
 
     await buyLuckySeven();
 
@@ -267,16 +283,20 @@ describe('a purchase in the shop', () => {
     );
   });
 
-  it('says where a failed compensation stopped', async () => {
+  it("says a failed purchase could not finish normally, in the record's words after ours", async () => {
     const server = shopServer(
-      purchase('failed', [step('refund', 4, 'failed', 'The database did not answer')]),
+      purchase(
+        'failed',
+        [step('refund', 20, 'failed', 'The database did not answer')],
+        'The saga failed at refund: 100 credits are held until it is redriven.',
+      ),
     );
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, server.fetch);
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
 
     await buyLuckySeven();
 
     expect(await screen.findByRole('status')).toHaveTextContent(
-      'The purchase could not finish undoing itself; the steps below show where it stopped.',
+      /^The purchase ended without the title and could not finish normally; the steps below show where it stopped\. The saga failed at refund: 100 credits are held until it is redriven\.$/,
     );
   });
 
@@ -291,7 +311,7 @@ describe('a purchase in the shop', () => {
         return json(202, purchase('completed', []));
       },
     });
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, fetch);
+    renderWithApi(<ShopPage polling={FAST} />, fetch);
 
     await buyLuckySeven();
     expect(await screen.findByText('Network error')).toBeInTheDocument();
@@ -313,7 +333,7 @@ describe('a purchase in the shop', () => {
         return server.fetch(request);
       },
     });
-    renderWithApi(<ShopPage pollIntervalMs={POLL_MS} />, fetch);
+    renderWithApi(<ShopPage polling={FAST} />, fetch);
     await buyLuckySeven();
 
     failNext = true;
@@ -330,5 +350,136 @@ describe('a purchase in the shop', () => {
     ['2026-12-06T10:00:00.000Z', '2026-12-06T10:00:01.250Z', '1.3 s'],
   ])('shows a step from %s to %s as "%s"', (startedAt, endedAt, expected) => {
     expect(formatDuration(startedAt, endedAt)).toBe(expected);
+  });
+});
+
+/** Moves fake time on, letting every answer and render that falls due run on the way. */
+async function elapse(ms: number) {
+  await act(() => vi.advanceTimersByTimeAsync(ms));
+}
+
+describe('following a purchase over time', () => {
+  it('reads the record less and less often, then stops after two minutes and says it is still running', async () => {
+    vi.useFakeTimers();
+    const server = shopServer(purchase('running', [step('debit', 1, 'running')]));
+    renderWithApi(<ShopPage />, server.fetch);
+    await elapse(0);
+    const boughtAt = Date.now();
+    fireEvent.click(screen.getByRole('button', { name: 'Buy Lucky Seven' }));
+
+    await elapse(130_000);
+
+    const since = server.readTimes.map((at, i) => at - (server.readTimes[i - 1] ?? boughtAt));
+    // 0.5 s, doubling while nothing has ended, up to 5 s between reads.
+    expect(since.slice(0, 5)).toEqual([500, 1000, 2000, 4000, 5000]);
+    expect(new Set(since.slice(5))).toEqual(new Set([5000]));
+    const lastRead = (server.readTimes.at(-1) ?? boughtAt) - boughtAt;
+    expect(lastRead).toBeGreaterThanOrEqual(POLL_SCHEDULE.giveUpAfterMs);
+    expect(lastRead).toBeLessThan(POLL_SCHEDULE.giveUpAfterMs + POLL_SCHEDULE.maxDelayMs);
+    expect(screen.getByTestId('purchase-still-running')).toHaveTextContent(
+      'Still running: the saga retries for a while; come back to this page later.',
+    );
+    expect(screen.getByRole('button', { name: 'Look again' })).toBeInTheDocument();
+    // The page no longer follows it, so another purchase may start.
+    expect(screen.getByRole('button', { name: 'Buy High Roller' })).toHaveAttribute(
+      'aria-disabled',
+      'false',
+    );
+
+    const readsWhenStopped = server.reads();
+    await elapse(600_000);
+
+    expect(server.reads()).toBe(readsWhenStopped);
+  });
+
+  it('looks again at once when asked, and follows the purchase to its end', async () => {
+    const server = shopServer(purchase('running', [step('refund', 3, 'failed')]));
+    renderWithApi(
+      <ShopPage polling={{ firstDelayMs: 5, maxDelayMs: 5, giveUpAfterMs: 20 }} />,
+      server.fetch,
+    );
+    await buyLuckySeven();
+    const lookAgain = await screen.findByRole('button', { name: 'Look again' });
+    const readsWhenStopped = server.reads();
+
+    server.show(purchase('refunded', [step('refund', 4, 'succeeded')]));
+    await userEvent.click(lookAgain);
+
+    expect(await screen.findByTestId('purchase-status')).toHaveTextContent(
+      'Lucky Seven could not be granted, so your 100 credits are back.',
+    );
+    expect(server.reads()).toBe(readsWhenStopped + 1);
+    expect(screen.queryByTestId('purchase-still-running')).not.toBeInTheDocument();
+  });
+
+  it('puts the purchase in the address when Buy is pressed', async () => {
+    window.history.replaceState(null, '', '/shop');
+    const historyBefore = window.history.length;
+    const server = shopServer();
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
+
+    await buyLuckySeven();
+
+    await waitFor(() =>
+      expect(window.location.pathname + window.location.search).toBe(purchasePath(purchaseId)),
+    );
+    // Replaced, not pushed: Back still leaves the shop.
+    expect(window.history.length).toBe(historyBefore);
+  });
+
+  it('follows the purchase the address names after a reload, without buying again', async () => {
+    window.history.replaceState(null, '', purchasePath(purchaseId));
+    const server = shopServer(
+      purchase('running', [step('debit', 1, 'succeeded'), step('grant', 2, 'running')]),
+    );
+
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
+
+    expect(await screen.findByTestId('purchase-status')).toHaveTextContent(
+      'Buying Lucky Seven: grant the title, attempt 2…',
+    );
+    server.show(
+      purchase('completed', [step('debit', 1, 'succeeded'), step('grant', 2, 'succeeded')]),
+    );
+    await screen.findByText(/You are now Lucky Seven/);
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  it('shows an ended purchase from a link with one read', async () => {
+    window.history.replaceState(null, '', purchasePath(purchaseId));
+    const server = shopServer(purchase('completed', [step('grant', 1, 'succeeded')]));
+
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
+
+    await screen.findByText(/You are now Lucky Seven/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.reads()).toBe(1);
+  });
+
+  it('says plainly when the address names no purchase of yours (404), and reads it no more', async () => {
+    window.history.replaceState(null, '', purchasePath(purchaseId));
+    const server = fakeFetch({
+      'GET /api/slots/titles': () => json(200, { items: titles }),
+      'GET /api/slots/wallet': () => json(200, { balance: 1000 }),
+      [`GET /api/slots/purchases/${purchaseId}`]: () =>
+        problem(404, 'Not Found', 'No such purchase.'),
+    });
+
+    renderWithApi(<ShopPage polling={FAST} />, server.fetch);
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('No such purchase');
+    expect(alert).toHaveTextContent(
+      'The address names no purchase of yours: the link may be incomplete, or the purchase belongs to another player.',
+    );
+    expect(within(alert).queryByRole('button')).not.toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Buy Lucky Seven' })).toHaveAttribute(
+        'aria-disabled',
+        'false',
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.requests.filter((r) => r.url.includes('/purchases/'))).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
 
 /**
- * A router in forty lines on the History API: the app has a handful of pages, so a routing library
+ * A router in fifty lines on the History API: the app has a handful of pages, so a routing library
  * would cost more bytes than it saves. The server answers every page URL with index.html.
  */
 const NAVIGATE_EVENT = 'course:navigate';
@@ -17,6 +17,11 @@ function subscribe(listener: () => void): () => void {
 
 export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** The address's query string ("?purchase=…"), for pages whose state lives in the address. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
 }
 
 export function navigate(to: string, { replace = false } = {}): void {

@@ -19,15 +19,20 @@ const STEP_WORDS: Record<Step['step'], { label: string; compensation: boolean }>
  * attempt of every step is a row (a retried step shows each try), with how it ended, what it
  * said and how long it took. The status line above the rows is a live region, so a screen
  * reader hears the purchase move on and end.
+ *
+ * `stillRunning`: the page stopped asking while the saga goes on (a compensation retrying); it
+ * says so, and offers a look again.
  */
 export function PurchaseSteps({
   purchase,
   problem,
-  onRetry,
+  stillRunning,
+  onLookAgain,
 }: {
   purchase: Purchase;
   problem: Problem | null;
-  onRetry: () => void;
+  stillRunning: boolean;
+  onLookAgain: () => void;
 }) {
   return (
     <section className="purchase" aria-labelledby="purchase-heading">
@@ -51,10 +56,21 @@ export function PurchaseSteps({
           The <Link href="/forum">forum</Link> shows it beside your name.
         </p>
       ) : null}
+      {stillRunning ? (
+        <div className="purchase__still-running">
+          <p role="status" data-testid="purchase-still-running">
+            Still running: the saga retries for a while; come back to this page later. Its address
+            names this purchase.
+          </p>
+          <button type="button" className="button button--small" onClick={onLookAgain}>
+            Look again
+          </button>
+        </div>
+      ) : null}
       {problem ? (
         <ProblemMessage
           problem={problem}
-          onRetry={purchase.status === 'running' ? onRetry : undefined}
+          onRetry={purchase.status === 'running' && !stillRunning ? onLookAgain : undefined}
         />
       ) : null}
     </section>
@@ -86,7 +102,8 @@ export function describePurchase(purchase: Purchase): string {
         `${purchase.title} could not be granted, so your ${purchase.price} credits are back.`
       );
     case 'failed':
-      return `The purchase could not finish undoing itself; the steps below show where it stopped.${because}`;
+      // Nothing was debited, or a compensation is stuck: the record's reason says which.
+      return `The purchase ended without the title and could not finish normally; the steps below show where it stopped.${because}`;
   }
 }
 

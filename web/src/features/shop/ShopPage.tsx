@@ -1,12 +1,12 @@
 import { useEffect } from 'react';
 import type { Schemas } from '../../lib/api.ts';
 import { ProblemMessage } from '../../lib/ProblemMessage.tsx';
-import { call } from '../../lib/problem.ts';
-import { Link } from '../../lib/router.tsx';
+import { call, type Problem } from '../../lib/problem.ts';
+import { Link, useSearch } from '../../lib/router.tsx';
 import { useApi, useCurrentSession } from '../../lib/services.tsx';
 import { useResource } from '../../lib/use-resource.ts';
 import { PurchaseSteps } from './PurchaseSteps.tsx';
-import { POLL_INTERVAL_MS, usePurchase } from './use-purchase.ts';
+import { POLL_SCHEDULE, type PollSchedule, usePurchase } from './use-purchase.ts';
 import './shop.css';
 
 /**
@@ -14,10 +14,13 @@ import './shop.css';
  * starts a saga across two services (debit in slots, grant in the forum, a refund if the grant
  * fails for good), and the page follows it step by step.
  *
+ * The purchase it follows is in the address (`/shop?purchase=<id>`), so a reload or a shared link
+ * picks it up again.
+ *
  * The same build serves every stage; the shop's API exists from stage 04 on. Before that the
  * catalog answers 404, and the page says where the shop opens instead of showing an error.
  */
-export function ShopPage({ pollIntervalMs = POLL_INTERVAL_MS }: { pollIntervalMs?: number }) {
+export function ShopPage({ polling = POLL_SCHEDULE }: { polling?: PollSchedule }) {
   const api = useApi();
   const [catalog, { reload }] = useResource(() => call(api.GET('/api/slots/titles')), [api]);
 
@@ -34,14 +37,17 @@ export function ShopPage({ pollIntervalMs = POLL_INTERVAL_MS }: { pollIntervalMs
       {catalog.state === 'failed' && catalog.problem.status !== 404 ? (
         <ProblemMessage problem={catalog.problem} onRetry={reload} />
       ) : null}
-      {catalog.state === 'ready' ? (
-        <Shop titles={catalog.data.items} pollIntervalMs={pollIntervalMs} />
-      ) : null}
+      {catalog.state === 'ready' ? <Shop titles={catalog.data.items} polling={polling} /> : null}
     </section>
   );
 }
 
-function Shop({ titles, pollIntervalMs }: { titles: Schemas['Title'][]; pollIntervalMs: number }) {
+interface ShopProps {
+  titles: Schemas['Title'][];
+  polling: PollSchedule;
+}
+
+function Shop({ titles, polling }: ShopProps) {
   const session = useCurrentSession();
   return (
     <>
@@ -49,7 +55,7 @@ function Shop({ titles, pollIntervalMs }: { titles: Schemas['Title'][]; pollInte
         Spend slot credits on a title: the forum shows it beside your name on every post.
       </p>
       {session ? (
-        <Buyer titles={titles} pollIntervalMs={pollIntervalMs} />
+        <Buyer titles={titles} polling={polling} />
       ) : (
         <>
           <TitleList titles={titles} />
@@ -63,9 +69,10 @@ function Shop({ titles, pollIntervalMs }: { titles: Schemas['Title'][]; pollInte
   );
 }
 
-function Buyer({ titles, pollIntervalMs }: { titles: Schemas['Title'][]; pollIntervalMs: number }) {
+function Buyer({ titles, polling }: ShopProps) {
   const api = useApi();
-  const progress = usePurchase(api, pollIntervalMs);
+  const followedId = new URLSearchParams(useSearch()).get('purchase');
+  const progress = usePurchase(api, followedId, polling);
   const [wallet, { reload: reloadWallet }] = useResource(
     () => call(api.GET('/api/slots/wallet')),
     [api],
@@ -108,10 +115,43 @@ function Buyer({ titles, pollIntervalMs }: { titles: Schemas['Title'][]; pollInt
         </>
       ) : null}
       {purchase ? (
-        <PurchaseSteps purchase={purchase} problem={progress.problem} onRetry={progress.resume} />
+        <PurchaseSteps
+          purchase={purchase}
+          problem={progress.problem}
+          stillRunning={progress.watch === 'still-running'}
+          onLookAgain={progress.lookAgain}
+        />
+      ) : null}
+      {followedId !== null && purchase === null ? (
+        <PurchaseLookup problem={progress.problem} onLookAgain={progress.lookAgain} />
       ) : null}
     </>
   );
+}
+
+/** The address names a purchase the page has no record of yet: a reload, or a link. */
+function PurchaseLookup({
+  problem,
+  onLookAgain,
+}: {
+  problem: Problem | null;
+  onLookAgain: () => void;
+}) {
+  if (problem === null) return <p className="loading">Looking up your purchase…</p>;
+  if (problem.status === 404) {
+    // The API answers 404 alike for an unknown id and another player's purchase: say both.
+    return (
+      <ProblemMessage
+        problem={{
+          ...problem,
+          title: 'No such purchase',
+          detail:
+            'The address names no purchase of yours: the link may be incomplete, or the purchase belongs to another player.',
+        }}
+      />
+    );
+  }
+  return <ProblemMessage problem={problem} onRetry={onLookAgain} />;
 }
 
 function TitleList({
