@@ -52,7 +52,12 @@ async function buy(page: Page, title: string): Promise<string> {
       response.url().endsWith('/api/slots/purchases') && response.request().method() === 'POST',
   );
   await page.getByRole('button', { name: `Buy ${title}` }).click();
-  expect((await started).status()).toBe(202);
+  const response = await started;
+  expect(response.status()).toBe(202);
+  // The page follows the new purchase once the address names it: until then the status line may
+  // still tell the previous purchase's end.
+  const { id } = (await response.json()) as { id: string };
+  await page.waitForURL((url) => url.searchParams.get('purchase') === id);
   const status = page.getByTestId('purchase-status');
   await expect
     .poll(async () => !(await status.textContent())?.startsWith('Buying'), {
