@@ -376,11 +376,11 @@ export class StepFunctionsEngine {
  * `errorType` of Lambda's answer, with that answer (JSON text) as the cause. That is the handler's
  * own error name (`TitleRefused`) when it threw, and the platform's when the function crashed or
  * timed out: current runtimes answer `Runtime.ExitError` or `Sandbox.Timedout`, and that name is
- * what the task fails with. Only an answer that carries no errorType becomes `Lambda.Unknown`,
- * with Step Functions' own sentence as the cause; AWS's guide names every crash, timeout and
- * out-of-memory `Lambda.Unknown` because older runtimes answered a timeout with an errorMessage
- * alone. Either way `States.TaskFailed` and `States.ALL` match them all: a Retry for a crash
- * should name those, never one platform error name.
+ * what the task fails with. Only an answer that carries no errorType (a timeout answered with an
+ * errorMessage alone, as older runtimes answer it) becomes `Lambda.Unknown`, with Step Functions'
+ * own sentence as the cause: the name AWS's guide gives every crash, timeout and out-of-memory.
+ * `States.TaskFailed` and `States.ALL` match them all, so a Retry meant for a crash names those,
+ * never one platform error name.
  */
 export function lambdaTaskError(answer: {
   errorType?: string;
