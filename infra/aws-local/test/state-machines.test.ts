@@ -1,8 +1,9 @@
 /*
  * The local Step Functions, driven only through @aws-sdk/client-sfn (and client-lambda for the
  * Invoke API's view of a function fault), on the saga fixture's synthesized definition
- * (test/fixtures/saga-app): the paths of a saga, the fault switches on its steps, the
- * API's rules for names, histories and failed executions, and what fails the start.
+ * (test/fixtures/saga-app): the paths of a saga, the fault switches on its steps, how a
+ * function's failure and a compensation's capped, jittered retries end an execution, the API's
+ * rules for names, histories and failed executions, and what fails the start.
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +16,15 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
+  RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalAws, LocalAwsError, startLocalAws } from '../src/index.ts';
 import { LOCAL_CREDENTIALS } from '../src/messaging/server.ts';
+import { lambdaTaskError } from '../src/stepfunctions/engine.ts';
 import { SAGA_ASSEMBLY_DIR } from './fixture-app.ts';
 
 const TIME_SCALE = 0.01;
@@ -30,6 +33,7 @@ let local: LocalAws;
 let sfn: SFNClient;
 let sagaArn: string;
 let grantFunction: string;
+let refundFunction: string;
 
 beforeAll(async () => {
   local = await startLocalAws({
@@ -43,8 +47,10 @@ beforeAll(async () => {
     credentials: LOCAL_CREDENTIALS,
   });
   sagaArn = Object.values(local.stateMachineArns)[0] ?? '';
-  grantFunction =
-    local.model.functions.find((f) => f.logicalId.startsWith('GrantFunction'))?.logicalId ?? '';
+  const logicalId = (prefix: string) =>
+    local.model.functions.find((f) => f.logicalId.startsWith(prefix))?.logicalId ?? '';
+  grantFunction = logicalId('GrantFunction');
+  refundFunction = logicalId('RefundFunction');
 });
 
 afterAll(async () => {
@@ -54,6 +60,8 @@ afterAll(async () => {
 
 afterEach(() => {
   local.messaging.faults.set(grantFunction, {});
+  local.messaging.faults.set(refundFunction, {});
+  vi.restoreAllMocks();
 });
 
 let purchases = 0;
@@ -197,6 +205,107 @@ describe('a saga from the synthesized template', () => {
   });
 });
 
+describe('how a function’s failure reaches the state machine', () => {
+  it('fails a timed-out Task with Sandbox.Timedout, and the execution with it when nothing catches it', async () => {
+    // The fixture's functions time out after 10 s: 100 ms at this time scale.
+    const execution = await run(purchase({ slowMs: 300 }));
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('Sandbox.Timedout');
+    expect(JSON.parse(execution.cause ?? '{}')).toEqual({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: expect.stringMatching(
+        /^RequestId: \S+ Error: Task timed out after 0\.10 seconds$/,
+      ),
+    });
+    const events = await history(execution.executionArn);
+    expect(events.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails).toMatchObject({
+      error: 'Sandbox.Timedout',
+      cause: execution.cause,
+    });
+  });
+
+  it('names an answer that carries no errorType Lambda.Unknown, as Step Functions does', () => {
+    const payload = {
+      errorMessage: '2026-01-05T10:00:00.000Z 7c1e Task timed out after 3.00 seconds',
+    };
+
+    const unknown = lambdaTaskError(payload);
+    const named = lambdaTaskError({ errorType: 'TitleRefused', errorMessage: 'held', trace: [] });
+
+    expect(unknown).toEqual({
+      error: 'Lambda.Unknown',
+      cause: `The cause could not be determined because Lambda did not return an error type. Returned payload: ${JSON.stringify(payload)}`,
+    });
+    expect(named).toEqual({
+      error: 'TitleRefused',
+      cause: JSON.stringify({ errorType: 'TitleRefused', errorMessage: 'held' }),
+    });
+  });
+});
+
+describe('a compensation that keeps failing (Retry with MaxDelaySeconds and FULL jitter, no Catch)', () => {
+  /** A purchase whose grant is refused, so Refund runs, with every Refund invocation failing. */
+  async function failingRefund() {
+    local.messaging.faults.set(refundFunction, { fail: { probability: 1 } });
+    const execution = await run(purchase({ grant: 'refuse' }));
+    const events = await history(execution.executionArn);
+    const refunds = events.filter(
+      (e) => e.type === 'TaskScheduled' && scheduledSteps([e])[0] === 'Refund',
+    );
+    return { execution, events, refunds };
+  }
+
+  /** From the second Refund attempt to the fourth: the last two retry waits (a failing attempt takes no time). */
+  function lastTwoWaits(refunds: HistoryEvent[]): number {
+    return (refunds[3]?.timestamp?.getTime() ?? 0) - (refunds[1]?.timestamp?.getTime() ?? 0);
+  }
+
+  it('fails the execution at that step, with the function’s error, once its retries are spent', async () => {
+    const { execution, events } = await failingRefund();
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('Runtime.ExitError');
+    expect(JSON.parse(execution.cause ?? '{}')).toMatchObject({ errorType: 'Runtime.ExitError' });
+    expect(scheduledSteps(events)).toEqual([
+      'Debit',
+      'Grant',
+      'Refund',
+      'Refund',
+      'Refund',
+      'Refund',
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      type: 'ExecutionFailed',
+      executionFailedEventDetails: { error: 'Runtime.ExitError', cause: execution.cause },
+    });
+    expect(events.map((e) => e.type)).not.toContain('FailStateEntered');
+  });
+
+  it('waits no longer than MaxDelaySeconds, scaled, between retries', async () => {
+    // FULL jitter draws each wait between 0 and the computed one: drawing the top keeps it whole.
+    vi.spyOn(Math, 'random').mockReturnValue(0.999_999);
+
+    const { refunds } = await failingRefund();
+
+    // Capped at 40 s, the two waits are 40 s + 40 s: 800 ms at this time scale. Uncapped (or
+    // capped at an unscaled 40 s) they would be 80 s + 320 s: 4 s.
+    expect(refunds).toHaveLength(4);
+    expect(lastTwoWaits(refunds)).toBeGreaterThanOrEqual(790);
+    expect(lastTwoWaits(refunds)).toBeLessThan(2_000);
+  });
+
+  it('draws each wait at random below the computed one (JitterStrategy FULL)', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+
+    const { refunds } = await failingRefund();
+
+    // Without the jitter the same two waits take 800 ms.
+    expect(refunds).toHaveLength(4);
+    expect(lastTwoWaits(refunds)).toBeLessThan(400);
+  });
+});
+
 describe('the Step Functions API', () => {
   it('refuses a name used before with ExecutionAlreadyExists', async () => {
     const input = purchase();
@@ -304,6 +413,19 @@ describe('the Step Functions API', () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+
+  it('refuses RedriveExecution, saying what it would do on AWS', async () => {
+    const { executionArn } = await run(purchase({ debit: 'rejected' }));
+
+    const redrive = sfn.send(new RedriveExecutionCommand({ executionArn }));
+
+    await expect(redrive).rejects.toMatchObject({
+      name: 'UnknownOperationException',
+      message: expect.stringMatching(/^RedriveExecution is not served locally: .* 14 days/),
+    });
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described.status).toBe('FAILED');
   });
 
   it('scales a Retry interval by timeScale (1 s and 2 s become 10 ms and 20 ms)', async () => {

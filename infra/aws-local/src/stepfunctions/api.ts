@@ -14,6 +14,14 @@ import { type Execution, SfnApiError, type StepFunctionsEngine } from './engine.
 import type { HistoryEvent } from './history.ts';
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
+/**
+ * Operations a lab may reach for that are not served, each answered with what it would do on AWS
+ * (still as UnknownOperationException, like any operation the runtime does not serve).
+ */
+const NOT_SERVED: Record<string, string> = {
+  RedriveExecution:
+    'RedriveExecution is not served locally: a failed execution stays failed here. On AWS it resumes a Standard execution that ended unsuccessfully in the last 14 days from the step that failed, with the same input and execution ARN.',
+};
 /** GetExecutionHistory's and ListExecutions' default page (the API's maximum is 1000). */
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
@@ -92,9 +100,13 @@ export async function startStepFunctionsApi(
         : undefined;
     const operation = name === undefined ? undefined : operations[name];
     if (req.method !== 'POST' || operation === undefined) {
+      const served = `served: ${Object.keys(operations).join(', ')}`;
+      const notServed = name === undefined ? undefined : NOT_SERVED[name];
       throw new SfnApiError(
         'UnknownOperationException',
-        `No operation ${String(target)} (served: ${Object.keys(operations).join(', ')})`,
+        notServed === undefined
+          ? `No operation ${String(target)} (${served})`
+          : `${notServed} (${served})`,
       );
     }
     let request: unknown;

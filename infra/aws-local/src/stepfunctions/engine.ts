@@ -6,8 +6,8 @@
  *   emulating the optimized integration `arn:aws:states:::lambda:invoke` CDK's LambdaInvoke
  *   emits: the state's effective Parameters `{FunctionName, Payload}` in, `{ExecutedVersion,
  *   Payload, StatusCode, SdkHttpMetadata, SdkResponseMetadata}` out; a function error fails the
- *   task with the function's errorType as the error name and Lambda's error document as the
- *   cause, so Retry and Catch match `TitleRefused`, `States.TaskFailed` or `States.ALL` as on AWS;
+ *   task as Step Functions names it (lambdaTaskError), so Retry and Catch match `TitleRefused`,
+ *   `States.TaskFailed` or `States.ALL` as on AWS;
  * - the template's durations scaled by timeScale (Retry intervals, Wait seconds, timeouts);
  * - executions by name: Standard workflows' rules for a name used twice;
  * - stop(): running executions are aborted, and none calls a function afterwards.
@@ -344,10 +344,8 @@ export class StepFunctionsEngine {
       return fail('Lambda.TooManyRequestsException', 'Rate Exceeded.');
     }
     if (result.outcome === 'error') {
-      const { errorType, errorMessage, trace } = result.error;
-      const document =
-        trace.length > 0 ? { errorType, errorMessage, trace } : { errorType, errorMessage };
-      return fail(errorType, JSON.stringify(document));
+      const { error, cause } = lambdaTaskError(result.error);
+      return fail(error, cause);
     }
     const value: unknown = JSON.parse(result.payload);
     const output = optimized
@@ -371,6 +369,35 @@ export class StepFunctionsEngine {
     });
     return output;
   }
+}
+
+/**
+ * The error a failed Lambda invocation raises in a Task, named as Step Functions names it: by the
+ * `errorType` of Lambda's answer, with that answer (JSON text) as the cause. That is the handler's
+ * own error name (`TitleRefused`) when it threw, and the platform's when the function crashed or
+ * timed out: current runtimes answer `Runtime.ExitError` or `Sandbox.Timedout`, and that name is
+ * what the task fails with. Only an answer that carries no errorType (a timeout answered with an
+ * errorMessage alone, as older runtimes answer it) becomes `Lambda.Unknown`, with Step Functions'
+ * own sentence as the cause: the name AWS's guide gives every crash, timeout and out-of-memory.
+ * `States.TaskFailed` and `States.ALL` match them all, so a Retry meant for a crash names those,
+ * never one platform error name.
+ */
+export function lambdaTaskError(answer: {
+  errorType?: string;
+  errorMessage?: string;
+  trace?: string[];
+}): { error: string; cause: string } {
+  const { errorType, errorMessage, trace = [] } = answer;
+  const document = {
+    ...(errorType ? { errorType } : {}),
+    ...(errorMessage === undefined ? {} : { errorMessage }),
+    ...(trace.length > 0 ? { trace } : {}),
+  };
+  if (errorType) return { error: errorType, cause: JSON.stringify(document) };
+  return {
+    error: 'Lambda.Unknown',
+    cause: `The cause could not be determined because Lambda did not return an error type. Returned payload: ${JSON.stringify(document)}`,
+  };
 }
 
 /**
