@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { createHarness, type Harness, type Player } from '@course/contract';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOGICAL_IDS } from '../../cdk/logical-ids.ts';
-import { executionArnOf, parseStateMachineArn } from '../../src/purchases/saga-executions.ts';
+import {
+  executionArnOf,
+  findPurchaseSaga,
+  parseStateMachineArn,
+} from '../../src/purchases/saga-executions.ts';
 import { asyncStageForThisFile, eventually } from '../support.ts';
 
 /*
@@ -298,5 +305,52 @@ describe('saga arguments', () => {
     expect(
       executionArnOf('arn:aws:states:eu-west-1:123456789012:stateMachine:PurchaseSaga-a1', 'p-1'),
     ).toBe('arn:aws:states:eu-west-1:123456789012:execution:PurchaseSaga-a1:p-1');
+  });
+
+  it('finds the purchase saga on AWS by its name, across ListStateMachines pages, or asks for it', async () => {
+    // ListStateMachines is not served locally: a stand-in answers it in AWS JSON 1.0, as AWS does.
+    const arnOf = (name: string) => `arn:aws:states:eu-west-1:123456789012:stateMachine:${name}`;
+    let pages: { name: string }[][] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        const { nextToken } = JSON.parse(body) as { nextToken?: string };
+        const index = Number(nextToken ?? 0);
+        const page = pages[index] ?? [];
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(
+          JSON.stringify({
+            stateMachines: page.map(({ name }) => ({
+              name,
+              stateMachineArn: arnOf(name),
+              type: 'STANDARD',
+              creationDate: 0,
+            })),
+            ...(index + 1 < pages.length ? { nextToken: String(index + 1) } : {}),
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sfn = new SFNClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      pages = [[{ name: 'OrdersFlow-a1' }], [{ name: 'PurchaseSaga-Xy12' }]];
+      expect(await findPurchaseSaga(sfn)).toBe(arnOf('PurchaseSaga-Xy12'));
+
+      pages = [[{ name: 'PurchaseSaga-Xy12' }, { name: 'PurchaseSaga-Zz34' }]];
+      await expect(findPurchaseSaga(sfn)).rejects.toThrow(/2 state machine\(s\).*--state-machine/);
+
+      pages = [[{ name: 'OrdersFlow-a1' }]];
+      await expect(findPurchaseSaga(sfn)).rejects.toThrow(/no state machine\(s\).*--state-machine/);
+    } finally {
+      sfn.destroy();
+      server.close();
+    }
   });
 });
