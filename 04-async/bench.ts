@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -20,7 +21,10 @@ import {
 } from '@course/local';
 import { createLogger } from '@course/service-kit/core';
 import pg from 'pg';
+import { LOGICAL_IDS } from './cdk/logical-ids.ts';
 import { outboxRelay } from './src/events/outbox.ts';
+import { findTitle } from './src/purchases/catalog.ts';
+import { executionArnOf, readHistory, stateTransitions } from './src/purchases/saga-executions.ts';
 import { createDb } from './src/slots/database.ts';
 import stage04 from './stage.ts';
 
@@ -30,9 +34,14 @@ import stage04 from './stage.ts';
  * and audit function, batches of up to ten), beside what the same local SQS (fauxqs) moves on
  * its own in the same run. Local figures: the local AWS runtime on this machine, not AWS.
  *
- * The projection is observed by polling the slots database (context.databaseUrls.slots) every
- * POLL_MS: a figure includes up to that much polling delay. `--duration` and `--connections` do
- * not apply; the counts below size the run.
+ * Beside them, the purchase saga: how long a purchase of a title takes from its request to its
+ * record's end (Debit and Grant, each a function the state machine invokes), and how many state
+ * transitions each purchase costs (what a Standard workflow is billed for), counted from the
+ * executions' histories.
+ *
+ * The projection and the purchases are observed by polling the slots database
+ * (context.databaseUrls.slots) every POLL_MS: a figure includes up to that much polling delay.
+ * `--duration` and `--connections` do not apply; the counts below size the run.
  */
 
 const LATENCY_SPINS = 100;
@@ -41,6 +50,11 @@ const BURST_CONCURRENCY = 10;
 const PLAYERS = 20;
 const RAW_MESSAGES = 2_000;
 const POLL_MS = 5;
+/** Purchases timed one at a time, each by a fresh player (a player holds a title once). */
+const PURCHASES = 50;
+const PURCHASED_TITLE = 'lucky-seven';
+/** Step Functions' price of a Standard workflow's state transition, us-east-1. */
+const DOLLARS_PER_TRANSITION = 0.025 / 1000;
 
 export default async function bench(_load: LoadOptions): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-04-'));
@@ -131,6 +145,17 @@ export default async function bench(_load: LoadOptions): Promise<void> {
     // The same fauxqs, through the SDK: send, then receive and delete, in batches of ten.
     const raw = await rawQueueRate(running);
 
+    // The saga, with the pipeline settled: purchases one at a time, after one that warms the
+    // purchases function and every step on the completed path.
+    const buyers: string[] = [];
+    for (let i = 0; i <= PURCHASES; i++) buyers.push(await signUpPlayer(url, `bench_buyer_${i}`));
+    await timePurchase(url, pool, buyers[PURCHASES] ?? '');
+    const purchases: TimedPurchase[] = [];
+    for (const token of buyers.slice(0, PURCHASES)) {
+      purchases.push(await timePurchase(url, pool, token));
+    }
+    const saga = await sagaFigures(running, purchases);
+
     const rate = (ms: number) => backlog.length / (ms / 1000);
     const pipelineRate = rate(projected - publishStart);
     print(
@@ -165,10 +190,116 @@ export default async function bench(_load: LoadOptions): Promise<void> {
         `receive+delete rate of its own queue service, and ${(pipelineRate / spinRate).toFixed(1)}× ` +
         'the rate the spins produced events here.',
     );
+    const title = findTitle(PURCHASED_TITLE);
+    print(
+      `\nThe purchase saga: ${PURCHASES} purchases of ${title?.name} (${title?.price} credits), ` +
+        'each by a fresh player, one at a time, warm; until the record ended (polled every ' +
+        `${POLL_MS} ms); they ended ${saga.statuses}:`,
+    );
+    for (const [name, values] of [
+      ["from the purchase's request", purchases.map((p) => p.fromRequest)],
+      ["from the purchase's 202", purchases.map((p) => p.fromResponse)],
+      ['in Debit (its Task, history)', saga.debitMs],
+      ['in Grant (its Task, history)', saga.grantMs],
+    ] as const) {
+      print(
+        `  ${name.padEnd(30)} p50 ${percentile(values, 50).toFixed(1)} ms, ` +
+          `p99 ${percentile(values, 99).toFixed(1)} ms, max ${Math.max(...values).toFixed(1)} ms`,
+      );
+    }
+    print(
+      `  state transitions per purchase ${saga.transitions} (GetExecutionHistory), ` +
+        `$${(saga.meanTransitions * DOLLARS_PER_TRANSITION * 1000).toFixed(3)} per 1,000 ` +
+        'purchases at $0.025 per 1,000 transitions',
+    );
+    const sagaP50 = percentile(
+      purchases.map((p) => p.fromRequest),
+      50,
+    );
+    print(
+      `\nA purchase ends in ${(sagaP50 / percentile(fromRequest, 50)).toFixed(1)}× the time a ` +
+        "spin's event takes to reach the leaderboard (p50, from the request): two function " +
+        'invocations in series, orchestrated, against one delivery through SNS and SQS.',
+    );
   } finally {
     await pool?.end();
     await running?.stop();
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+interface TimedPurchase {
+  id: string;
+  status: string;
+  fromRequest: number;
+  fromResponse: number;
+}
+
+/** One purchase, timed from its request (and its 202) until its record has ended. */
+async function timePurchase(url: string, pool: pg.Pool, token: string): Promise<TimedPurchase> {
+  const sent = performance.now();
+  const response = await fetch(`${url}/api/slots/purchases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ titleId: PURCHASED_TITLE }),
+  });
+  if (response.status !== 202) throw new Error(`a purchase answered ${response.status}`);
+  const { id } = (await response.json()) as { id: string };
+  const answered = performance.now();
+  const deadline = answered + 60_000;
+  for (;;) {
+    const { rows } = await pool.query<{ status: string }>(
+      'SELECT status FROM purchases WHERE id = $1::uuid',
+      [id],
+    );
+    const status = rows[0]?.status ?? 'running';
+    if (status !== 'running') {
+      const ended = performance.now();
+      return { id, status, fromRequest: ended - sent, fromResponse: ended - answered };
+    }
+    if (performance.now() > deadline) throw new Error(`purchase ${id} still running after 60 s`);
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * From the purchases' execution histories: the state transitions each cost, and the time inside
+ * the Debit and Grant tasks (TaskScheduled → TaskSucceeded: the invocation as the engine saw it).
+ */
+async function sagaFigures(running: RunningStage, purchases: TimedPurchase[]) {
+  const localAws = running.localAws;
+  if (!localAws) throw new Error('stage 04 serves its CDK app locally');
+  const stateMachineArn = localAws.stateMachineArns[LOGICAL_IDS.purchaseSaga];
+  if (stateMachineArn === undefined) throw new Error('stage 04 has no purchase saga');
+  const sfn = new SFNClient({ ...sdkOptions(running), endpoint: localAws.stepFunctionsUrl });
+  try {
+    const transitions: number[] = [];
+    const debitMs: number[] = [];
+    const grantMs: number[] = [];
+    for (const { id } of purchases) {
+      const history = await readHistory(sfn, executionArnOf(stateMachineArn, id));
+      transitions.push(stateTransitions(history));
+      let scheduled = 0;
+      let state = '';
+      for (const event of history) {
+        state = event.stateEnteredEventDetails?.name ?? state;
+        const at = event.timestamp?.getTime() ?? 0;
+        if (event.type === 'TaskScheduled') scheduled = at;
+        if (event.type === 'TaskSucceeded' && state === 'Debit') debitMs.push(at - scheduled);
+        if (event.type === 'TaskSucceeded' && state === 'Grant') grantMs.push(at - scheduled);
+      }
+    }
+    const counted = Map.groupBy(transitions, (count) => count);
+    const statuses = Map.groupBy(purchases, (p) => p.status);
+    return {
+      transitions: [...counted].map(([count, all]) => `${count} (×${all.length})`).join(', '),
+      meanTransitions: transitions.reduce((sum, count) => sum + count, 0) / transitions.length,
+      statuses: [...statuses].map(([status, all]) => `${status} (×${all.length})`).join(', '),
+      debitMs,
+      grantMs,
+    };
+  } finally {
+    sfn.destroy();
   }
 }
 

@@ -349,7 +349,8 @@ function logServed(
   say(`Lambda Invoke API at ${endpoints.lambda}: ${model.functions.map((f) => f.name).join(', ')}`);
   say(`Step Functions API at ${stepFunctionsUrl}`);
   for (const machine of model.stateMachines) {
-    say(`  state machine ${machine.name} (${machine.type}, aws-local-stepfunctions)`);
+    // The ARN, not only the name: it is what StartExecution and the lab's `saga` CLI are given.
+    say(`  state machine ${machine.arn} (${machine.type}, aws-local-stepfunctions)`);
   }
   say(`SQS, SNS and S3 (fauxqs) at ${endpoints.messaging}`);
   for (const topic of model.topics) say(`  topic ${topic.name}`);
