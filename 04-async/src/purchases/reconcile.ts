@@ -164,11 +164,11 @@ async function stoppedReason(
   const what = atCompensation
     ? `${SAGA_FAILURES.compensationFailed} at ${last.step}`
     : `The purchase stopped (${status})`;
-  const why = [error, cause].filter(Boolean).join(': ') || 'no error given';
+  const why = [error, cause].filter(Boolean).join(': ');
   const credits =
     purchase.debitedAt && !purchase.refundedAt
       ? `the ${purchase.price} credits are held until an operator returns them`
       : 'no credits were taken';
   // The credits first: the reason is shortened to fit, and the cause can be long.
-  return `${what}; ${credits}. ${why}`;
+  return why ? `${what}; ${credits}. ${why}` : `${what}; ${credits}.`;
 }
