@@ -1,7 +1,7 @@
 import type { Logger } from '@course/service-kit/core';
 import type { AsyncSlotsDatabase } from '../slots/database.ts';
 import type { ForumTitles } from './forum-titles.ts';
-import { markCompleted, recordAttempt } from './record.ts';
+import { recordAttempt } from './record.ts';
 import type { CancelGrantResult, GrantResult, StepEvent } from './saga.ts';
 
 /*
@@ -18,18 +18,17 @@ export interface ForumStepDeps {
   log: Logger;
 }
 
-/** Grants the purchase's title in the forum, then marks the purchase completed. */
+/**
+ * Grants the purchase's title in the forum. It leaves the status alone: a grant whose answer is
+ * lost may still be followed by the compensation, so `completed` is written by the next step
+ * (./steps.ts `complete`), after which nothing can compensate.
+ */
 export function grantStep({ db, forum, log }: ForumStepDeps) {
   return ({ purchaseId }: StepEvent): Promise<GrantResult> =>
     logged(log, purchaseId, 'grant', () =>
-      recordAttempt(db, purchaseId, 'grant', async (purchase) => {
-        const { userId, username, titleId } = purchase;
-        const result = await forum.grant(purchaseId, { userId, username, titleId }, purchaseId);
-        // Granted, and only then completed: a crash between the two is retried, and the forum
-        // answers the retry's grant with `granted` again.
-        await markCompleted(db, purchaseId);
-        return result;
-      }),
+      recordAttempt(db, purchaseId, 'grant', async ({ userId, username, titleId }) => ({
+        result: await forum.grant(purchaseId, { userId, username, titleId }, purchaseId),
+      })),
     );
 }
 
@@ -37,7 +36,9 @@ export function grantStep({ db, forum, log }: ForumStepDeps) {
 export function cancelGrantStep({ db, forum, log }: ForumStepDeps) {
   return ({ purchaseId }: StepEvent): Promise<CancelGrantResult> =>
     logged(log, purchaseId, 'cancelGrant', () =>
-      recordAttempt(db, purchaseId, 'cancelGrant', () => forum.cancel(purchaseId, purchaseId)),
+      recordAttempt(db, purchaseId, 'cancelGrant', async () => ({
+        result: await forum.cancel(purchaseId, purchaseId),
+      })),
     );
 }
 

@@ -73,11 +73,27 @@ export interface NewPurchaseRecord {
  * Inserts a purchase (status running), unless the player already has one with the same
  * idempotency key: then that one is answered and `created` is false. Two requests racing with the
  * same key both reach the insert; the unique (user, key) lets one in, and the other finds it.
+ *
+ * Should the other find nothing, the key was released between its insert and its lookup (the
+ * purchase that held it was abandoned: its start failed): the key is free, so the insert is
+ * tried once more.
  */
 export async function insertPurchase(
   db: Db,
-  { id, player, title, idempotencyKey, traceId }: NewPurchaseRecord,
+  record: NewPurchaseRecord,
 ): Promise<{ created: boolean; purchase: PurchaseRecord }> {
+  const first = await insertOrFind(db, record);
+  if (first) return first;
+  const second = await insertOrFind(db, record);
+  // Released twice within two statements: not a race any more, a fault to report.
+  if (!second) throw new Error(`purchase ${record.id} was not inserted and its key finds nothing`);
+  return second;
+}
+
+async function insertOrFind(
+  db: Db,
+  { id, player, title, idempotencyKey, traceId }: NewPurchaseRecord,
+): Promise<{ created: boolean; purchase: PurchaseRecord } | undefined> {
   const { count } = await db.purchase.createMany({
     data: [
       {
@@ -94,13 +110,12 @@ export async function insertPurchase(
     skipDuplicates: true,
   });
   if (count === 1) return { created: true, purchase: await findPurchaseOrThrow(db, id) };
+  // Only the key can collide: the id is fresh (a random UUID drawn by the caller).
   const existing =
     idempotencyKey === undefined
       ? undefined
       : await findPurchaseByKey(db, player.id, idempotencyKey);
-  // Only the key can collide: the id is fresh (a random UUID drawn by the caller).
-  if (!existing) throw new Error(`purchase ${id} was not inserted and has no key to find it by`);
-  return { created: false, purchase: existing };
+  return existing && { created: false, purchase: existing };
 }
 
 export async function findPurchaseByKey(
@@ -208,32 +223,26 @@ export async function setStatus(
 }
 
 /**
- * The grant's last word: the title is granted, so the purchase is completed. Idempotent (a
- * retried grant finds it completed already) and only from `running`: a purchase that has ended
- * otherwise is never turned into a completed one.
+ * A purchase whose saga never ran: closed `failed` with `reason`, and its idempotency key released
+ * so that a retry with the same key starts a new purchase. Only while it is `running` and nothing
+ * was debited: an execution that did start (its answer lost, not its effect) has taken over the
+ * record, and the record stays its. The row stays (the functions' database role may not delete
+ * rows), so an id already handed out still reads as what happened to it.
+ *
+ * Answers whether it closed the record. The debit locks the same row and finds it ended, so an
+ * execution that starts late debits nothing.
  */
-export async function markCompleted(db: Db, purchaseId: string): Promise<void> {
-  await setStatus(db, purchaseId, 'completed', { from: ['running'], reason: null });
-}
-
-/**
- * A purchase whose saga never started: closed `failed`, and its idempotency key released so that
- * a retry with the same key starts a new purchase. The row stays (the functions' database role may
- * not delete rows), so an id already handed out still reads as what happened to it.
- */
-export async function abandonPurchase(db: Db, purchaseId: string): Promise<void> {
-  await db.purchase.updateMany({
+export async function abandonPurchase(
+  db: Db,
+  purchaseId: string,
+  reason = 'The purchase could not be started; no credits were taken.',
+): Promise<boolean> {
+  const { count } = await db.purchase.updateMany({
     where: { id: purchaseId, status: 'running', debitedAt: null },
-    data: {
-      status: 'failed',
-      reason: 'The purchase could not be started; no credits were taken.',
-      idempotencyKey: null,
-    },
+    data: { status: 'failed', reason: shorten(reason), idempotencyKey: null },
   });
+  return count === 1;
 }
-
-/** The compensation steps: when one of them fails, the purchase cannot end cleanly by itself. */
-const COMPENSATIONS: readonly PurchaseStepName[] = ['cancelGrant', 'refund'];
 
 /**
  * Runs one attempt of a saga step and records it: every step function wraps its work in this.
@@ -243,9 +252,9 @@ const COMPENSATIONS: readonly PurchaseStepName[] = ['cancelGrant', 'refund'];
  * `describe(result)` as detail (default: the result's outcome), or `failed` with the error's name
  * and message — and rethrows, so that the state machine's Retry and Catch see the error unchanged.
  *
- * When a compensation step (cancelGrant, refund) fails, the purchase is marked `failed` with the
- * reason: if that was the last attempt the state machine ends in CompensationFailed and the record
- * already says so; if a retry then succeeds, the refund sets `refunded`.
+ * It records facts about the attempt only, never the purchase's status: a failed attempt is
+ * usually followed by a retry, and only the step whose fact decides the end writes it (the debit
+ * `rejected`, the refund `refunded`, the complete step `completed`, the reconciler `failed`).
  *
  * A function that dies mid-work leaves its attempt `running`: the record shows it as started and
  * never ended, which is what happened.
@@ -257,27 +266,19 @@ export async function recordAttempt<T extends { outcome: string }>(
   db: AsyncSlotsDatabase,
   purchaseId: string,
   step: PurchaseStepName,
-  work: (purchase: PurchaseRecord) => Promise<T>,
-  describe: (result: T, purchase: PurchaseRecord) => string = (result) => result.outcome,
+  work: (purchase: PurchaseRecord) => Promise<{ result: T; detail?: string }>,
 ): Promise<T> {
   const purchase = await findPurchaseOrThrow(db, purchaseId);
   const { id: attemptId } = await appendAttempt(db, purchaseId, step);
-  let result: T;
+  let done: { result: T; detail?: string };
   try {
-    result = await work(purchase);
+    done = await work(purchase);
   } catch (err) {
-    const detail = describeError(err);
-    await closeAttempt(db, attemptId, 'failed', detail);
-    if (COMPENSATIONS.includes(step)) {
-      await setStatus(db, purchaseId, 'failed', {
-        from: ['running', 'failed'],
-        reason: `${step} failed: ${detail}`,
-      });
-    }
+    await closeAttempt(db, attemptId, 'failed', describeError(err));
     throw err;
   }
-  await closeAttempt(db, attemptId, 'succeeded', describe(result, purchase));
-  return result;
+  await closeAttempt(db, attemptId, 'succeeded', done.detail ?? done.result.outcome);
+  return done.result;
 }
 
 function describeError(err: unknown): string {

@@ -5,12 +5,15 @@
  * for), a replay under a new name, and a second start under the same name. The lab's `saga` CLI
  * (cli.ts) and the stage's benchmark use them.
  *
+ * The reconciler (./reconcile.ts) describes executions through stepFunctionsSagaExecutions below.
+ *
  * A tool for the lab's tour and for operators, not for the page: GetExecutionHistory is throttled
  * on AWS (a token bucket per account and Region, shared by every caller), so the shop reads the
  * purchase's own record instead.
  */
 import {
   DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
   type DescribeExecutionOutput,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
@@ -21,6 +24,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { LOGICAL_IDS } from '../../cdk/logical-ids.ts';
+import type { ExecutionState, SagaExecutions } from './reconcile.ts';
 
 /** `arn:<partition>:states:<region>:<account>:stateMachine:<name>` */
 const STATE_MACHINE_ARN = /^arn:([\w-]+):states:([\w-]+):(\d+):stateMachine:([\w-]+)$/;
@@ -292,5 +296,42 @@ export async function startAgain(
   return {
     answer: 'same-execution',
     execution: await purchaseExecution(sfn, stateMachineArn, purchaseId),
+  };
+}
+
+/** How long one DescribeExecution may take, retries included: one slow answer never stalls a run. */
+const DESCRIBE_DEADLINE_MS = 3_000;
+
+/** What the reconciler needs of an SFNClient: DescribeExecution, with a deadline. */
+export interface ExecutionDescriber {
+  send(
+    command: DescribeExecutionCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<DescribeExecutionCommandOutput>;
+}
+
+export function stepFunctionsSagaExecutions(
+  sfn: ExecutionDescriber,
+  stateMachineArn: string,
+): SagaExecutions {
+  return {
+    async describe(purchaseId) {
+      try {
+        const { status, error, cause } = await sfn.send(
+          new DescribeExecutionCommand({
+            executionArn: executionArnOf(stateMachineArn, purchaseId),
+          }),
+          { abortSignal: AbortSignal.timeout(DESCRIBE_DEADLINE_MS) },
+        );
+        // Always present on AWS; absent, the reconciler leaves the purchase alone.
+        const state: ExecutionState = { status: status ?? 'RUNNING' };
+        if (error) state.error = error;
+        if (cause) state.cause = cause;
+        return state;
+      } catch (err) {
+        if (err instanceof ExecutionDoesNotExist) return undefined;
+        throw err;
+      }
+    },
   };
 }

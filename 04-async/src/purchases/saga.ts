@@ -42,6 +42,14 @@ export interface GrantResult {
   outcome: 'granted';
 }
 
+/**
+ * The last step, after the grant: the record says `completed` (now, or on an earlier attempt).
+ * Not one of PURCHASE_STEPS: it records no attempt, only the end.
+ */
+export interface CompleteResult {
+  outcome: 'completed';
+}
+
 export interface CancelGrantResult {
   /**
    * The forum will never show this purchase's title: it was revoked (`revoked`), or it was never
@@ -66,13 +74,21 @@ export const SAGA_ERRORS = {
   forumUnavailable: 'ForumUnavailable',
 } as const;
 
-/** The Fail states' error names: how an execution that did not complete says why. */
+/**
+ * How an execution that did not complete says why: the Fail states' error names, and the name
+ * the record gives a compensation that failed for good.
+ */
 export const SAGA_FAILURES = {
-  /** Not enough credits (or already closed): nothing was debited. */
+  /** Not enough credits, the purchase had already ended, or the debit failed: nothing was debited. */
   notDebited: 'PurchaseNotDebited',
   /** The title could not be granted: it is not granted, and the credits are back. */
   refunded: 'PurchaseRefunded',
-  /** A compensation step failed for good: the record says which; an operator redrives it. */
+  /**
+   * Not a Fail state: a compensation (CancelGrant, Refund) has no Catch, so after its retries the
+   * execution fails at that step with the step's own error, and `RedriveExecution` (within 14
+   * days) resumes it there. The reconciler then closes the record `failed` under this name, with
+   * the execution's error and cause.
+   */
   compensationFailed: 'CompensationFailed',
 } as const;
 

@@ -76,12 +76,16 @@ export function listTitles(): { items: Title[] } {
  * it is the player's first touch, writes the record (status running) and starts the saga.
  *
  * With an Idempotency-Key, a retry finds the purchase the key started and answers it again
- * (`replayed`), after starting its saga once more: if the first request's start was lost, this
- * one makes it. The same key for another title is 422, like a spin's.
+ * (`replayed`), after starting its saga once more while it is `running`: if the first request's
+ * start was lost, this one makes it. A purchase that has ended starts nothing (a new execution of
+ * an old name, possible after Step Functions forgets it, would run it again). The same key for
+ * another title is 422, like a spin's.
  *
- * When Step Functions refuses a new purchase's start, nothing has moved: the record is closed
- * `failed` and its key released (the functions' database role may not delete rows), so that a
- * retry with the same key starts afresh; the answer is 503.
+ * When Step Functions refuses the start, the record is closed `failed` and its key released (the
+ * functions' database role may not delete rows), so that a retry with the same key starts afresh;
+ * the answer is 503. Unless the record cannot be closed because an execution has already debited
+ * it — StartExecution's answer was lost, not its effect —: then the saga is under way, and the
+ * answer is the 202 of a started purchase.
  */
 export async function startPurchase(
   { db, saga, openWallet }: ShopDeps,
@@ -106,17 +110,38 @@ export async function startPurchase(
     traceId: request.traceId,
   });
   if (!created && purchase.titleId !== title.id) throw idempotencyKeyReused();
+  if (purchase.status === 'running') await startSaga(db, saga, purchase.id);
+  return { purchase: viewOf(await readOwn(db, player, purchase.id)), replayed: !created };
+}
 
+/**
+ * Starts the purchase's saga, or closes the purchase if it cannot be started. Returns when the saga
+ * is under way (started now, or earlier: the record was already debited); throws 503 otherwise.
+ */
+async function startSaga(db: AsyncSlotsDatabase, saga: SagaStarter, purchaseId: string) {
+  let refusal: unknown;
   try {
-    await saga.start(purchase.id);
+    await saga.start(purchaseId);
+    return;
   } catch (err) {
-    if (created) await abandonPurchase(db, purchase.id);
+    refusal = err;
+  }
+  let closed: boolean;
+  try {
+    closed = await abandonPurchase(db, purchaseId);
+  } catch {
+    // Neither known to be started nor closed: the purchase stays `running`; a retry with the same
+    // key starts it (harmless if it did start), and otherwise the reconciler closes it.
     throw new HttpError(503, {
-      detail: 'The purchase could not be started; nothing was taken. Please retry.',
-      cause: err,
+      detail: 'The purchase could not be started. Please retry with the same Idempotency-Key.',
+      cause: refusal,
     });
   }
-  return { purchase: viewOf(await readOwn(db, player, purchase.id)), replayed: !created };
+  if (!closed) return;
+  throw new HttpError(503, {
+    detail: 'The purchase could not be started; nothing was taken. Please retry.',
+    cause: refusal,
+  });
 }
 
 /** One of the caller's purchases with its steps; anything else (another's, unknown, not a UUID) is 404. */

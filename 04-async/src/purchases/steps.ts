@@ -1,6 +1,6 @@
 /*
- * The saga's steps on the slots side: take the price from the wallet (debit) and give it back
- * (refund, the compensation). Each one is a use case with no Lambda types in it, idempotent by the
+ * The saga's steps on the slots side: take the price from the wallet (debit), give it back
+ * (refund, the compensation), and close the purchase `completed` once its title is granted. Each one is a use case with no Lambda types in it, idempotent by the
  * purchase id, and moves credits exactly as a spin does: the wallet's row, the purchase's record
  * and the event that reports the change commit in one transaction (the outbox), and the event is
  * published right after the commit (the relay), or a little later by the sweeper.
@@ -14,8 +14,15 @@
 import { appendEvent, type EventDraft } from '../events/outbox.ts';
 import type { Prisma } from '../generated/slots/client.ts';
 import type { AsyncSlotsDatabase } from '../slots/database.ts';
-import { lockPurchase, type PurchaseRecord, recordAttempt, setStatus } from './record.ts';
-import type { DebitResult, RefundResult } from './saga.ts';
+import {
+  findPurchaseOrThrow,
+  lockPurchase,
+  type PurchaseRecord,
+  type PurchaseStatus,
+  recordAttempt,
+  setStatus,
+} from './record.ts';
+import type { CompleteResult, DebitResult, RefundResult } from './saga.ts';
 
 export interface PurchaseStepDeps {
   db: AsyncSlotsDatabase;
@@ -66,8 +73,14 @@ export function debit(deps: PurchaseStepDeps, purchaseId: string): Promise<Debit
 }
 
 /**
- * The compensation: the price comes back to the wallet, once. A purchase that was never debited
- * has nothing to give back (`nothing-debited`): it ends `failed`, with the wallet untouched.
+ * The compensation: the price comes back to the wallet, once, and the purchase ends `refunded` —
+ * whatever its status said, but `rejected` (never debited): a grant that took effect before its
+ * answer was lost may have been followed by this compensation, and the credits coming back is the
+ * fact that ends the purchase.
+ *
+ * A purchase that was never debited has nothing to give back (`nothing-debited`): the debit failed
+ * for good, and the purchase ends `failed` with the wallet untouched (the state machine ends in
+ * PurchaseNotDebited).
  */
 export function refund(deps: PurchaseStepDeps, purchaseId: string): Promise<RefundResult> {
   return runStep<RefundResult>(deps, purchaseId, 'refund', async (tx, purchase, time) => {
@@ -75,8 +88,10 @@ export function refund(deps: PurchaseStepDeps, purchaseId: string): Promise<Refu
       return { result: { outcome: 'refunded' }, detail: 'already refunded' };
     }
     if (!purchase.debitedAt) {
-      const reason = 'The purchase could not be completed; no credits were taken.';
-      await setStatus(tx, purchase.id, 'failed', { from: ['running', 'failed'], reason });
+      await setStatus(tx, purchase.id, 'failed', {
+        from: ['running'],
+        reason: `The price of ${purchase.titleName} could not be debited; nothing was taken.`,
+      });
       return { result: { outcome: 'nothing-debited' }, detail: 'nothing was debited' };
     }
     const [wallet] = await tx.$queryRaw<{ balance: number; username: string }[]>`
@@ -87,7 +102,7 @@ export function refund(deps: PurchaseStepDeps, purchaseId: string): Promise<Refu
     if (!wallet) throw new Error(`the wallet of purchase ${purchase.id} is gone`);
     await tx.purchase.update({ where: { id: purchase.id }, data: { refundedAt: time } });
     await setStatus(tx, purchase.id, 'refunded', {
-      from: ['running', 'failed'],
+      from: REFUNDABLE,
       reason: `${purchase.titleName} could not be granted; the ${purchase.price} credits are back.`,
     });
     return {
@@ -96,6 +111,37 @@ export function refund(deps: PurchaseStepDeps, purchaseId: string): Promise<Refu
       event: creditsEvent('CreditsRefunded', purchase, wallet),
     };
   });
+}
+
+/** Every status a debited purchase can hold when its credits come back (`rejected` never was). */
+const REFUNDABLE: readonly PurchaseStatus[] = ['running', 'completed', 'failed'];
+
+/**
+ * The saga's last step, after the grant: the purchase is `completed`. Nothing can compensate after
+ * it, so the status is written once, by the fact that decides it. Idempotent (a retry finds it
+ * completed), and only from `running`: a purchase that ended otherwise is never turned into a
+ * completed one — the execution then fails here, for an operator, rather than lie.
+ *
+ * It records no attempt: it is bookkeeping on the record, not a step of the purchase (the page
+ * shows the debit and the grant, and the status).
+ */
+export async function complete(
+  { db }: Pick<PurchaseStepDeps, 'db'>,
+  purchaseId: string,
+): Promise<CompleteResult> {
+  const moved = await setStatus(db, purchaseId, 'completed', { from: ['running'], reason: null });
+  if (moved) return { outcome: 'completed' };
+  const { status } = await findPurchaseOrThrow(db, purchaseId);
+  if (status === 'completed') return { outcome: 'completed' };
+  throw new PurchaseEnded(purchaseId, status);
+}
+
+/** The complete step found the purchase ended otherwise: a fault for an operator, never retried into a lie. */
+export class PurchaseEnded extends Error {
+  override name = 'PurchaseEnded';
+  constructor(purchaseId: string, status: PurchaseStatus) {
+    super(`purchase ${purchaseId} has already ended ${status}: it cannot be completed`);
+  }
 }
 
 /**
@@ -115,31 +161,19 @@ async function runStep<R extends { outcome: string }>(
     time: Date,
   ) => Promise<Decision<R>>,
 ): Promise<R> {
-  let detail = '';
-  return recordAttempt(
-    db,
-    purchaseId,
-    step,
-    async () => {
-      const {
-        result,
-        detail: decided,
-        eventId,
-      } = await db.$transaction(async (tx) => {
-        const purchase = await lockPurchase(tx, purchaseId);
-        const time = clock();
-        const decision = await decide(tx, purchase, time);
-        const event = decision.event
-          ? await appendEvent(tx, decision.event, { traceId: purchase.traceId, time })
-          : undefined;
-        return { ...decision, eventId: event?.id };
-      });
-      detail = decided;
-      if (eventId) await publish([eventId]);
-      return result;
-    },
-    () => detail,
-  );
+  return recordAttempt(db, purchaseId, step, async () => {
+    const { result, detail, eventId } = await db.$transaction(async (tx) => {
+      const purchase = await lockPurchase(tx, purchaseId);
+      const time = clock();
+      const decision = await decide(tx, purchase, time);
+      const event = decision.event
+        ? await appendEvent(tx, decision.event, { traceId: purchase.traceId, time })
+        : undefined;
+      return { ...decision, eventId: event?.id };
+    });
+    if (eventId) await publish([eventId]);
+    return { result, detail };
+  });
 }
 
 /** Ended without its title: only a redrive of its compensation may touch it now. */

@@ -31,17 +31,22 @@ const stateMachineArn = z
     'expected a Step Functions state machine ARN',
   );
 
-const purchasesFunctionSchema = httpFunctionWithEventsSchema.and(
-  z.object({
-    /** The purchase saga, which the purchases function starts an execution of per purchase. */
-    PURCHASE_SAGA_ARN: stateMachineArn,
-  }),
-);
+const sagaConfigSchema = z.object({
+  /**
+   * The purchase saga: the purchases function starts an execution of it per purchase, the
+   * reconciler describes those executions.
+   */
+  PURCHASE_SAGA_ARN: stateMachineArn,
+});
+
+const purchasesFunctionSchema = httpFunctionWithEventsSchema.and(sagaConfigSchema);
+const reconcilerSchema = functionConfigSchema.and(sagaConfigSchema);
 const functionWithEventsSchema = functionConfigSchema.and(eventsConfigSchema);
 
 export type HttpFunctionWithEventsConfig = z.infer<typeof httpFunctionWithEventsSchema>;
 export type FunctionWithEventsConfig = z.infer<typeof functionWithEventsSchema>;
 export type PurchasesFunctionConfig = z.infer<typeof purchasesFunctionSchema>;
+export type ReconcilerConfig = z.infer<typeof reconcilerSchema>;
 export type { FunctionConfig } from '@course/serverless/slots/config';
 
 /** Stage 03's default STAGE is its own number; here it is this one's. */
@@ -64,6 +69,14 @@ export function loadPurchasesFunctionConfig(
   return parseConfig(purchasesFunctionSchema, withStage(env));
 }
 
+/**
+ * For the purchase reconciler: the database (the purchase records) and the saga whose executions
+ * it describes. It publishes nothing: closing a record moves no credits.
+ */
+export function loadReconcilerConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConfig {
+  return parseConfig(reconcilerSchema, withStage(env));
+}
+
 /** For the sweeper and the saga's debit and refund steps: the database and the topic. */
 export function loadPublisherConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -71,7 +84,7 @@ export function loadPublisherConfig(
   return parseConfig(functionWithEventsSchema, withStage(env));
 }
 
-/** For the ranks function and the projector: the database only. */
+/** For the ranks function, the projector and the saga's complete step: the database only. */
 export function loadFunctionConfig(env: NodeJS.ProcessEnv = process.env) {
   return parseConfig(functionConfigSchema, withStage(env));
 }

@@ -4,8 +4,11 @@ import type { HttpHandler } from '@course/serverless/lambda/http';
 import { type EventOptions, httpEvent, lambdaContext } from '@course/serverless/test/events';
 import { serveJwks } from '@course/serverless/test/jwks';
 import { createTokenIssuer, type TokenIssuer } from '@course/service-kit/core';
+import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DebitResult, RefundResult } from '../../src/purchases/saga.ts';
+import { STUCK_AFTER_MS } from '../../src/purchases/reconcile.ts';
+import type { CompleteResult, DebitResult, RefundResult } from '../../src/purchases/saga.ts';
+import { executionArnOf } from '../../src/purchases/saga-executions.ts';
 import {
   fauxqsForThisFile,
   newPlayer,
@@ -15,18 +18,22 @@ import {
 
 /*
  * The shop's functions as Lambda loads them (their environment read once, at init): the purchases
- * function behind the HTTP API, calling Step Functions through the SDK at AWS_ENDPOINT_URL_SFN —
- * here a small stand-in that speaks the AWS JSON 1.0 protocol and answers as a test tells it —
- * and the debit and refund steps, publishing to SNS served by fauxqs.
+ * function behind the HTTP API and the reconciler, calling Step Functions through the SDK at
+ * AWS_ENDPOINT_URL_SFN — here a small stand-in that speaks the AWS JSON 1.0 protocol and answers as
+ * a test tells it — and the debit, refund and complete steps, publishing to SNS served by fauxqs.
  */
 
 const database = slotsDatabaseForThisFile('slots_purchase_functions_test');
 const fauxqs = fauxqsForThisFile();
 const SAGA_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:PurchaseSaga';
 
-/** A Step Functions endpoint for StartExecution only: records the calls, answers by `mode`. */
+/**
+ * A Step Functions endpoint: records the calls; StartExecution answers by `mode`, DescribeExecution
+ * by the executions a test sets (any other: ExecutionDoesNotExist, as Step Functions answers).
+ */
 function fakeStepFunctions() {
   const calls: { target: string; body: Record<string, unknown> }[] = [];
+  const executions = new Map<string, Record<string, unknown>>();
   let mode: 'start' | 'exists' | 'down' = 'start';
   const server: Server = createServer((request, response) => {
     let text = '';
@@ -39,7 +46,16 @@ function fakeStepFunctions() {
         response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
         response.end(JSON.stringify(body));
       };
-      if (mode === 'exists') {
+      if (request.headers['x-amz-target'] === 'AWSStepFunctions.DescribeExecution') {
+        const arn = String(JSON.parse(text).executionArn);
+        const execution = executions.get(arn);
+        if (execution) json(200, { executionArn: arn, ...execution });
+        else
+          json(400, {
+            __type: 'ExecutionDoesNotExist',
+            message: `Execution Does Not Exist: '${arn}'`,
+          });
+      } else if (mode === 'exists') {
         json(400, { __type: 'ExecutionAlreadyExists', message: 'Execution Already Exists' });
       } else if (mode === 'down') {
         json(503, { __type: 'ServiceUnavailable', message: 'try later' });
@@ -51,6 +67,7 @@ function fakeStepFunctions() {
   return {
     server,
     calls,
+    executions,
     answer(next: typeof mode) {
       mode = next;
     },
@@ -66,6 +83,8 @@ let issuer: TokenIssuer;
 let purchases: HttpHandler;
 let debit: (event: unknown) => Promise<DebitResult>;
 let refund: (event: unknown) => Promise<RefundResult>;
+let complete: (event: unknown) => Promise<CompleteResult>;
+let reconcile: () => Promise<void>;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => sfn.server.listen(0, '127.0.0.1', resolve));
@@ -83,8 +102,14 @@ beforeAll(async () => {
   purchases = (await import('../../src/purchases/functions/purchases.ts')).handler;
   const debitHandler = (await import('../../src/purchases/functions/debit.ts')).handler;
   const refundHandler = (await import('../../src/purchases/functions/refund.ts')).handler;
+  const completeHandler = (await import('../../src/purchases/functions/complete.ts')).handler;
+  const reconcileHandler = (await import('../../src/purchases/functions/reconcile.ts')).handler;
   debit = (event) => debitHandler(event, lambdaContext());
   refund = (event) => refundHandler(event, lambdaContext());
+  complete = (event) => completeHandler(event, lambdaContext());
+  reconcile = async () => {
+    await reconcileHandler({} as ScheduledEvent, lambdaContext(), () => {});
+  };
 }, 120_000);
 afterAll(async () => {
   vi.unstubAllEnvs();
@@ -94,6 +119,7 @@ afterAll(async () => {
 beforeEach(() => {
   sfn.answer('start');
   sfn.calls.length = 0;
+  sfn.executions.clear();
 });
 
 async function player() {
@@ -240,5 +266,72 @@ describe('the debit and refund steps', () => {
   it('a step refuses an event that names no purchase, before touching anything', async () => {
     await expect(debit({ purchaseId: 'not-a-uuid' })).rejects.toThrow(/purchaseId/);
     await expect(refund({})).rejects.toThrow(/purchaseId/);
+  });
+});
+
+describe('the complete step', () => {
+  it('completes a debited purchase, and refuses an event that names no purchase', async () => {
+    const { token } = await player();
+    const { id } = bodyOf(await call(buyRequest(token, { titleId: 'lucky-seven' })));
+    await debit({ purchaseId: id });
+
+    const outcome = await complete({ purchaseId: id });
+
+    expect(outcome).toEqual({ outcome: 'completed' });
+    expect(bodyOf(await call(readRequest(token, id))).status).toBe('completed');
+    await expect(complete({ purchaseId: 'not-a-uuid' })).rejects.toThrow(/purchaseId/);
+  });
+});
+
+describe('the reconciler function', () => {
+  it('asks Step Functions about each stuck purchase by its execution ARN, closes them by the answers, and writes its metrics', async () => {
+    const { token } = await player();
+    const buy = async () => bodyOf(await call(buyRequest(token, { titleId: 'lucky-seven' }))).id;
+    const [succeeded, failed, missing] = [await buy(), await buy(), await buy()];
+    await debit({ purchaseId: succeeded });
+    await debit({ purchaseId: failed });
+    await database.db.purchase.updateMany({
+      where: { id: { in: [succeeded, failed, missing] } },
+      data: { createdAt: new Date(Date.now() - STUCK_AFTER_MS - 60_000) },
+    });
+    sfn.calls.length = 0;
+    sfn.executions.set(executionArnOf(SAGA_ARN, succeeded), { status: 'SUCCEEDED' });
+    sfn.executions.set(executionArnOf(SAGA_ARN, failed), {
+      status: 'FAILED',
+      error: 'States.Runtime',
+      cause: 'An error occurred while executing the state',
+    });
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let written: unknown[][];
+
+    try {
+      await reconcile();
+    } finally {
+      written = [...stdout.mock.calls];
+      stdout.mockRestore();
+    }
+
+    const statusOf = async (id: string) => bodyOf(await call(readRequest(token, id))).status;
+    expect([await statusOf(succeeded), await statusOf(failed), await statusOf(missing)]).toEqual([
+      'completed',
+      'failed',
+      'failed',
+    ]);
+    expect(sfn.calls.map((call) => [call.target, call.body.executionArn]).sort()).toEqual(
+      [succeeded, failed, missing]
+        .map((id) => ['AWSStepFunctions.DescribeExecution', executionArnOf(SAGA_ARN, id)])
+        .sort(),
+    );
+    expect(executionArnOf(SAGA_ARN, 'p-1')).toBe(
+      'arn:aws:states:us-east-1:000000000000:execution:PurchaseSaga:p-1',
+    );
+    const lines = written.map(([chunk]) => String(chunk));
+    const emf = lines.map((line) => JSON.parse(line)).find((line) => line._aws);
+    expect(emf).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: 'Course/Purchases' }] },
+      StuckPurchases: 0,
+      PurchasesHoldingCredits: expect.any(Number),
+    });
+    expect(emf.PurchasesHoldingCredits).toBeGreaterThanOrEqual(1);
   });
 });

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { HttpError } from '@course/service-kit/core';
 import { describe, expect, it } from 'vitest';
-import { findPurchase } from '../../src/purchases/record.ts';
+import { abandonPurchase, findPurchase, insertPurchase } from '../../src/purchases/record.ts';
 import {
   type ExecutionStarter,
   stepFunctionsSagaStarter,
@@ -17,8 +17,10 @@ import {
   type ShopDeps,
   startPurchase,
 } from '../../src/purchases/shop.ts';
+import { debit } from '../../src/purchases/steps.ts';
+import type { AsyncSlotsDatabase } from '../../src/slots/database.ts';
 import { slotsDatabaseForThisFile } from '../slots/support.ts';
-import { playerWithWallet } from './support.ts';
+import { balanceOf, playerWithWallet, purchaseOf, stepDeps } from './support.ts';
 
 /*
  * The shop's use cases on a real database, with the saga's start behind its port: a recording
@@ -149,6 +151,81 @@ describe('the titles shop', () => {
     expect(working.started).toEqual([retry.purchase.id]);
   });
 
+  it('answers 202 with the purchase when the start failed after the execution debited it: the saga is under way, nothing is closed', async () => {
+    const player = await playerWithWallet(database.db, 1000);
+    const { deps } = stepDeps(database.db);
+    // StartExecution took effect and the debit ran, but its answer never came back.
+    const answerLost: SagaStarter = {
+      async start(purchaseId) {
+        await debit(deps, purchaseId);
+        throw new Error('TimeoutError: the StartExecution answer did not arrive');
+      },
+    };
+
+    const { purchase, replayed } = await startPurchase(
+      shop(answerLost),
+      player,
+      request({ titleId: 'lucky-seven' }, 'k-lost'),
+    );
+
+    expect(replayed).toBe(false);
+    expect(purchase.status).toBe('running');
+    expect(purchase.steps).toMatchObject([{ step: 'debit', status: 'succeeded' }]);
+    expect(await findPurchase(database.db, purchase.id)).toMatchObject({
+      idempotencyKey: 'k-lost',
+    });
+    expect(await balanceOf(database.db, player.id)).toBe(900);
+  });
+
+  it('answers a replayed key of a purchase that has ended with its record, and starts nothing', async () => {
+    const player = await playerWithWallet(database.db, 1000);
+    const { saga, started } = recordingSaga();
+    const first = await startPurchase(
+      shop(saga),
+      player,
+      request({ titleId: 'reel-legend' }, 'k-ended'),
+    );
+    await debit(stepDeps(database.db).deps, first.purchase.id);
+
+    const replay = await startPurchase(
+      shop(saga),
+      player,
+      request({ titleId: 'reel-legend' }, 'k-ended'),
+    );
+
+    expect(replay.replayed).toBe(true);
+    expect(replay.purchase).toMatchObject({ id: first.purchase.id, status: 'rejected' });
+    expect(started).toEqual([first.purchase.id]);
+  });
+
+  it('inserts afresh when the purchase its key collided with was abandoned before the lookup', async () => {
+    const player = await playerWithWallet(database.db, 1000);
+    const holder = await purchaseOf(database.db, player);
+    await database.db.purchase.update({
+      where: { id: holder.id },
+      data: { idempotencyKey: 'k-race' },
+    });
+    // The other request's start fails and it releases the key between this insert and its lookup.
+    const racing = releasingKeyAfterFirstInsert(database.db, holder.id);
+    const title = { id: 'lucky-seven', name: 'Lucky Seven', price: 100 } as const;
+
+    const { created, purchase } = await insertPurchase(racing, {
+      id: crypto.randomUUID(),
+      player,
+      title,
+      idempotencyKey: 'k-race',
+      traceId: 'req-race',
+    });
+
+    expect(created).toBe(true);
+    expect(purchase).toMatchObject({ idempotencyKey: 'k-race', status: 'running' });
+    expect(purchase.id).not.toBe(holder.id);
+    expect(await findPurchase(database.db, holder.id)).toMatchObject({
+      status: 'failed',
+      idempotencyKey: null,
+    });
+  });
+
   it("reads the caller's own purchase, and answers 404 for another player's, an unknown and a malformed id", async () => {
     const owner = await playerWithWallet(database.db, 1000);
     const stranger = await playerWithWallet(database.db, 1000);
@@ -172,6 +249,28 @@ describe('the titles shop', () => {
     expect(statuses).toEqual([404, 404, 404]);
   });
 });
+
+/** `db`, whose first purchase insert is followed at once by the abandon of `holderId`. */
+function releasingKeyAfterFirstInsert(db: AsyncSlotsDatabase, holderId: string) {
+  let first = true;
+  const purchases = new Proxy(db.purchase, {
+    get(target, property, receiver) {
+      if (property !== 'createMany') return Reflect.get(target, property, receiver);
+      return async (args: Parameters<typeof target.createMany>[0]) => {
+        const inserted = await target.createMany(args);
+        if (first) {
+          first = false;
+          await abandonPurchase(db, holderId);
+        }
+        return inserted;
+      };
+    },
+  });
+  return new Proxy(db, {
+    get: (target, property, receiver) =>
+      property === 'purchase' ? purchases : Reflect.get(target, property, receiver),
+  });
+}
 
 describe('the saga starter over Step Functions', () => {
   function sfnAnswering(answer: () => Promise<StartExecutionCommandOutput>) {

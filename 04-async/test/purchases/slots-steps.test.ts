@@ -2,7 +2,7 @@ import { messageAttributesOf, parseDomainEvent } from '@course/contract/events';
 import { lambdaContext } from '@course/serverless/test/events';
 import { describe, expect, it } from 'vitest';
 import { readPurchase, recordAttempt } from '../../src/purchases/record.ts';
-import { debit, refund } from '../../src/purchases/steps.ts';
+import { complete, debit, refund } from '../../src/purchases/steps.ts';
 import { readLeaderboard } from '../../src/slots/leaderboard.ts';
 import { leaderboardProjector } from '../../src/slots/projector.ts';
 import { asyncSlotsStore } from '../../src/slots/store.ts';
@@ -107,7 +107,7 @@ describe('refund', () => {
     expect(record?.refundedAt).not.toBeNull();
   });
 
-  it('answers nothing-debited for a purchase never debited, leaves the wallet alone and ends it failed', async () => {
+  it('answers nothing-debited for a purchase never debited, leaves the wallet alone and ends it failed, saying so', async () => {
     const { db } = database;
     const player = await playerWithWallet(db, 1000);
     const purchase = await purchaseOf(db, player);
@@ -118,7 +118,26 @@ describe('refund', () => {
     expect(outcome).toEqual({ outcome: 'nothing-debited' });
     expect(await balanceOf(db, player.id)).toBe(1000);
     expect(await eventsOfPurchase(db, purchase.id)).toEqual([]);
-    expect((await readPurchase(db, purchase.id))?.status).toBe('failed');
+    const record = await readPurchase(db, purchase.id);
+    expect(record?.status).toBe('failed');
+    expect(record?.reason).toBe(
+      'The price of Lucky Seven could not be debited; nothing was taken.',
+    );
+  });
+
+  it('ends refunded a purchase whose credits come back after the record said failed', async () => {
+    const { db } = database;
+    const player = await playerWithWallet(db, 1000);
+    const purchase = await purchaseOf(db, player);
+    const { deps } = stepDeps(db);
+    await debit(deps, purchase.id);
+    // The reconciler closed it failed (its execution failed at the compensation); a redrive then
+    // ran the refund.
+    await db.purchase.update({ where: { id: purchase.id }, data: { status: 'failed' } });
+
+    await refund(deps, purchase.id);
+
+    expect((await readPurchase(db, purchase.id))?.status).toBe('refunded');
   });
 
   it('closes a refunded purchase to a replayed debit: nothing moves, and no grant may follow', async () => {
@@ -199,7 +218,9 @@ describe('the record of attempts', () => {
     await debit(deps, purchase.id);
     await expect(failing()).rejects.toThrow('the forum answered 503');
     await expect(failing()).rejects.toThrow('the forum answered 503');
-    await recordAttempt(db, purchase.id, 'grant', async () => ({ outcome: 'granted' as const }));
+    await recordAttempt(db, purchase.id, 'grant', async () => ({
+      result: { outcome: 'granted' as const },
+    }));
 
     const steps = (await readPurchase(db, purchase.id))?.steps ?? [];
     expect(
@@ -230,7 +251,9 @@ describe('the record of attempts', () => {
 
     await Promise.all(
       Array.from({ length: 5 }, () =>
-        recordAttempt(db, purchase.id, 'grant', async () => ({ outcome: 'granted' as const })),
+        recordAttempt(db, purchase.id, 'grant', async () => ({
+          result: { outcome: 'granted' as const },
+        })),
       ),
     );
 
@@ -238,24 +261,95 @@ describe('the record of attempts', () => {
     expect(steps.map((step) => step.attempt).sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('marks the purchase failed when a compensation attempt fails, and refunded once a retry succeeds', async () => {
+  it('leaves the status running when attempts of a step fail, compensations included: retries may follow', async () => {
+    const { db } = database;
+    const player = await playerWithWallet(db, 1000);
+    const purchase = await purchaseOf(db, player);
+    const { deps } = stepDeps(db);
+    await debit(deps, purchase.id);
+    const failing = (step: 'grant' | 'cancelGrant' | 'refund') =>
+      recordAttempt(db, purchase.id, step, async () => {
+        throw Object.assign(new Error('connection refused'), { name: 'ForumUnavailable' });
+      });
+
+    for (const step of ['grant', 'cancelGrant', 'refund'] as const) {
+      await expect(failing(step)).rejects.toThrow('connection refused');
+    }
+    const afterFailures = await readPurchase(db, purchase.id);
+    await refund(deps, purchase.id);
+
+    expect(afterFailures?.status).toBe('running');
+    expect(afterFailures?.reason).toBeNull();
+    expect(afterFailures?.steps.map((step) => `${step.step}:${step.status}`)).toEqual([
+      'debit:succeeded',
+      'grant:failed',
+      'cancelGrant:failed',
+      'refund:failed',
+    ]);
+    expect((await readPurchase(db, purchase.id))?.status).toBe('refunded');
+  });
+});
+
+describe('complete', () => {
+  it('moves a running purchase to completed, and answers completed again on a retry', async () => {
     const { db } = database;
     const player = await playerWithWallet(db, 1000);
     const purchase = await purchaseOf(db, player);
     const { deps } = stepDeps(db);
     await debit(deps, purchase.id);
 
-    await expect(
-      recordAttempt(db, purchase.id, 'cancelGrant', async () => {
-        throw new Error('connection refused');
-      }),
-    ).rejects.toThrow();
-    const afterFailure = await readPurchase(db, purchase.id);
-    await refund(deps, purchase.id);
-    const afterRefund = await readPurchase(db, purchase.id);
+    const outcomes = [await complete(deps, purchase.id), await complete(deps, purchase.id)];
 
-    expect(afterFailure?.status).toBe('failed');
-    expect(afterFailure?.reason).toMatch(/^cancelGrant failed: Error: connection refused/);
-    expect(afterRefund?.status).toBe('refunded');
+    expect(outcomes).toEqual([{ outcome: 'completed' }, { outcome: 'completed' }]);
+    const record = await readPurchase(db, purchase.id);
+    expect(record?.status).toBe('completed');
+    // Bookkeeping, not a step of the purchase: no attempt recorded.
+    expect(record?.steps.map((step) => step.step)).toEqual(['debit']);
+  });
+
+  it('never turns a purchase that ended otherwise into a completed one', async () => {
+    const { db } = database;
+    const player = await playerWithWallet(db, 1000);
+    const refunded = await purchaseOf(db, player);
+    const rejected = await purchaseOf(db, player, 'reel-legend');
+    const { deps } = stepDeps(db);
+    await debit(deps, refunded.id);
+    await refund(deps, refunded.id);
+    await debit(deps, rejected.id);
+
+    const errors = await Promise.all(
+      [refunded, rejected].map((purchase) =>
+        complete(deps, purchase.id).then(
+          () => undefined,
+          (err: unknown) => err,
+        ),
+      ),
+    );
+
+    expect(errors.map((err) => (err instanceof Error ? err.name : err))).toEqual([
+      'PurchaseEnded',
+      'PurchaseEnded',
+    ]);
+    expect((await readPurchase(db, refunded.id))?.status).toBe('refunded');
+    expect((await readPurchase(db, rejected.id))?.status).toBe('rejected');
+  });
+
+  it('a refund after a completion whose answer was lost ends the purchase refunded', async () => {
+    const { db } = database;
+    const player = await playerWithWallet(db, 1000);
+    const purchase = await purchaseOf(db, player);
+    const { deps } = stepDeps(db);
+    await debit(deps, purchase.id);
+    // Complete wrote `completed`, then its answer was lost; the execution failed on, and an
+    // operator's repair (or a redrive of the compensation) ran the refund.
+    await complete(deps, purchase.id);
+
+    const outcome = await refund(deps, purchase.id);
+
+    expect(outcome).toEqual({ outcome: 'refunded' });
+    const record = await readPurchase(db, purchase.id);
+    expect(record?.status).toBe('refunded');
+    expect(record?.refundedAt).not.toBeNull();
+    expect(await balanceOf(db, player.id)).toBe(1000);
   });
 });

@@ -1,6 +1,6 @@
 /*
  * The purchase saga's grant step: grants the purchase's title through the forum's internal route
- * and marks the purchase completed. A slots function (the purchase record is in the slots
+ * (the complete step then marks the purchase completed). A slots function (the purchase record is in the slots
  * database) that calls the forum over HTTP inside the VPC. See ../forum-steps.ts.
  */
 import type { Handler } from 'aws-lambda';
