@@ -34,9 +34,10 @@ const functionsDir = join(import.meta.dirname, '..', 'src', 'purchases', 'functi
  * - `untilDone` (CancelGrant, Refund, Complete): the steps that must finish, as no state can undo
  *   them or what came before: 20 retries from 5 s, doubling up to 5 minutes between them, each
  *   wait a random part of that (full jitter, so purchases failed by one outage do not all retry
- *   at once): about an hour and a half at most, so a forum or database outage of minutes (a task
- *   replaced, a deployment) never strands credits. If one still fails, the execution fails at
- *   that step, and a `RedriveExecution` within 14 days resumes it there.
+ *   at once): 5 + 10 + … + 160 s, then 300 s fourteen times, 4,515 s (75 minutes) of waiting at
+ *   most, about half that on average, besides the attempts themselves; so a forum or database
+ *   outage of minutes (a task replaced, a deployment) never strands credits. If one still fails,
+ *   the execution fails at that step, and a `RedriveExecution` within 14 days resumes it there.
  */
 export const STEP_RETRY = {
   forward: { interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 },
@@ -309,7 +310,9 @@ export class PurchaseSaga extends Construct {
       [
         {
           id: 'AwsSolutions-IAM5',
-          appliesTo: [{ regex: '/^Resource::arn:(aws|<AWS::Partition>):states:.*:execution:.*:\\*$/g' }],
+          appliesTo: [
+            { regex: '/^Resource::arn:(aws|<AWS::Partition>):states:.*:execution:.*:\\*$/g' },
+          ],
           reason:
             'DescribeExecution on the executions of this state machine only: each is named by ' +
             'its purchase id, unknown in advance.',

@@ -1096,7 +1096,9 @@ describe('the purchase saga’s resources', () => {
     expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
     // Under the prefix that spares CloudWatch Logs' account-wide resource policy, by stack.
     expect(logGroup.Properties.LogGroupName).toBe(sagaLogGroupName(offline.stack.stackName));
-    expect(logGroup.Properties.LogGroupName).toBe('/aws/vendedlogs/states/CourseAsync-PurchaseSaga');
+    expect(logGroup.Properties.LogGroupName).toBe(
+      '/aws/vendedlogs/states/CourseAsync-PurchaseSaga',
+    );
     expect(logGroup.Properties.RetentionInDays).toBe(7);
     expect(logGroup.DeletionPolicy).toBe('Delete');
     expect(saga.Properties.TracingConfiguration).toEqual({ Enabled: false });
@@ -1344,21 +1346,18 @@ describe('the network paths', () => {
     );
   });
 
-  it.each(ENDPOINTS)(
-    'lets through the $name endpoint only $allows',
-    ({ name, statements }) => {
-      const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', `NetworkVpc${name}Endpoint`);
+  it.each(ENDPOINTS)('lets through the $name endpoint only $allows', ({ name, statements }) => {
+    const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', `NetworkVpc${name}Endpoint`);
 
-      expect(endpoint.Properties.PolicyDocument).toEqual({
-        Version: '2012-10-17',
-        Statement: statements.map((statement) => ({
-          Effect: 'Allow',
-          Principal: { AWS: '*' },
-          ...statement,
-        })),
-      });
-    },
-  );
+    expect(endpoint.Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: statements.map((statement) => ({
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        ...statement,
+      })),
+    });
+  });
 
   it.each(ENDPOINTS)(
     'admits 443 to the $name endpoint from the functions only, and lets the functions out to it on 443',
