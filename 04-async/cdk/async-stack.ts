@@ -175,7 +175,8 @@ export class AsyncStack extends Stack {
     // older than a minute is dropped, as the next one has taken its place.
     sweeper.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
 
-    // The purchase saga (purchase-saga.ts): its four steps and the state machine that runs them.
+    // The purchase saga (purchase-saga.ts): its five steps, the state machine that runs them, and
+    // the reconciler that closes the purchases none of them ended.
     const saga = new PurchaseSaga(this, 'PurchaseSaga', { topology, eventsTopic: topic });
 
     // The shop's API function, behind the HTTP API like write and read: it records a purchase and
@@ -192,14 +193,18 @@ export class AsyncStack extends Stack {
     );
     pinLogicalId(purchases, LOGICAL_IDS.purchasesFunction);
     saga.stateMachine.grantStartExecution(purchases);
-    // It reaches Step Functions as the publishers reach SNS: through an interface endpoint, through
-    // which only this saga can be started.
+    // It reaches Step Functions as the publishers reach SNS: through an interface endpoint,
+    // through which only this saga can be started, and only its executions described (the
+    // reconciler's DescribeExecution).
     addPrivateServiceEndpoint(this, 'StepFunctions', {
       vpc,
       service: ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
       serviceName: 'Step Functions',
       clients: functionsSecurityGroup,
-      allow: { actions: ['states:StartExecution'], resources: [saga.stateMachine.stateMachineArn] },
+      allow: [
+        { actions: ['states:StartExecution'], resources: [saga.stateMachine.stateMachineArn] },
+        { actions: ['states:DescribeExecution'], resources: [saga.executionsArn] },
+      ],
     });
 
     for (const publisher of [
@@ -237,7 +242,7 @@ export class AsyncStack extends Stack {
       service: ec2.InterfaceVpcEndpointAwsService.SNS,
       serviceName: 'SNS',
       clients: functionsSecurityGroup,
-      allow: { actions: ['sns:Publish'], resources: [topic.topicArn] },
+      allow: [{ actions: ['sns:Publish'], resources: [topic.topicArn] }],
     });
 
     // The leaderboard projection: in the VPC for the database; the Lambda service polls the
@@ -325,6 +330,7 @@ export class AsyncStack extends Stack {
       ...jackpot.alarms,
       ...audit.alarms,
       ...outboxAlarms(this, sweeper),
+      ...saga.alarms,
     ];
     if (props.alarmEmail !== undefined) notifyByEmail(this, alarms, props.alarmEmail);
 

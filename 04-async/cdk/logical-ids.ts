@@ -37,4 +37,8 @@ export const LOGICAL_IDS = {
   grantFunction: 'PurchaseGrantFunction',
   cancelGrantFunction: 'PurchaseCancelGrantFunction',
   refundFunction: 'PurchaseRefundFunction',
+  /** AWS::Lambda::Function — the saga's last state: marks the purchase completed. */
+  completeFunction: 'PurchaseCompleteFunction',
+  /** AWS::Lambda::Function — closes purchases left `running`, on a schedule. */
+  reconcilerFunction: 'PurchaseReconcilerFunction',
 } as const;

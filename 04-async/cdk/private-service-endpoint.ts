@@ -9,8 +9,8 @@ export interface PrivateServiceEndpointProps {
   serviceName: string;
   /** The security group of the only clients: admitted on 443, and let out to the endpoint. */
   clients: ec2.SecurityGroup;
-  /** The endpoint policy: these actions, on these resources, whoever the caller. */
-  allow: { actions: string[]; resources: string[] };
+  /** The endpoint policy: one statement each, these actions on these resources, whoever the caller. */
+  allow: ReadonlyArray<{ actions: string[]; resources: string[] }>;
 }
 
 /**
@@ -38,7 +38,7 @@ export function addPrivateServiceEndpoint(
   securityGroup.addIngressRule(
     clients,
     ec2.Port.tcp(443),
-    `HTTPS from the slots functions (${props.allow.actions.join(', ')})`,
+    `HTTPS from the slots functions (${props.allow.flatMap((a) => a.actions).join(', ')})`,
   );
   clients.addEgressRule(securityGroup, ec2.Port.tcp(443), `HTTPS to the ${serviceName} endpoint`);
   const endpoint = vpc.addInterfaceEndpoint(`${id}Endpoint`, {
@@ -48,12 +48,10 @@ export function addPrivateServiceEndpoint(
     securityGroups: [securityGroup],
     open: false,
   });
-  endpoint.addToPolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.AnyPrincipal()],
-      actions: props.allow.actions,
-      resources: props.allow.resources,
-    }),
-  );
+  for (const { actions, resources } of props.allow) {
+    endpoint.addToPolicy(
+      new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions, resources }),
+    );
+  }
   return endpoint;
 }

@@ -27,8 +27,15 @@ import {
 } from '../cdk/async-stack.ts';
 import { MAX_RECEIVE_COUNT } from '../cdk/event-queue.ts';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
-import { CAUGHT_ERROR_PATH, STEP_RESULT_PATHS, STEP_RETRY } from '../cdk/purchase-saga.ts';
+import {
+  CAUGHT_ERROR_PATH,
+  RECONCILE_EVERY,
+  STEP_RESULT_PATHS,
+  STEP_RETRY,
+  sagaLogGroupName,
+} from '../cdk/purchase-saga.ts';
 import { addStage, type StageOptions } from '../cdk/stage-app.ts';
+import { PURCHASE_METRICS } from '../src/purchases/reconcile-metrics.ts';
 import { FORUM_TITLE_GRANTS_PATH, SAGA_ERRORS, SAGA_FAILURES } from '../src/purchases/saga.ts';
 
 const stageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -143,20 +150,39 @@ const PUBLISHERS = [
   LOGICAL_IDS.debitFunction,
   LOGICAL_IDS.refundFunction,
 ] as const;
-/** The saga's steps, in the order of src/purchases/saga.ts's PURCHASE_STEPS. */
+/** The saga's steps, in the order of src/purchases/saga.ts's PURCHASE_STEPS, then Complete. */
 const SAGA_STEPS = [
   LOGICAL_IDS.debitFunction,
   LOGICAL_IDS.grantFunction,
   LOGICAL_IDS.cancelGrantFunction,
   LOGICAL_IDS.refundFunction,
+  LOGICAL_IDS.completeFunction,
 ] as const;
+/** The functions that call the forum's internal title routes. */
+const FORUM_CALLERS = [LOGICAL_IDS.grantFunction, LOGICAL_IDS.cancelGrantFunction] as const;
 const IN_VPC = [
   ...PUBLISHERS,
   LOGICAL_IDS.ranksFunction,
   LOGICAL_IDS.projectorFunction,
-  LOGICAL_IDS.grantFunction,
-  LOGICAL_IDS.cancelGrantFunction,
-  LOGICAL_IDS.purchasesFunction,
+  ...SAGA_STEPS,
+  LOGICAL_IDS.reconcilerFunction,
+] as const;
+/** The functions EventBridge runs on a schedule. */
+const SCHEDULED = [
+  {
+    name: 'the outbox sweeper',
+    functionId: LOGICAL_IDS.sweeperFunction,
+    rule: 'OutboxSweepSchedule',
+    rate: '1 minute',
+    periodSeconds: 60,
+  },
+  {
+    name: 'the purchase reconciler',
+    functionId: LOGICAL_IDS.reconcilerFunction,
+    rule: 'PurchaseSagaReconcileSchedule',
+    rate: '5 minutes',
+    periodSeconds: RECONCILE_EVERY.toSeconds(),
+  },
 ] as const;
 
 describe('the template', () => {
@@ -184,6 +210,8 @@ describe('the template', () => {
       [LOGICAL_IDS.grantFunction]: 'AWS::Lambda::Function',
       [LOGICAL_IDS.cancelGrantFunction]: 'AWS::Lambda::Function',
       [LOGICAL_IDS.refundFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.completeFunction]: 'AWS::Lambda::Function',
+      [LOGICAL_IDS.reconcilerFunction]: 'AWS::Lambda::Function',
     };
 
     expect(Object.keys(types).sort()).toEqual(Object.values(LOGICAL_IDS).sort());
@@ -210,13 +238,14 @@ describe('the functions', () => {
     }
   });
 
-  it('gives each its timeout: the consumers and the saga’s steps 10 s, the sweeper 30 s, the API functions stage 03’s', () => {
+  it('gives each its timeout: the consumers and the saga’s steps 10 s, the sweeper and the reconciler 30 s, the API functions stage 03’s', () => {
     for (const id of [...SAGA_STEPS, LOGICAL_IDS.purchasesFunction]) {
       expect(resource(id).Properties.Timeout).toBe(10);
     }
     expect(resource(LOGICAL_IDS.projectorFunction).Properties.Timeout).toBe(10);
     expect(resource(LOGICAL_IDS.auditFunction).Properties.Timeout).toBe(10);
     expect(resource(LOGICAL_IDS.sweeperFunction).Properties.Timeout).toBe(30);
+    expect(resource(LOGICAL_IDS.reconcilerFunction).Properties.Timeout).toBe(30);
     expect(resource(LOGICAL_IDS.writeFunction).Properties.Timeout).toBe(10);
     expect(resource(LOGICAL_IDS.readFunction).Properties.Timeout).toBe(10);
     expect(resource(LOGICAL_IDS.ranksFunction).Properties.Timeout).toBe(5);
@@ -238,7 +267,7 @@ describe('the functions', () => {
     }
   });
 
-  it('connects the sweeper, the projector, the saga’s steps and the purchases function to the database exactly as the API functions: same settings, IAM role slots_lambda', () => {
+  it('connects the sweeper, the projector, the saga’s steps, the reconciler and the purchases function to the database exactly as the API functions: same settings, IAM role slots_lambda', () => {
     const databaseSettings = (id: string) => {
       const { DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER, NODE_EXTRA_CA_CERTS } =
         variablesOf(id);
@@ -251,6 +280,7 @@ describe('the functions', () => {
       LOGICAL_IDS.sweeperFunction,
       LOGICAL_IDS.projectorFunction,
       ...SAGA_STEPS,
+      LOGICAL_IDS.reconcilerFunction,
       LOGICAL_IDS.purchasesFunction,
     ]) {
       expect(databaseSettings(id)).toEqual(reference);
@@ -276,43 +306,49 @@ describe('the functions', () => {
     }
   });
 
-  it('runs the sweeper every minute, with no retries of a missed run', () => {
-    const [, rule] = resourceNamed('AWS::Events::Rule', 'OutboxSweepSchedule');
-    const [target] = rule.Properties.Targets as Array<Record<string, unknown>>;
+  it.each(SCHEDULED)(
+    'runs $name every $rate, with no retries of a missed run',
+    ({ functionId, rule: ruleName, rate }) => {
+      const [, rule] = resourceNamed('AWS::Events::Rule', ruleName);
+      const [target] = rule.Properties.Targets as Array<Record<string, unknown>>;
 
-    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
-    expect(target?.Arn).toEqual({ 'Fn::GetAtt': [LOGICAL_IDS.sweeperFunction, 'Arn'] });
-    expect(target?.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
-  });
+      expect(rule.Properties.ScheduleExpression).toBe(`rate(${rate})`);
+      expect(target?.Arn).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
+      expect(target?.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
+    },
+  );
 
-  it('lets Lambda neither retry a failed sweep nor keep a sweep it could not run beyond a minute', () => {
+  it('lets Lambda neither retry a failed scheduled run nor keep one it could not run beyond its period', () => {
     const configs = resources('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
 
-    expect(configs).toEqual([
-      {
-        FunctionName: { Ref: LOGICAL_IDS.sweeperFunction },
+    expect(configs).toEqual(
+      SCHEDULED.map(({ functionId, periodSeconds }) => ({
+        FunctionName: { Ref: functionId },
         Qualifier: '$LATEST',
         MaximumRetryAttempts: 0,
-        MaximumEventAgeInSeconds: 60,
-      },
-    ]);
+        MaximumEventAgeInSeconds: periodSeconds,
+      })),
+    );
   });
 
-  it('lets EventBridge invoke the sweeper from its schedule rule only', () => {
-    const [ruleId] = resourceNamed('AWS::Events::Rule', 'OutboxSweepSchedule');
-    const permissions = resources('AWS::Lambda::Permission')
-      .map(([, p]) => p.Properties)
-      .filter((p) => JSON.stringify(p.FunctionName).includes(LOGICAL_IDS.sweeperFunction));
+  it.each(SCHEDULED)(
+    'lets EventBridge invoke $name from its schedule rule only',
+    ({ functionId, rule }) => {
+      const [ruleId] = resourceNamed('AWS::Events::Rule', rule);
+      const permissions = resources('AWS::Lambda::Permission')
+        .map(([, p]) => p.Properties)
+        .filter((p) => JSON.stringify(p.FunctionName).includes(functionId));
 
-    expect(permissions).toEqual([
-      {
-        Action: 'lambda:InvokeFunction',
-        FunctionName: { 'Fn::GetAtt': [LOGICAL_IDS.sweeperFunction, 'Arn'] },
-        Principal: 'events.amazonaws.com',
-        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
-      },
-    ]);
-  });
+      expect(permissions).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+        },
+      ]);
+    },
+  );
 
   it('keeps the logs of the sweeper, the projector, the recorder and the purchase functions a week, deleted with the stack', () => {
     for (const id of [
@@ -320,6 +356,7 @@ describe('the functions', () => {
       LOGICAL_IDS.projectorFunction,
       LOGICAL_IDS.auditFunction,
       ...SAGA_STEPS,
+      LOGICAL_IDS.reconcilerFunction,
       LOGICAL_IDS.purchasesFunction,
     ]) {
       const logGroup = (resource(id).Properties.LoggingConfig as { LogGroup: { Ref: string } })
@@ -543,8 +580,45 @@ describe('the outbox’s alarms', () => {
       { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } },
     ]);
     expect(alarms).toHaveLength(resources('AWS::CloudWatch::Alarm').length);
-    expect(alarms.length).toBeGreaterThanOrEqual(QUEUES.length * 2 + 3);
+    // Per queue 2, the outbox 3, the purchases 2.
+    expect(alarms.length).toBeGreaterThanOrEqual(QUEUES.length * 2 + 3 + 2);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+});
+
+describe('the purchases’ alarms', () => {
+  it('alarms on any purchase holding credits it never refunded, and on purchases stuck running (or no report) for three runs, by the reconciler’s name', () => {
+    const purchases = resources('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.Namespace === 'Course/Purchases');
+    // The dimension src/purchases/reconcile-metrics.ts writes: the reconciler's FunctionName.
+    const dimensions = [{ Name: 'FunctionName', Value: { Ref: LOGICAL_IDS.reconcilerFunction } }];
+    const common = {
+      Dimensions: dimensions,
+      Statistic: 'Maximum',
+      Period: RECONCILE_EVERY.toSeconds(),
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    };
+
+    expect(RECONCILE_EVERY.toSeconds()).toBe(300);
+    expect(purchases).toHaveLength(2);
+    expect(purchases).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          ...common,
+          MetricName: PURCHASE_METRICS.purchasesHoldingCredits,
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        }),
+        expect.objectContaining({
+          ...common,
+          MetricName: PURCHASE_METRICS.stuckPurchases,
+          EvaluationPeriods: 3,
+          TreatMissingData: 'breaching',
+        }),
+      ]),
+    );
   });
 });
 
@@ -728,6 +802,7 @@ const SAGA_TASKS = [
   ['Grant', LOGICAL_IDS.grantFunction, 'grant'],
   ['CancelGrant', LOGICAL_IDS.cancelGrantFunction, 'cancelGrant'],
   ['Refund', LOGICAL_IDS.refundFunction, 'refund'],
+  ['Complete', LOGICAL_IDS.completeFunction, 'complete'],
 ] as const;
 
 /** A retrier of transient errors as the definition writes STEP_RETRY's settings. */
@@ -737,11 +812,129 @@ function transientRetrier(retry: (typeof STEP_RETRY)[keyof typeof STEP_RETRY]) {
     IntervalSeconds: retry.interval.toSeconds(),
     BackoffRate: retry.backoffRate,
     MaxAttempts: retry.maxAttempts,
+    ...('maxDelay' in retry
+      ? { MaxDelaySeconds: retry.maxDelay.toSeconds(), JitterStrategy: retry.jitterStrategy }
+      : {}),
   };
 }
 
+/** The longest a retrier waits in all, without jitter (with FULL jitter each wait is 0 to this). */
+function longestWaitSeconds(retrier: Record<string, unknown>): number {
+  const { IntervalSeconds, BackoffRate, MaxAttempts, MaxDelaySeconds } = retrier as {
+    IntervalSeconds: number;
+    BackoffRate: number;
+    MaxAttempts: number;
+    MaxDelaySeconds?: number;
+  };
+  return Array.from({ length: MaxAttempts }, (_, attempt) =>
+    Math.min(IntervalSeconds * BackoffRate ** attempt, MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
+  ).reduce((sum, wait) => sum + wait, 0);
+}
+
+/**
+ * The states an execution enters, walking the definition as Step Functions would: each Task
+ * answers the outcome `answers` gives for it, or throws (`throws:<error name>`) on every attempt:
+ * the first retrier matching the error spends its retries (each one more transition billed), then
+ * the first matching catcher leads on. A Choice follows its StringEquals rules. Returns the states
+ * entered and the transitions billed (states entered + retries).
+ */
+function walkSaga(answers: Record<string, string>): { states: string[]; transitions: number } {
+  const definition = sagaDefinition();
+  const states: string[] = [];
+  let retries = 0;
+  let name: string | undefined = definition.StartAt;
+  const result: Record<string, { outcome: string }> = {};
+  while (name !== undefined) {
+    const state = sagaState(name);
+    states.push(name);
+    if (states.length > 50) throw new Error('the walk loops');
+    if (state.Type === 'Task') {
+      const answer: string | undefined = answers[name];
+      if (answer === undefined) throw new Error(`no answer for ${name}`);
+      if (answer.startsWith('throws:')) {
+        const error: string = answer.slice('throws:'.length);
+        const matches = (errors: string[]): boolean =>
+          errors.includes(error) || errors.includes('States.ALL');
+        const retrier = (state.Retry ?? []).find((r) => matches(r.ErrorEquals));
+        retries += (retrier?.MaxAttempts as number | undefined) ?? 0;
+        const caught: { Next: string } | undefined = (state.Catch ?? []).find((c) =>
+          matches(c.ErrorEquals),
+        );
+        if (caught === undefined) throw new Error(`${name} fails the execution`);
+        name = caught.Next;
+        continue;
+      }
+      result[(state.ResultPath ?? '').replace('$.', '')] = { outcome: answer };
+      name = state.Next;
+    } else if (state.Type === 'Choice') {
+      const chosen = (state.Choices ?? []).find((choice) => {
+        const [step, field] = String(choice.Variable).replace('$.', '').split('.');
+        return result[step ?? '']?.[field as 'outcome'] === choice.StringEquals;
+      });
+      name = (chosen?.Next as string | undefined) ?? state.Default;
+    } else {
+      name = state.Next;
+    }
+  }
+  return { states, transitions: states.length + retries };
+}
+
+const REFUNDED_STATES = [
+  'Debit',
+  'Debited?',
+  'Grant',
+  'CancelGrant',
+  'Refund',
+  'Refunded?',
+  SAGA_FAILURES.refunded,
+];
+
+/** Each way a purchase ends, the states it passes, and what Step Functions bills it. */
+const SAGA_PATHS = [
+  {
+    end: 'completed',
+    answers: { Debit: 'debited', Grant: 'granted', Complete: 'completed' },
+    states: ['Debit', 'Debited?', 'Grant', 'Complete', 'Completed'],
+    transitions: 5,
+  },
+  {
+    end: 'rejected (not enough credits)',
+    answers: { Debit: 'rejected' },
+    states: ['Debit', 'Debited?', SAGA_FAILURES.notDebited],
+    transitions: 3,
+  },
+  {
+    end: 'refunded (the title refused: never retried)',
+    answers: {
+      Debit: 'debited',
+      Grant: `throws:${SAGA_ERRORS.titleRefused}`,
+      CancelGrant: 'cancelled',
+      Refund: 'refunded',
+    },
+    states: REFUNDED_STATES,
+    transitions: 7,
+  },
+  {
+    end: 'refunded (the forum unavailable: 3 retries of the grant)',
+    answers: {
+      Debit: 'debited',
+      Grant: `throws:${SAGA_ERRORS.forumUnavailable}`,
+      CancelGrant: 'cancelled',
+      Refund: 'refunded',
+    },
+    states: REFUNDED_STATES,
+    transitions: 10,
+  },
+  {
+    end: 'not debited (the debit failed for good: 3 retries)',
+    answers: { Debit: 'throws:Lambda.Unknown', Refund: 'nothing-debited' },
+    states: ['Debit', 'Refund', 'Refunded?', SAGA_FAILURES.notDebited],
+    transitions: 7,
+  },
+] as const;
+
 describe('the purchase saga’s definition', () => {
-  it('debits first and branches on the outcome: debited → Grant → Completed, anything else → PurchaseNotDebited', () => {
+  it('debits first and branches on the outcome: debited → Grant → Complete → Completed, anything else → PurchaseNotDebited', () => {
     const definition = sagaDefinition();
     const choice = sagaState(sagaState('Debit').Next ?? '');
 
@@ -751,7 +944,9 @@ describe('the purchase saga’s definition', () => {
       Choices: [{ Variable: '$.debit.outcome', StringEquals: 'debited', Next: 'Grant' }],
       Default: SAGA_FAILURES.notDebited,
     });
-    expect(sagaState('Grant').Next).toBe('Completed');
+    // `completed` is written after the grant, where no compensation can follow it.
+    expect(sagaState('Grant').Next).toBe('Complete');
+    expect(sagaState('Complete').Next).toBe('Completed');
     expect(sagaState('Completed').Type).toBe('Succeed');
     // No execution timeout: a timed-out execution would stop mid-saga, with no compensation.
     expect(definition).not.toHaveProperty('TimeoutSeconds');
@@ -795,25 +990,40 @@ describe('the purchase saga’s definition', () => {
     ]);
   });
 
-  it('compensates in order, CancelGrant → Refund → PurchaseRefunded, retrying longer than the forward steps, and ends at CompensationFailed if one gives up', () => {
+  it('compensates in order, CancelGrant → Refund → Refunded?: PurchaseRefunded when credits came back, PurchaseNotDebited when none had been taken', () => {
     expect(sagaState('CancelGrant').Next).toBe('Refund');
-    expect(sagaState('Refund').Next).toBe(SAGA_FAILURES.refunded);
-    for (const name of ['CancelGrant', 'Refund']) {
-      expect(sagaState(name).Retry).toEqual([transientRetrier(STEP_RETRY.compensation)]);
-      expect(sagaState(name).Catch).toEqual([
+    expect(sagaState('Refund').Next).toBe('Refunded?');
+    expect(sagaState('Refunded?')).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.refund.outcome', StringEquals: 'refunded', Next: SAGA_FAILURES.refunded },
+      ],
+      Default: SAGA_FAILURES.notDebited,
+    });
+  });
+
+  it('retries CancelGrant, Refund and Complete from 5 s, doubling, up to 5 minutes apart with full jitter, 20 times (over an hour), and catches nothing: a step that still fails fails the execution there, where a redrive resumes', () => {
+    const [retrier] = sagaState('Refund').Retry ?? [];
+
+    for (const name of ['CancelGrant', 'Refund', 'Complete']) {
+      expect(sagaState(name).Retry).toEqual([
         {
           ErrorEquals: ['States.ALL'],
-          ResultPath: CAUGHT_ERROR_PATH,
-          Next: SAGA_FAILURES.compensationFailed,
+          IntervalSeconds: 5,
+          BackoffRate: 2,
+          MaxDelaySeconds: 300,
+          JitterStrategy: 'FULL',
+          MaxAttempts: 20,
         },
       ]);
+      expect(sagaState(name)).not.toHaveProperty('Catch');
     }
-    const total = (retry: (typeof STEP_RETRY)[keyof typeof STEP_RETRY]) =>
-      Array.from(
-        { length: retry.maxAttempts },
-        (_, attempt) => retry.interval.toSeconds() * retry.backoffRate ** attempt,
-      ).reduce((sum, wait) => sum + wait, 0);
-    expect(total(STEP_RETRY.compensation)).toBeGreaterThan(total(STEP_RETRY.forward));
+    expect(sagaState('Refund').Retry).toEqual([transientRetrier(STEP_RETRY.untilDone)]);
+    // 5 + 10 + … + 160, then 300 s fourteen times: 4,515 s of waiting at most.
+    expect(longestWaitSeconds(retrier ?? {})).toBe(4515);
+    expect(longestWaitSeconds(retrier ?? {})).toBeGreaterThan(
+      100 * longestWaitSeconds(sagaState('Grant').Retry?.[1] ?? {}),
+    );
   });
 
   it('keeps the purchase id in the state through every step and every catch', () => {
@@ -823,7 +1033,8 @@ describe('the purchase saga’s definition', () => {
       ...states.flatMap((state) => (state.Catch ?? []).map((c) => c.ResultPath)),
     ];
 
-    expect(paths.length).toBeGreaterThanOrEqual(SAGA_TASKS.length * 2);
+    // Each task's result, and the catches of the two forward steps (Debit, Grant).
+    expect(paths).toHaveLength(SAGA_TASKS.length + 2);
     for (const path of paths) expect(path).toMatch(/^\$\.(?!purchaseId\b)\w+$/);
   });
 
@@ -839,21 +1050,34 @@ describe('the purchase saga’s definition', () => {
     }
   });
 
-  it('ends every failure in a Fail state named, and erroring, by SAGA_FAILURES, with a cause', () => {
+  it('ends a purchase that did not complete in a Fail state named, and erroring, by SAGA_FAILURES, with a cause; a compensation that gives up has none (it fails at its own step)', () => {
     const fails = Object.entries(sagaDefinition().States).filter(
       ([, state]) => state.Type === 'Fail',
     );
 
-    expect(fails.map(([name]) => name).sort()).toEqual(Object.values(SAGA_FAILURES).sort());
+    expect(fails.map(([name]) => name).sort()).toEqual(
+      [SAGA_FAILURES.notDebited, SAGA_FAILURES.refunded].sort(),
+    );
+    expect(sagaDefinition().States).not.toHaveProperty(SAGA_FAILURES.compensationFailed);
     for (const [name, state] of fails) {
       expect(state.Error).toBe(name);
       expect(state.Cause?.length).toBeGreaterThan(20);
     }
   });
+
+  it.each(SAGA_PATHS)(
+    'ends $end after $transitions state transitions (retries included)',
+    ({ answers, states, transitions }) => {
+      const walked = walkSaga(answers);
+
+      expect(walked.states).toEqual(states);
+      expect(walked.transitions).toBe(transitions);
+    },
+  );
 });
 
 describe('the purchase saga’s resources', () => {
-  it('is a Standard workflow of the application, logging errors without execution data to a log group kept a week, untraced', () => {
+  it('is a Standard workflow of the application, logging errors without execution data to a log group under /aws/vendedlogs/ kept a week, untraced', () => {
     const saga = resource(LOGICAL_IDS.purchaseSaga);
     const logging = saga.Properties.LoggingConfiguration as {
       Level: string;
@@ -870,12 +1094,17 @@ describe('the purchase saga’s resources', () => {
     expect(logging).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
     expect(logging.Destinations).toHaveLength(1);
     expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    // Under the prefix that spares CloudWatch Logs' account-wide resource policy, by stack.
+    expect(logGroup.Properties.LogGroupName).toBe(sagaLogGroupName(offline.stack.stackName));
+    expect(logGroup.Properties.LogGroupName).toBe(
+      '/aws/vendedlogs/states/CourseAsync-PurchaseSaga',
+    );
     expect(logGroup.Properties.RetentionInDays).toBe(7);
     expect(logGroup.DeletionPolicy).toBe('Delete');
     expect(saga.Properties.TracingConfiguration).toEqual({ Enabled: false });
   });
 
-  it('lets the state machine invoke exactly the four step functions (and their versions), and otherwise only deliver its logs', () => {
+  it('lets the state machine invoke exactly the five step functions (and their versions), and otherwise only deliver its logs', () => {
     const role = (resource(LOGICAL_IDS.purchaseSaga).Properties.RoleArn as GetAtt)['Fn::GetAtt'][0];
     const statements = statementsOf(role);
     const invoke = statements.filter((s) => s.Action === 'lambda:InvokeFunction');
@@ -946,6 +1175,22 @@ describe('the purchase saga’s resources', () => {
         new RegExp(`^${p.replace(/\*/g, '.*')}$`).test('/api/threads/1'),
       ),
     ).toHaveLength(1);
+  });
+});
+
+describe('the purchase reconciler', () => {
+  it('knows the saga, and may describe its executions and nothing else in Step Functions', () => {
+    const role = roleOf(LOGICAL_IDS.reconcilerFunction);
+    const onSaga = statementsOf(role).filter((s) => JSON.stringify(s.Action).includes('states:'));
+
+    expect(variablesOf(LOGICAL_IDS.reconcilerFunction).PURCHASE_SAGA_ARN).toEqual({
+      Ref: LOGICAL_IDS.purchaseSaga,
+    });
+    expect(onSaga).toEqual([
+      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: SAGA_EXECUTIONS_ARN },
+    ]);
+    expect(actionsOf(role).sort()).toEqual(['rds-db:connect', 'states:DescribeExecution']);
+    expect(rolesAllowed('states:DescribeExecution', LOGICAL_IDS.purchaseSaga)).toEqual([role]);
   });
 });
 
@@ -1023,14 +1268,46 @@ describe('the purchases API function', () => {
   });
 });
 
-/** The interface endpoints: the publishers' way to SNS, the purchases function's to Step Functions. */
+/**
+ * Every execution of the saga, `arn:…:states:<region>:<account>:execution:<its name>:*`, as the
+ * template writes it (its name is the last part of its ARN, the Ref).
+ */
+const SAGA_EXECUTIONS_ARN = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':states:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':execution:',
+      { 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: LOGICAL_IDS.purchaseSaga }] }] },
+      ':*',
+    ],
+  ],
+};
+
+/**
+ * The interface endpoints: the publishers' way to SNS; the purchases function's (StartExecution)
+ * and the reconciler's (DescribeExecution) to Step Functions.
+ */
 const ENDPOINTS = [
-  { name: 'Sns', service: '.sns', action: 'sns:Publish', resource: LOGICAL_IDS.eventsTopic },
+  {
+    name: 'Sns',
+    service: '.sns',
+    allows: 'sns:Publish on the topic',
+    statements: [{ Action: 'sns:Publish', Resource: { Ref: LOGICAL_IDS.eventsTopic } }],
+  },
   {
     name: 'StepFunctions',
     service: '.states',
-    action: 'states:StartExecution',
-    resource: LOGICAL_IDS.purchaseSaga,
+    allows: 'StartExecution on the saga and DescribeExecution on its executions',
+    statements: [
+      { Action: 'states:StartExecution', Resource: { Ref: LOGICAL_IDS.purchaseSaga } },
+      { Action: 'states:DescribeExecution', Resource: SAGA_EXECUTIONS_ARN },
+    ],
   },
 ] as const;
 
@@ -1069,19 +1346,18 @@ describe('the network paths', () => {
     );
   });
 
-  it.each(ENDPOINTS)(
-    'lets through the $name endpoint only $action on the stage’s own resource',
-    ({ name, action, resource: allowed }) => {
-      const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', `NetworkVpc${name}Endpoint`);
+  it.each(ENDPOINTS)('lets through the $name endpoint only $allows', ({ name, statements }) => {
+    const [, endpoint] = resourceNamed('AWS::EC2::VPCEndpoint', `NetworkVpc${name}Endpoint`);
 
-      expect(endpoint.Properties.PolicyDocument).toEqual({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: '*' }, Action: action, Resource: { Ref: allowed } },
-        ],
-      });
-    },
-  );
+    expect(endpoint.Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: statements.map((statement) => ({
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        ...statement,
+      })),
+    });
+  });
 
   it.each(ENDPOINTS)(
     'admits 443 to the $name endpoint from the functions only, and lets the functions out to it on 443',
@@ -1108,21 +1384,44 @@ describe('the network paths', () => {
     },
   );
 
-  it('admits the functions to the forum on its port (Cloud Map’s forum.course.internal), and lets them out to it', () => {
+  it('admits to the forum’s port (Cloud Map’s forum.course.internal) only the load balancer and the grant and cancel steps’ own group, which lets them out to it and nowhere else', () => {
     const forum = securityGroupOf('ForumSecurityGroup');
-    const functions = securityGroupOf('SlotsFunctionsSecurityGroup');
-    const fromFunctions = resources('AWS::EC2::SecurityGroupIngress')
+    const callers = securityGroupOf('PurchaseSagaForumCallersSecurityGroup');
+    const loadBalancer = securityGroupOf('LoadBalancerSecurityGroup');
+    const admittedToForum = resources('AWS::EC2::SecurityGroupIngress')
       .map(([, r]) => r.Properties)
-      .filter(
-        (r) =>
-          (r.GroupId as GetAtt)['Fn::GetAtt'][0] === forum &&
-          (r.SourceSecurityGroupId as GetAtt | undefined)?.['Fn::GetAtt'][0] === functions,
-      );
+      .filter((r) => (r.GroupId as GetAtt)['Fn::GetAtt'][0] === forum)
+      .map((r) => `${(r.SourceSecurityGroupId as GetAtt)['Fn::GetAtt'][0]}:${r.FromPort}`);
+    const egressOf = (group: string) =>
+      resources('AWS::EC2::SecurityGroupEgress')
+        .map(([, r]) => r.Properties)
+        .filter((r) => (r.GroupId as GetAtt)['Fn::GetAtt'][0] === group)
+        .map((r) => `${(r.DestinationSecurityGroupId as GetAtt)['Fn::GetAtt'][0]}:${r.FromPort}`);
 
-    expect(fromFunctions).toEqual([
-      expect.objectContaining({ IpProtocol: 'tcp', FromPort: SERVICE_PORT, ToPort: SERVICE_PORT }),
-    ]);
-    expect(egressOfFunctions()).toContain(`${forum}:${SERVICE_PORT}`);
+    expect(admittedToForum.sort()).toEqual(
+      [`${loadBalancer}:${SERVICE_PORT}`, `${callers}:${SERVICE_PORT}`].sort(),
+    );
+    expect(egressOf(callers)).toEqual([`${forum}:${SERVICE_PORT}`]);
+    expect(egressOfFunctions()).not.toContain(`${forum}:${SERVICE_PORT}`);
+  });
+
+  it('puts the grant and cancel steps, and no other function, in the forum callers’ group, beside the functions’ group (the database)', () => {
+    const callers = securityGroupOf('PurchaseSagaForumCallersSecurityGroup');
+    const functions = securityGroupOf('SlotsFunctionsSecurityGroup');
+    const groupsOf = (fn: Resource) =>
+      (
+        (fn.Properties.VpcConfig as { SecurityGroupIds?: GetAtt[] } | undefined)
+          ?.SecurityGroupIds ?? []
+      ).map((g) => g['Fn::GetAtt'][0]);
+    const inCallers = resources('AWS::Lambda::Function')
+      .filter(([, fn]) => groupsOf(fn).includes(callers))
+      .map(([id]) => id)
+      .sort();
+
+    expect(inCallers).toEqual([...FORUM_CALLERS].sort());
+    for (const id of FORUM_CALLERS) {
+      expect(groupsOf(resource(id))).toEqual([functions, callers]);
+    }
   });
 
   it('runs the forum in the public subnets with a public IP and HTTPS out: its way to SQS', () => {

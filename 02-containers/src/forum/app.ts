@@ -18,13 +18,14 @@ export type ForumAppDeps = {
   );
 
 /**
- * What a later stage may add to the forum without changing it: the same app, store and error
- * handling, so what it adds answers exactly like the rest (X-Request-Id, problem+json, logs).
+ * Two optional dependencies of the forum app, each with a neutral default (the forum as it is):
+ * a wrapper of its store, and routes mounted on the same app. Both go through the app's own
+ * request ids, problem+json errors and logs.
  */
 export interface ForumAppExtensions {
-  /** Wraps the store the routes read and write through, e.g. to add to every post it returns. */
+  /** Wraps the store the routes read and write through. @default the store itself */
   decorateStore?: (store: ForumStore) => ForumStore;
-  /** More routes on the same app, before its 404: e.g. internal ones another service calls. */
+  /** Routes mounted after the forum's own and before its 404. @default none */
   extraRoutes?: Router;
 }
 
