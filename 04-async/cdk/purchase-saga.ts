@@ -245,11 +245,13 @@ export class PurchaseSaga extends Construct {
       .addRetry(transient(STEP_RETRY.forward))
       .addCatch(cancelGrant, caught)
       .next(complete);
-    // A debit that failed for good may still have taken effect (its answer lost): refund, which
-    // returns the credits only if they were debited.
+    // A debit that failed for good may still have taken effect (its answer lost): compensate,
+    // through CancelGrant like every path to the refund — a replay of a purchase whose title was
+    // granted must not get its credits back and keep the title. The refund returns the credits
+    // only if they were debited; the cancellation of a title never granted leaves a tombstone.
     const debit = invoke('Debit', this.debit, 'debit')
       .addRetry(transient(STEP_RETRY.forward))
-      .addCatch(refund, caught)
+      .addCatch(cancelGrant, caught)
       .next(
         new sfn.Choice(this, 'Debited?')
           .when(sfn.Condition.stringEquals(`${STEP_RESULT_PATHS.debit}.outcome`, 'debited'), grant)

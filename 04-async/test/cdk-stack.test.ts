@@ -927,9 +927,13 @@ const SAGA_PATHS = [
   },
   {
     end: 'not debited (the debit failed for good: 3 retries)',
-    answers: { Debit: 'throws:Lambda.Unknown', Refund: 'nothing-debited' },
-    states: ['Debit', 'Refund', 'Refunded?', SAGA_FAILURES.notDebited],
-    transitions: 7,
+    answers: {
+      Debit: 'throws:Lambda.Unknown',
+      CancelGrant: 'cancelled',
+      Refund: 'nothing-debited',
+    },
+    states: ['Debit', 'CancelGrant', 'Refund', 'Refunded?', SAGA_FAILURES.notDebited],
+    transitions: 8,
   },
 ] as const;
 
@@ -981,13 +985,25 @@ describe('the purchase saga’s definition', () => {
     ]);
   });
 
-  it('retries the debit’s errors like the grant’s, and refunds what it may have debited when it fails for good', () => {
+  it('retries the debit’s errors like the grant’s, and compensates through CancelGrant when it fails for good', () => {
     const debit = sagaState('Debit');
 
     expect(debit.Retry).toEqual([transientRetrier(STEP_RETRY.forward)]);
     expect(debit.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: CAUGHT_ERROR_PATH, Next: 'Refund' },
+      { ErrorEquals: ['States.ALL'], ResultPath: CAUGHT_ERROR_PATH, Next: 'CancelGrant' },
     ]);
+  });
+
+  it('reaches Refund only through CancelGrant: no state but CancelGrant goes to Refund, by Next or Catch', () => {
+    const definition = sagaDefinition();
+    const intoRefund = Object.entries(definition.States)
+      .filter(
+        ([, state]) =>
+          state.Next === 'Refund' || (state.Catch ?? []).some((c) => c.Next === 'Refund'),
+      )
+      .map(([name]) => name);
+
+    expect(intoRefund).toEqual(['CancelGrant']);
   });
 
   it('compensates in order, CancelGrant → Refund → Refunded?: PurchaseRefunded when credits came back, PurchaseNotDebited when none had been taken', () => {
