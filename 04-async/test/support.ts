@@ -4,6 +4,7 @@
  * pipeline has settled" (every event published, every queue empty, nothing moving).
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import type { FaultSwitches } from '@course/aws-local';
 import { databaseUrlVariable, startTestDatabase, type TestDatabase } from '@course/local';
@@ -29,15 +30,32 @@ export const DEAD_LETTER_QUEUES = {
   audit: LOGICAL_IDS.auditDeadLetterQueue,
 } as const;
 
+/** The purchase saga's step functions, by step name (their logical ids). */
+export const STEP_FUNCTIONS = {
+  debit: LOGICAL_IDS.debitFunction,
+  grant: LOGICAL_IDS.grantFunction,
+  cancelGrant: LOGICAL_IDS.cancelGrantFunction,
+  refund: LOGICAL_IDS.refundFunction,
+} as const;
+export type SagaStep = keyof typeof STEP_FUNCTIONS;
+
+/** How a step's function misbehaves: failing before its handler runs, or losing its answer after. */
+export type StepFaults = Pick<FaultSwitches, 'fail' | 'crashAfterEffect'>;
+
 export interface AsyncStageForTests extends StageForTests {
-  /** SQS and S3 clients of the stage's local AWS. */
+  /** SQS, S3 and Step Functions clients of the stage's local AWS. */
   readonly sqs: SQSClient;
   readonly s3: S3Client;
+  readonly sfn: SFNClient;
+  /** The purchase saga's ARN (what the purchases function starts). */
+  readonly sagaArn: string;
   /** A queue's URL by logical id. */
   queueUrl(logicalId: string): string;
   /** Sets the switches of a queue (by logical id), or of the events topic; {} turns them off. */
   setFaults(target: keyof typeof QUEUES | 'topic', switches: FaultSwitches): void;
-  /** Turns every fault switch off. */
+  /** Sets the faults of a saga step's function; {} turns them off. */
+  setStepFaults(step: SagaStep, faults: StepFaults): void;
+  /** Turns every fault switch off (queues, topic and the saga's functions). */
   clearFaults(): void;
   /** One SQL query on one of the stage's databases. */
   query<Row>(database: 'slots' | 'forum', sql: string, values?: unknown[]): Promise<Row[]>;
@@ -67,11 +85,12 @@ export function asyncStageForThisFile(
       }
     },
   });
-  let clients: { sqs: SQSClient; s3: S3Client } | undefined;
+  let clients: { sqs: SQSClient; s3: S3Client; sfn: SFNClient } | undefined;
   const pools = new Map<string, pg.Pool>();
   afterAll(async () => {
     clients?.sqs.destroy();
     clients?.s3.destroy();
+    clients?.sfn.destroy();
     for (const pool of pools.values()) await pool.end();
     for (const database of onServer) await database.stop();
   });
@@ -87,6 +106,7 @@ export function asyncStageForThisFile(
       clients = {
         sqs: new SQSClient(common),
         s3: new S3Client({ ...common, forcePathStyle: true }),
+        sfn: new SFNClient({ ...common, endpoint: running.localAws.stepFunctionsUrl }),
       };
     }
     return clients;
@@ -126,14 +146,26 @@ export function asyncStageForThisFile(
     get s3() {
       return sdk().s3;
     },
+    get sfn() {
+      return sdk().sfn;
+    },
+    get sagaArn() {
+      const arn = running.localAws.stateMachineArns[LOGICAL_IDS.purchaseSaga];
+      if (!arn) throw new Error('stage 04 has no purchase saga');
+      return arn;
+    },
     queueUrl,
     setFaults(name: keyof typeof QUEUES | 'topic', switches: FaultSwitches) {
       running.localAws.messaging.faults.set(target(name), switches);
+    },
+    setStepFaults(step: SagaStep, faults: StepFaults) {
+      running.localAws.messaging.faults.set(STEP_FUNCTIONS[step], faults);
     },
     clearFaults() {
       for (const name of [...Object.keys(QUEUES), 'topic'] as const) {
         running.localAws.messaging.faults.set(target(name as keyof typeof QUEUES | 'topic'), {});
       }
+      for (const id of Object.values(STEP_FUNCTIONS)) running.localAws.messaging.faults.set(id, {});
     },
     async query<Row>(database: 'slots' | 'forum', sql: string, values: unknown[] = []) {
       let pool = pools.get(database);
@@ -222,6 +254,50 @@ export async function waitUntilSettled(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Waits until every purchase saga has ended — no execution RUNNING (ListExecutions, paged) and no
+ * purchase record `running` — then until the event pipeline has settled (waitUntilSettled), so
+ * that the debits' and refunds' events have reached every consumer too. Throws, saying what was
+ * still running, after `deadlineMs`.
+ */
+export async function waitUntilPurchasesEnded(
+  stage: AsyncStageForTests,
+  { deadlineMs = 60_000 } = {},
+): Promise<void> {
+  let running: string[] = [];
+  const ended = async (): Promise<boolean> => {
+    running = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await stage.sfn.send(
+        new ListExecutionsCommand({
+          stateMachineArn: stage.sagaArn,
+          statusFilter: 'RUNNING',
+          nextToken,
+        }),
+      );
+      for (const execution of page.executions ?? []) running.push(`execution ${execution.name}`);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const records = await stage.query<{ id: string }>(
+      'slots',
+      `SELECT id::text FROM purchases WHERE status = 'running'`,
+    );
+    for (const { id } of records) running.push(`purchase ${id}`);
+    return running.length === 0;
+  };
+  const started = Date.now();
+  while (!(await ended())) {
+    if (Date.now() - started > deadlineMs) {
+      throw new Error(`still running after ${deadlineMs} ms: ${running.join(', ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await waitUntilSettled(stage, {
+    deadlineMs: Math.max(deadlineMs - (Date.now() - started), 15_000),
+  });
 }
 
 /** A JSON log line of one of the stage's functions (the functions log with pino). */
