@@ -1,7 +1,7 @@
 import type { Logger } from '@course/service-kit/core';
 import type { AsyncSlotsDatabase } from '../slots/database.ts';
 import type { ForumTitles } from './forum-titles.ts';
-import { markCompleted, recordAttempt } from './record.ts';
+import { markCompensating, markCompleted, recordAttempt } from './record.ts';
 import type { CancelGrantResult, GrantResult, StepEvent } from './saga.ts';
 
 /*
@@ -37,7 +37,13 @@ export function grantStep({ db, forum, log }: ForumStepDeps) {
 export function cancelGrantStep({ db, forum, log }: ForumStepDeps) {
   return ({ purchaseId }: StepEvent): Promise<CancelGrantResult> =>
     logged(log, purchaseId, 'cancelGrant', () =>
-      recordAttempt(db, purchaseId, 'cancelGrant', () => forum.cancel(purchaseId, purchaseId)),
+      recordAttempt(db, purchaseId, 'cancelGrant', async () => {
+        const result = await forum.cancel(purchaseId, purchaseId);
+        // Revoked or forbidden for good: a grant whose answer was lost may have marked the
+        // purchase completed; it no longer is.
+        await markCompensating(db, purchaseId);
+        return result;
+      }),
     );
 }
 

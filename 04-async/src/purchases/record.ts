@@ -217,6 +217,17 @@ export async function markCompleted(db: Db, purchaseId: string): Promise<void> {
 }
 
 /**
+ * The first compensation's word: the title is revoked (or can never be granted), so the purchase
+ * is no longer completed, whatever a grant wrote before its answer was lost. It runs again until
+ * the refund (or a compensation failing for good) ends it. Without this, a grant that completed
+ * the purchase and then crashed would leave it `completed` with no title and its credits refunded,
+ * or — should the refund fail for good — `completed` with credits taken and no title.
+ */
+export async function markCompensating(db: Db, purchaseId: string): Promise<void> {
+  await setStatus(db, purchaseId, 'running', { from: ['completed'], reason: null });
+}
+
+/**
  * A purchase whose saga never started: closed `failed`, and its idempotency key released so that
  * a retry with the same key starts a new purchase. The row stays (the functions' database role may
  * not delete rows), so an id already handed out still reads as what happened to it.

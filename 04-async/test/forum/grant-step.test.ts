@@ -228,6 +228,16 @@ describe('the cancel-grant function', () => {
     ]);
   });
 
+  it('takes back the completion of a grant whose answer was lost: the purchase runs on to its refund', async () => {
+    const purchase = await runningPurchase();
+    await grant({ purchaseId: purchase.id });
+    fakeForum.answer = (res) => json(res, 200, { outcome: 'revoked' });
+
+    await cancelGrant({ purchaseId: purchase.id });
+
+    expect((await recorded(purchase.id)).status).toBe('running');
+  });
+
   it('throws ForumUnavailable when the forum answers 500', async () => {
     const purchase = await runningPurchase();
     fakeForum.answer = (res) => json(res, 500, { status: 500 }, 'application/problem+json');
