@@ -1,7 +1,7 @@
 import { messageAttributesOf, parseDomainEvent } from '@course/contract/events';
 import { lambdaContext } from '@course/serverless/test/events';
 import { describe, expect, it } from 'vitest';
-import { readPurchase, recordAttempt } from '../../src/purchases/record.ts';
+import { markCompleted, readPurchase, recordAttempt } from '../../src/purchases/record.ts';
 import { debit, refund } from '../../src/purchases/steps.ts';
 import { readLeaderboard } from '../../src/slots/leaderboard.ts';
 import { leaderboardProjector } from '../../src/slots/projector.ts';
@@ -138,6 +138,23 @@ describe('refund', () => {
       'CreditsSpent',
       'CreditsRefunded',
     ]);
+  });
+
+  it('closes a completed purchase to a replayed debit: nothing moves, and no grant may follow', async () => {
+    const { db } = database;
+    const player = await playerWithWallet(db, 1000);
+    const purchase = await purchaseOf(db, player);
+    const { deps } = stepDeps(db);
+    await debit(deps, purchase.id);
+    await markCompleted(db, purchase.id);
+
+    const replay = await debit(deps, purchase.id);
+
+    // `debited` would send a replayed execution on to the grant, and a grant failing then would
+    // compensate: revoke the title and refund a purchase that was completed.
+    expect(replay).toEqual({ outcome: 'closed' });
+    expect(await balanceOf(db, player.id)).toBe(900);
+    expect((await readPurchase(db, purchase.id))?.status).toBe('completed');
   });
 });
 
