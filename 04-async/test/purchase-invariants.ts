@@ -23,6 +23,8 @@ interface PurchaseFacts {
   reason: string | null;
   debited: boolean;
   refunded: boolean;
+  /** Attempts of the debit that ran to their end (a rejection is one). */
+  debitsDecided: number;
 }
 
 export interface PurchaseInvariantOptions {
@@ -38,8 +40,11 @@ async function purchaseFacts(stage: AsyncStageForTests): Promise<PurchaseFacts[]
   return stage.query<PurchaseFacts>(
     'slots',
     `SELECT id::text, user_id::text AS "userId", status, reason,
-            debited_at IS NOT NULL AS debited, refunded_at IS NOT NULL AS refunded
-     FROM purchases ORDER BY created_at`,
+            debited_at IS NOT NULL AS debited, refunded_at IS NOT NULL AS refunded,
+            (SELECT count(*)::int FROM purchase_steps s
+             WHERE s.purchase_id = p.id AND s.step = 'debit' AND s.status = 'succeeded')
+              AS "debitsDecided"
+     FROM purchases p ORDER BY created_at`,
   );
 }
 
@@ -71,13 +76,19 @@ function countByPurchase(
  * `undefined` when no status may describe it (e.g. a title granted and refunded).
  */
 function statusOf(
-  { debited, granted, refunded }: { debited: boolean; granted: boolean; refunded: boolean },
+  {
+    debited,
+    granted,
+    refunded,
+    debitsDecided,
+  }: Omit<PurchaseFacts, 'id' | 'userId' | 'status' | 'reason'> & { granted: boolean },
   { compensationMayFail = false }: PurchaseInvariantOptions,
 ): PurchaseStatus[] {
   if (debited && granted && !refunded) return ['completed'];
   if (debited && !granted && refunded) return ['refunded'];
-  if (!debited && !granted && !refunded)
-    return compensationMayFail ? ['rejected', 'failed'] : ['rejected'];
+  // Nothing moved: rejected when the debit decided so; failed when no debit ever ran to its end
+  // (the saga could not be started, or its debit failed for good before taking anything).
+  if (!debited && !granted && !refunded) return debitsDecided > 0 ? ['rejected'] : ['failed'];
   // Credits taken and no title: only a compensation that failed for good may leave it so, and
   // then the record must say `failed`, never pass for something that ended cleanly.
   if (debited && !granted && !refunded) return compensationMayFail ? ['failed'] : [];
@@ -124,7 +135,8 @@ export async function expectEveryPurchaseConsistent(
       });
     }
     // (c) the record tells what happened
-    const facts = { debited: purchase.debited, granted: hasTitle, refunded: purchase.refunded };
+    const { debited, refunded, debitsDecided } = purchase;
+    const facts = { debited, granted: hasTitle, refunded, debitsDecided };
     expect(statusOf(facts, options), `${what}: ${JSON.stringify(facts)}`).toContain(
       purchase.status,
     );

@@ -7,6 +7,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import type { FaultSwitches } from '@course/aws-local';
+import { createHarness } from '@course/contract';
 import { databaseUrlVariable, startTestDatabase, type TestDatabase } from '@course/local';
 import {
   type StageForTests,
@@ -16,6 +17,7 @@ import {
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
+import { TITLES } from '../src/purchases/catalog.ts';
 import stage from '../stage.ts';
 
 /** The consumers' queues and their dead-letter queues, by logical id. */
@@ -329,4 +331,41 @@ export async function eventually(
     if (Date.now() - started > deadlineMs) throw new Error(`${what}: not within ${deadlineMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Warms the functions a purchase goes through, so that no test meets a cold start under a shrunk
+ * time scale (API Gateway's 30 s timeout becomes 3 s at 0.1, which a first invocation on a busy
+ * machine can exceed: the gateway answers 503). A player's wallet is read until it answers 200,
+ * then a purchase of the cheapest title is sent until it is answered 202 (with one Idempotency-Key,
+ * so a retry starts nothing new) and runs to its end: the purchases, debit and grant functions.
+ * Plain fetch, not the contract's harness: a gateway's own 503 is not the contract's to check.
+ */
+export async function warmUpPurchases(stage: AsyncStageForTests, tries = 8): Promise<void> {
+  const player = await createHarness(() => stage.url).newPlayer();
+  const headers = {
+    authorization: `Bearer ${player.token}`,
+    'content-type': 'application/json',
+    'idempotency-key': `warm-up-${player.id}`,
+  };
+  const untilAnswered = async (status: number, request: () => Promise<Response>) => {
+    for (let attempt = 1; ; attempt++) {
+      const response = await request();
+      if (response.status === status) return;
+      if (attempt === tries) {
+        throw new Error(
+          `warming up: ${response.status} ${await response.text()} after ${tries} tries`,
+        );
+      }
+    }
+  };
+  await untilAnswered(200, () => fetch(new URL('/api/slots/wallet', stage.url), { headers }));
+  await untilAnswered(202, () =>
+    fetch(new URL('/api/slots/purchases', stage.url), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ titleId: TITLES[0].id }),
+    }),
+  );
+  await waitUntilPurchasesEnded(stage);
 }
