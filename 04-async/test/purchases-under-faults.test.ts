@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { createHarness, type Harness, type Player } from '@course/contract';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import {
   asyncStageForThisFile,
   type SagaStep,
   type StepFaults,
+  startSaga,
   waitUntilPurchasesEnded,
   warmUpPurchases,
 } from './support.ts';
@@ -142,13 +143,7 @@ describe('purchases under step faults', () => {
           );
           const before = await snapshot();
           for (const purchaseId of replayed) {
-            await stage.sfn.send(
-              new StartExecutionCommand({
-                stateMachineArn: stage.sagaArn,
-                name: `replay-${randomUUID()}`,
-                input: JSON.stringify({ purchaseId }),
-              }),
-            );
+            await startSaga(stage, purchaseId, `replay-${randomUUID()}`);
           }
           await waitUntilPurchasesEnded(stage, { deadlineMs: 60_000 });
           stage.clearFaults();
@@ -156,15 +151,9 @@ describe('purchases under step faults', () => {
           // Assert: nothing changed, and a purchase's own execution is never run twice.
           expect(await snapshot()).toEqual(before);
           for (const purchaseId of replayed) {
-            await expect(
-              stage.sfn.send(
-                new StartExecutionCommand({
-                  stateMachineArn: stage.sagaArn,
-                  name: purchaseId,
-                  input: JSON.stringify({ purchaseId }),
-                }),
-              ),
-            ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+            await expect(startSaga(stage, purchaseId)).rejects.toBeInstanceOf(
+              ExecutionAlreadyExists,
+            );
           }
           await expectPurchasesConserveCredits(stage);
         },

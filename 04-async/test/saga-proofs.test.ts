@@ -5,7 +5,6 @@ import {
   ExecutionAlreadyExists,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { createHarness, type Harness, type Player } from '@course/contract';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { expectPurchasesConserveCredits } from './purchase-invariants.ts';
 import {
   asyncStageForThisFile,
   type StepFaults,
+  startSaga,
   waitUntilPurchasesEnded,
   warmUpPurchases,
 } from './support.ts';
@@ -266,28 +266,14 @@ describe('replaying an execution', () => {
     // Act: each purchase's saga again, as a new execution with the same input.
     const ids = [completed.id, refunded.id, rejectedId];
     for (const purchaseId of ids) {
-      await stage.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: stage.sagaArn,
-          name: `replay-${randomUUID()}`,
-          input: JSON.stringify({ purchaseId }),
-        }),
-      );
+      await startSaga(stage, purchaseId, `replay-${randomUUID()}`);
     }
     await waitUntilPurchasesEnded(stage, { deadlineMs: 45_000 });
 
     // Assert: nothing moved, and the purchase's own name is refused rather than run twice.
     expect(await snapshot()).toEqual(before);
     for (const purchaseId of ids) {
-      await expect(
-        stage.sfn.send(
-          new StartExecutionCommand({
-            stateMachineArn: stage.sagaArn,
-            name: purchaseId,
-            input: JSON.stringify({ purchaseId }),
-          }),
-        ),
-      ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+      await expect(startSaga(stage, purchaseId)).rejects.toBeInstanceOf(ExecutionAlreadyExists);
     }
     await expectPurchasesConserveCredits(stage);
   });
@@ -299,13 +285,7 @@ describe('replaying an execution while the grant fails', () => {
     expect(purchase.status).toBe('completed');
 
     stage.setStepFaults('grant', { fail: { probability: 1 } });
-    await stage.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: stage.sagaArn,
-        name: `replay-${randomUUID()}`,
-        input: JSON.stringify({ purchaseId: id }),
-      }),
-    );
+    await startSaga(stage, id, `replay-${randomUUID()}`);
     await waitUntilPurchasesEnded(stage, { deadlineMs: 45_000 });
 
     const after = h().expectStatus(

@@ -4,7 +4,7 @@
  * pipeline has settled" (every event published, every queue empty, nothing moving).
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import type { FaultSwitches } from '@course/aws-local';
 import { createHarness } from '@course/contract';
@@ -256,6 +256,25 @@ export async function waitUntilSettled(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Starts the purchase saga for a purchase, as the purchases function does, under the purchase's
+ * own name by default; a replay gives another name (the same input: the steps find the rest in
+ * the record). Rejects as StartExecution does (ExecutionAlreadyExists for a name already used).
+ */
+export async function startSaga(
+  stage: AsyncStageForTests,
+  purchaseId: string,
+  name = purchaseId,
+): Promise<void> {
+  await stage.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: stage.sagaArn,
+      name,
+      input: JSON.stringify({ purchaseId }),
+    }),
+  );
 }
 
 /**
