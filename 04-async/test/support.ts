@@ -4,8 +4,10 @@
  * pipeline has settled" (every event published, every queue empty, nothing moving).
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, type QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import type { FaultSwitches } from '@course/aws-local';
+import { createHarness } from '@course/contract';
 import { databaseUrlVariable, startTestDatabase, type TestDatabase } from '@course/local';
 import {
   type StageForTests,
@@ -15,6 +17,7 @@ import {
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
+import { TITLES } from '../src/purchases/catalog.ts';
 import stage from '../stage.ts';
 
 /** The consumers' queues and their dead-letter queues, by logical id. */
@@ -29,15 +32,32 @@ export const DEAD_LETTER_QUEUES = {
   audit: LOGICAL_IDS.auditDeadLetterQueue,
 } as const;
 
+/** The purchase saga's step functions, by step name (their logical ids). */
+export const STEP_FUNCTIONS = {
+  debit: LOGICAL_IDS.debitFunction,
+  grant: LOGICAL_IDS.grantFunction,
+  cancelGrant: LOGICAL_IDS.cancelGrantFunction,
+  refund: LOGICAL_IDS.refundFunction,
+} as const;
+export type SagaStep = keyof typeof STEP_FUNCTIONS;
+
+/** How a step's function misbehaves: failing before its handler runs, or losing its answer after. */
+export type StepFaults = Pick<FaultSwitches, 'fail' | 'crashAfterEffect'>;
+
 export interface AsyncStageForTests extends StageForTests {
-  /** SQS and S3 clients of the stage's local AWS. */
+  /** SQS, S3 and Step Functions clients of the stage's local AWS. */
   readonly sqs: SQSClient;
   readonly s3: S3Client;
+  readonly sfn: SFNClient;
+  /** The purchase saga's ARN (what the purchases function starts). */
+  readonly sagaArn: string;
   /** A queue's URL by logical id. */
   queueUrl(logicalId: string): string;
   /** Sets the switches of a queue (by logical id), or of the events topic; {} turns them off. */
   setFaults(target: keyof typeof QUEUES | 'topic', switches: FaultSwitches): void;
-  /** Turns every fault switch off. */
+  /** Sets the faults of a saga step's function; {} turns them off. */
+  setStepFaults(step: SagaStep, faults: StepFaults): void;
+  /** Turns every fault switch off (queues, topic and the saga's functions). */
   clearFaults(): void;
   /** One SQL query on one of the stage's databases. */
   query<Row>(database: 'slots' | 'forum', sql: string, values?: unknown[]): Promise<Row[]>;
@@ -67,11 +87,12 @@ export function asyncStageForThisFile(
       }
     },
   });
-  let clients: { sqs: SQSClient; s3: S3Client } | undefined;
+  let clients: { sqs: SQSClient; s3: S3Client; sfn: SFNClient } | undefined;
   const pools = new Map<string, pg.Pool>();
   afterAll(async () => {
     clients?.sqs.destroy();
     clients?.s3.destroy();
+    clients?.sfn.destroy();
     for (const pool of pools.values()) await pool.end();
     for (const database of onServer) await database.stop();
   });
@@ -87,6 +108,7 @@ export function asyncStageForThisFile(
       clients = {
         sqs: new SQSClient(common),
         s3: new S3Client({ ...common, forcePathStyle: true }),
+        sfn: new SFNClient({ ...common, endpoint: running.localAws.stepFunctionsUrl }),
       };
     }
     return clients;
@@ -126,14 +148,26 @@ export function asyncStageForThisFile(
     get s3() {
       return sdk().s3;
     },
+    get sfn() {
+      return sdk().sfn;
+    },
+    get sagaArn() {
+      const arn = running.localAws.stateMachineArns[LOGICAL_IDS.purchaseSaga];
+      if (!arn) throw new Error('stage 04 has no purchase saga');
+      return arn;
+    },
     queueUrl,
     setFaults(name: keyof typeof QUEUES | 'topic', switches: FaultSwitches) {
       running.localAws.messaging.faults.set(target(name), switches);
+    },
+    setStepFaults(step: SagaStep, faults: StepFaults) {
+      running.localAws.messaging.faults.set(STEP_FUNCTIONS[step], faults);
     },
     clearFaults() {
       for (const name of [...Object.keys(QUEUES), 'topic'] as const) {
         running.localAws.messaging.faults.set(target(name as keyof typeof QUEUES | 'topic'), {});
       }
+      for (const id of Object.values(STEP_FUNCTIONS)) running.localAws.messaging.faults.set(id, {});
     },
     async query<Row>(database: 'slots' | 'forum', sql: string, values: unknown[] = []) {
       let pool = pools.get(database);
@@ -224,6 +258,69 @@ export async function waitUntilSettled(
   }
 }
 
+/**
+ * Starts the purchase saga for a purchase, as the purchases function does, under the purchase's
+ * own name by default; a replay gives another name (the same input: the steps find the rest in
+ * the record). Rejects as StartExecution does (ExecutionAlreadyExists for a name already used).
+ */
+export async function startSaga(
+  stage: AsyncStageForTests,
+  purchaseId: string,
+  name = purchaseId,
+): Promise<void> {
+  await stage.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: stage.sagaArn,
+      name,
+      input: JSON.stringify({ purchaseId }),
+    }),
+  );
+}
+
+/**
+ * Waits until every purchase saga has ended — no execution RUNNING (ListExecutions, paged) and no
+ * purchase record `running` — then until the event pipeline has settled (waitUntilSettled), so
+ * that the debits' and refunds' events have reached every consumer too. Throws, saying what was
+ * still running, after `deadlineMs`.
+ */
+export async function waitUntilPurchasesEnded(
+  stage: AsyncStageForTests,
+  { deadlineMs = 60_000 } = {},
+): Promise<void> {
+  let running: string[] = [];
+  const ended = async (): Promise<boolean> => {
+    running = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await stage.sfn.send(
+        new ListExecutionsCommand({
+          stateMachineArn: stage.sagaArn,
+          statusFilter: 'RUNNING',
+          nextToken,
+        }),
+      );
+      for (const execution of page.executions ?? []) running.push(`execution ${execution.name}`);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const records = await stage.query<{ id: string }>(
+      'slots',
+      `SELECT id::text FROM purchases WHERE status = 'running'`,
+    );
+    for (const { id } of records) running.push(`purchase ${id}`);
+    return running.length === 0;
+  };
+  const started = Date.now();
+  while (!(await ended())) {
+    if (Date.now() - started > deadlineMs) {
+      throw new Error(`still running after ${deadlineMs} ms: ${running.join(', ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await waitUntilSettled(stage, {
+    deadlineMs: Math.max(deadlineMs - (Date.now() - started), 15_000),
+  });
+}
+
 /** A JSON log line of one of the stage's functions (the functions log with pino). */
 export interface FunctionLogLine {
   msg: string;
@@ -253,4 +350,41 @@ export async function eventually(
     if (Date.now() - started > deadlineMs) throw new Error(`${what}: not within ${deadlineMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Warms the functions a purchase goes through, so that no test meets a cold start under a shrunk
+ * time scale (API Gateway's 30 s timeout becomes 3 s at 0.1, which a first invocation on a busy
+ * machine can exceed: the gateway answers 503). A player's wallet is read until it answers 200,
+ * then a purchase of the cheapest title is sent until it is answered 202 (with one Idempotency-Key,
+ * so a retry starts nothing new) and runs to its end: the purchases, debit and grant functions.
+ * Plain fetch, not the contract's harness: a gateway's own 503 is not the contract's to check.
+ */
+export async function warmUpPurchases(stage: AsyncStageForTests, tries = 8): Promise<void> {
+  const player = await createHarness(() => stage.url).newPlayer();
+  const headers = {
+    authorization: `Bearer ${player.token}`,
+    'content-type': 'application/json',
+    'idempotency-key': `warm-up-${player.id}`,
+  };
+  const untilAnswered = async (status: number, request: () => Promise<Response>) => {
+    for (let attempt = 1; ; attempt++) {
+      const response = await request();
+      if (response.status === status) return;
+      if (attempt === tries) {
+        throw new Error(
+          `warming up: ${response.status} ${await response.text()} after ${tries} tries`,
+        );
+      }
+    }
+  };
+  await untilAnswered(200, () => fetch(new URL('/api/slots/wallet', stage.url), { headers }));
+  await untilAnswered(202, () =>
+    fetch(new URL('/api/slots/purchases', stage.url), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ titleId: TITLES[0].id }),
+    }),
+  );
+  await waitUntilPurchasesEnded(stage);
 }

@@ -29,8 +29,8 @@ export interface StepEvent {
  * The debit's outcome, on which the state machine's Choice branches:
  * - `debited`: the price left the wallet (now or on an earlier attempt): grant the title;
  * - `rejected`: not enough credits, nothing debited; the record says rejected: end, nothing to undo;
- * - `closed`: the purchase had already ended (rejected, refunded or failed): a replay debits
- *   nothing and must not go on to the grant.
+ * - `closed`: the purchase had already ended (completed, rejected, refunded or failed): a replay
+ *   debits nothing and must not go on to the grant.
  */
 export type DebitOutcome = 'debited' | 'rejected' | 'closed';
 export interface DebitResult {

@@ -43,7 +43,9 @@ interface Decision<R> {
  * ends there, with nothing to undo) or the purchase has already ended (`closed`). A purchase once
  * rejected stays rejected, even if the wallet could pay by now: a replay must answer what the
  * first execution did. And a purchase whose credits came back is closed too, never `debited`
- * again: a replay that went on to the grant could grant a title whose price was refunded.
+ * again: a replay that went on to the grant could grant a title whose price was refunded. A
+ * completed purchase is closed as well: a replay that went on to the grant while the forum was
+ * failing would compensate it, revoking a title that was bought and paid for.
  */
 export function debit(deps: PurchaseStepDeps, purchaseId: string): Promise<DebitResult> {
   return runStep<DebitResult>(deps, purchaseId, 'debit', async (tx, purchase, time) => {
@@ -176,9 +178,13 @@ async function runStep<R extends { outcome: string }>(
   });
 }
 
-/** Ended without its title: only a redrive of its compensation may touch it now. */
+/**
+ * The saga has ended, one way or another: only a redrive of a failed compensation may touch it
+ * now. Within one execution the debit always runs before the grant can complete the purchase, so
+ * only a replay meets a completed one.
+ */
 function isEnded(purchase: PurchaseRecord): boolean {
-  return ['rejected', 'refunded', 'failed'].includes(purchase.status);
+  return ['completed', 'rejected', 'refunded', 'failed'].includes(purchase.status);
 }
 
 async function balanceOf(tx: Prisma.TransactionClient, userId: string): Promise<number> {

@@ -158,6 +158,23 @@ describe('refund', () => {
       'CreditsRefunded',
     ]);
   });
+
+  it('closes a completed purchase to a replayed debit: nothing moves, and no grant may follow', async () => {
+    const { db } = database;
+    const player = await playerWithWallet(db, 1000);
+    const purchase = await purchaseOf(db, player);
+    const { deps } = stepDeps(db);
+    await debit(deps, purchase.id);
+    await complete(deps, purchase.id);
+
+    const replay = await debit(deps, purchase.id);
+
+    // `debited` would send a replayed execution on to the grant, and a grant failing then would
+    // compensate: revoke the title and refund a purchase that was completed.
+    expect(replay).toEqual({ outcome: 'closed' });
+    expect(await balanceOf(db, player.id)).toBe(900);
+    expect((await readPurchase(db, purchase.id))?.status).toBe('completed');
+  });
 });
 
 describe('the events of purchases and spins', () => {
