@@ -111,7 +111,7 @@ describe('saga history', () => {
   }, RUN_TIMEOUT_MS);
 
   it(
-    'prints a completed purchase as a timeline: debited, granted, four state transitions',
+    'prints a completed purchase as a timeline: debited, granted, completed, five state transitions',
     async () => {
       const { id, status } = await purchase(player, 'lucky-seven');
 
@@ -124,8 +124,9 @@ describe('saga history', () => {
       expect(linesOf(stdout, 'TaskSucceeded')).toEqual([
         'Debit outcome debited',
         'Grant outcome granted',
+        'Complete outcome completed',
       ]);
-      expect(stdout).toMatch(/\nSUCCEEDED: \d+ events, 4 state transitions\n$/);
+      expect(stdout).toMatch(/\nSUCCEEDED: \d+ events, 5 state transitions\n$/);
       const elapsed =
         stdout.match(/^\s*(\d+) ms/gm)?.map((line) => Number.parseInt(line, 10)) ?? [];
       expect(elapsed.length).toBeGreaterThan(8);
@@ -135,7 +136,7 @@ describe('saga history', () => {
   );
 
   it(
-    'shows the grant refused for good and the compensation: six state transitions',
+    'shows the grant refused for good and the compensation: seven state transitions',
     async () => {
       // The same player already holds Lucky Seven: the forum refuses a second one for good.
       const { id, status } = await purchase(player, 'lucky-seven');
@@ -152,7 +153,7 @@ describe('saga history', () => {
         'CancelGrant outcome cancelled',
         'Refund outcome refunded',
       ]);
-      expect(stdout).toMatch(/\nFAILED \(PurchaseRefunded\): \d+ events, 6 state transitions\n$/);
+      expect(stdout).toMatch(/\nFAILED \(PurchaseRefunded\): \d+ events, 7 state transitions\n$/);
     },
     RUN_TIMEOUT_MS,
   );
@@ -172,7 +173,7 @@ describe('saga history', () => {
         expect.stringMatching(/^Grant Runtime\.ExitError/),
         expect.stringMatching(/^Grant Runtime\.ExitError/),
       ]);
-      expect(stdout).toMatch(/\nSUCCEEDED: \d+ events, 6 state transitions\n$/);
+      expect(stdout).toMatch(/\nSUCCEEDED: \d+ events, 7 state transitions\n$/);
     },
     RUN_TIMEOUT_MS,
   );
@@ -209,7 +210,7 @@ describe('saga history', () => {
 
 describe('saga replay', () => {
   it(
-    'runs a completed purchase again under a new name, and nothing is debited or granted twice',
+    'runs a completed purchase again under a new name: closed at the debit, nothing debited or granted twice',
     async () => {
       const player = await h().newPlayer();
       const { id } = await purchase(player, 'high-roller');
@@ -222,8 +223,11 @@ describe('saga replay', () => {
       expect(first.stdout).toContain(
         `replayed as ${id}-replay-1 (same input: {"purchaseId":"${id}"})`,
       );
-      expect(first.stdout).toContain('  Debit: outcome debited\n  Grant: outcome granted\n');
-      expect(first.stdout).toMatch(/\nSUCCEEDED: 4 state transitions\n$/);
+      // A completed purchase has ended: a replay stops at the debit, never reaching a grant
+      // whose failure would compensate a purchase that was paid for.
+      expect(first.stdout).toContain('  Debit: outcome closed\n');
+      expect(first.stdout).not.toContain('Grant:');
+      expect(first.stdout).toMatch(/\nFAILED \(PurchaseNotDebited\): 3 state transitions\n$/);
       expect(second.stdout).toContain(`replayed as ${id}-replay-2`);
       expect(await balanceOf(player)).toBe(before);
       expect(await purchaseEvents(id)).toEqual(['CreditsSpent']);
