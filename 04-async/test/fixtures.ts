@@ -103,15 +103,29 @@ export function startForumTestDatabase(): Promise<TestDatabase> {
 }
 
 /** A fresh forum database for the tests of one file, with stage 04's client over it. */
-export function forumDatabaseForThisFile(poolMax = 8): {
-  readonly db: AsyncForumDatabase;
+export function forumDatabaseForThisFile(poolMax = 8): DatabaseForThisFile<AsyncForumDatabase> {
+  return databaseForThisFile(startForumTestDatabase, (url) => createAsyncForumDb(url, poolMax));
+}
+
+/** A database of the tests of one file and a client over it: both usable inside its tests. */
+export interface DatabaseForThisFile<Db> {
+  readonly db: Db;
   readonly url: string;
-} {
+}
+
+/**
+ * Starts a database before the file's tests (`start`) with a client over it (`connect`), and
+ * stops both after them.
+ */
+export function databaseForThisFile<Db extends { $disconnect(): Promise<void> }>(
+  start: () => Promise<TestDatabase>,
+  connect: (url: string) => Db,
+): DatabaseForThisFile<Db> {
   let database: TestDatabase | undefined;
-  let db: AsyncForumDatabase | undefined;
+  let db: Db | undefined;
   beforeAll(async () => {
-    database = await startForumTestDatabase();
-    db = createAsyncForumDb(database.url, poolMax);
+    database = await start();
+    db = connect(database.url);
   }, 120_000);
   afterAll(async () => {
     await db?.$disconnect();

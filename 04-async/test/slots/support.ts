@@ -4,12 +4,13 @@ import type {
   PublishBatchCommandOutput,
   PublishBatchRequestEntry,
 } from '@aws-sdk/client-sns';
-import { startTestDatabase, type TestDatabase } from '@course/local';
+import { startTestDatabase } from '@course/local';
 import { createLogger } from '@course/service-kit/core';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, vi } from 'vitest';
 import type { EventPublisher } from '../../src/events/outbox.ts';
 import { type AsyncSlotsDatabase, createDb } from '../../src/slots/database.ts';
+import { type DatabaseForThisFile, databaseForThisFile } from '../fixtures.ts';
 
 /** Stage 04's slots schema and migrations: stage 01's, the outbox and the leaderboard. */
 export const slotsPrisma = {
@@ -23,30 +24,11 @@ export const silentLog = createLogger({ service: 'test', level: 'silent' });
  * A fresh, migrated slots database for the tests of one file: on the real PostgreSQL server of
  * TEST_POSTGRES_URL when set, else embedded.
  */
-export function slotsDatabaseForThisFile(name: string): {
-  readonly db: AsyncSlotsDatabase;
-  readonly url: string;
-} {
-  let database: TestDatabase | undefined;
-  let db: AsyncSlotsDatabase | undefined;
-  beforeAll(async () => {
-    database = await startTestDatabase({ ...slotsPrisma, name });
-    db = createDb(database.url, 10);
-  }, 120_000);
-  afterAll(async () => {
-    await db?.$disconnect();
-    await database?.stop();
-  });
-  return {
-    get db() {
-      if (!db) throw new Error('the database starts in beforeAll: use it inside a test');
-      return db;
-    },
-    get url() {
-      if (!database) throw new Error('the database starts in beforeAll: use it inside a test');
-      return database.url;
-    },
-  };
+export function slotsDatabaseForThisFile(name: string): DatabaseForThisFile<AsyncSlotsDatabase> {
+  return databaseForThisFile(
+    () => startTestDatabase({ ...slotsPrisma, name }),
+    (url) => createDb(url, 10),
+  );
 }
 
 /** A logger that keeps its lines, parsed, for a test to read. */
