@@ -36,7 +36,7 @@ export interface ExecutionState {
  * in seconds (its forward retries give up after 7), and the purchases function starts the
  * execution within its 3-second deadline; ten minutes leaves both far behind, so a purchase still
  * running then has either no execution or one whose compensation is retrying (which it leaves
- * alone: those retries last about an hour and a half).
+ * alone: those retries go on for up to an hour and a quarter).
  */
 export const STUCK_AFTER_MS = 10 * 60_000;
 
