@@ -145,16 +145,22 @@ function securityGroupOf(prefix: string): string {
 }
 
 /** Each `/api/slots/*` operation of the contract, as an HTTP API route key: `GET /api/slots/x`. */
+/** This stage, as the contract's `x-since-stage` names stages. */
+const STAGE = '03';
+
+/** The contract's /api/slots operations that this stage serves (none marked for a later stage). */
 function contractSlotsRouteKeys(): string[] {
   const document = parse(readFileSync(contractFile, 'utf8')) as {
-    paths: Record<string, Record<string, unknown>>;
+    paths: Record<string, Record<string, { 'x-since-stage'?: string }>>;
   };
   const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+  const servedHere = (operation: { 'x-since-stage'?: string } | undefined) =>
+    Number(operation?.['x-since-stage'] ?? STAGE) <= Number(STAGE);
   return Object.entries(document.paths)
     .filter(([path]) => path.startsWith('/api/slots/'))
     .flatMap(([path, item]) =>
       Object.keys(item)
-        .filter((key) => methods.includes(key))
+        .filter((key) => methods.includes(key) && servedHere(item[key]))
         .map((method) => `${method.toUpperCase()} ${path}`),
     )
     .sort();
