@@ -100,7 +100,7 @@ describe.runIf(Number(stageId) >= 4)('the titles shop in Chromium (stage 04 on)'
     // The forum refuses a title the player already holds: the saga compensates.
     const second = await buy(page, LUCKY_SEVEN.name);
 
-    expect(second).toContain(`your ${LUCKY_SEVEN.price} credits are back`);
+    expect(second).toContain(`${LUCKY_SEVEN.price} credits are back`);
     const rows = await stepRows(page);
     expect(rows[0]).toBe('debit succeeded');
     expect(rows).toContain('grant failed');
