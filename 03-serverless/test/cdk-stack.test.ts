@@ -10,11 +10,11 @@ import {
   synthWithoutDocker,
   type TemplateResource,
 } from '@course/constructs/testing';
+import { loadContract, operationsOfStage } from '@course/contract';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { EDGE_RATE_LIMIT } from '../cdk/edge-protection-stack.ts';
 import { DATABASE_IAM_ACCESS_COMMAND } from '../cdk/images.ts';
 import { LOGICAL_IDS } from '../cdk/logical-ids.ts';
@@ -28,7 +28,6 @@ import {
 import { addStage, type StageOptions } from '../cdk/stage-app.ts';
 
 const stageDir = fileURLToPath(new URL('..', import.meta.url));
-const contractFile = fileURLToPath(import.meta.resolve('@course/contract/openapi.yaml'));
 const SLOTS_FUNCTIONS = [
   LOGICAL_IDS.writeFunction,
   LOGICAL_IDS.readFunction,
@@ -145,24 +144,11 @@ function securityGroupOf(prefix: string): string {
 }
 
 /** Each `/api/slots/*` operation of the contract, as an HTTP API route key: `GET /api/slots/x`. */
-/** This stage, as the contract's `x-since-stage` names stages. */
-const STAGE = '03';
-
 /** The contract's /api/slots operations that this stage serves (none marked for a later stage). */
 function contractSlotsRouteKeys(): string[] {
-  const document = parse(readFileSync(contractFile, 'utf8')) as {
-    paths: Record<string, Record<string, { 'x-since-stage'?: string }>>;
-  };
-  const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
-  const servedHere = (operation: { 'x-since-stage'?: string } | undefined) =>
-    Number(operation?.['x-since-stage'] ?? STAGE) <= Number(STAGE);
-  return Object.entries(document.paths)
-    .filter(([path]) => path.startsWith('/api/slots/'))
-    .flatMap(([path, item]) =>
-      Object.keys(item)
-        .filter((key) => methods.includes(key) && servedHere(item[key]))
-        .map((method) => `${method.toUpperCase()} ${path}`),
-    )
+  return operationsOfStage(loadContract(), '03')
+    .filter(({ path }) => path.startsWith('/api/slots/'))
+    .map(({ method, path }) => `${method.toUpperCase()} ${path}`)
     .sort();
 }
 
